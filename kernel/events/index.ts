@@ -1,0 +1,1 @@
+export { EventBus, type Disposable, type EventListener } from './EventBus.js';

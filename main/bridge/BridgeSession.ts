@@ -1,0 +1,136 @@
+import {
+  ClientMessageSchema,
+  describeIssues,
+  RequestIdSchema,
+  type RequestId,
+  type ServerMessage,
+} from '../../shared/protocol/index.js';
+import type { Disposable } from '../../kernel/index.js';
+import type { Bridge, CallContext } from './Bridge.js';
+
+export interface SessionSink {
+  send(message: ServerMessage): void;
+  /** False while the peer is behind: events are then dropped (and counted) instead of queued without bound. */
+  canSendEvent?(): boolean;
+}
+
+const MAX_SUBSCRIPTIONS = 256;
+
+/** One connected client: its subscriptions, its calls, and what it was not sent because it read too slowly. */
+export class BridgeSession {
+  private readonly subscriptions = new Map<string, Disposable>();
+  private dropped = 0;
+  private closed = false;
+
+  constructor(
+    private readonly bridge: Bridge,
+    private readonly sink: SessionSink,
+    readonly context: CallContext,
+    private readonly onClose: () => void,
+  ) {}
+
+  get droppedEvents(): number {
+    return this.dropped;
+  }
+
+  get subscriptionCount(): number {
+    return this.subscriptions.size;
+  }
+
+  /** Handle one decoded message. Never throws: every problem becomes an error value sent back. */
+  handle(raw: unknown): void {
+    if (this.closed) return;
+    const parsed = ClientMessageSchema.safeParse(raw);
+    if (!parsed.success) {
+      const id = recoverId(raw);
+      const error = {
+        code: 'E_INVALID' as const,
+        message: 'malformed message',
+        details: { issues: describeIssues(parsed.error) },
+      };
+      this.send(id === undefined ? { type: 'error', error } : { type: 'result', id, ok: false, error });
+      return;
+    }
+    const message = parsed.data;
+    switch (message.type) {
+      case 'call':
+        void this.bridge.dispatch(message.command, message.args, this.context).then((outcome) => {
+          this.send(
+            outcome.ok
+              ? { type: 'result', id: message.id, ok: true, result: outcome.result }
+              : { type: 'result', id: message.id, ok: false, error: outcome.error },
+          );
+        });
+        return;
+      case 'subscribe': {
+        const fresh = message.topics.filter((t) => !this.subscriptions.has(t));
+        if (this.subscriptions.size + fresh.length > MAX_SUBSCRIPTIONS) {
+          this.reply(message.id, false, {
+            code: 'E_LIMIT',
+            message: `at most ${MAX_SUBSCRIPTIONS} subscriptions per connection`,
+          });
+          return;
+        }
+        for (const topic of fresh) {
+          this.subscriptions.set(
+            topic,
+            this.bridge.events.on(topic, (payload, actual) => this.sendEvent(actual, payload)),
+          );
+        }
+        this.reply(message.id, true, { topics: [...this.subscriptions.keys()] });
+        return;
+      }
+      case 'unsubscribe':
+        for (const topic of message.topics) {
+          this.subscriptions.get(topic)?.dispose();
+          this.subscriptions.delete(topic);
+        }
+        this.reply(message.id, true, { topics: [...this.subscriptions.keys()] });
+        return;
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const subscription of this.subscriptions.values()) subscription.dispose();
+    this.subscriptions.clear();
+    this.onClose();
+  }
+
+  private sendEvent(topic: string, payload: unknown): void {
+    if (this.sink.canSendEvent && !this.sink.canSendEvent()) {
+      this.dropped++;
+      return;
+    }
+    if (this.dropped > 0) {
+      this.send({ type: 'event', topic: 'bridge.dropped', payload: { count: this.dropped } });
+      this.dropped = 0;
+    }
+    this.send({ type: 'event', topic, payload });
+  }
+
+  private reply(id: RequestId, ok: boolean, value: unknown): void {
+    this.send(
+      ok
+        ? { type: 'result', id, ok: true, result: value }
+        : { type: 'result', id, ok: false, error: value as { code: 'E_LIMIT'; message: string } },
+    );
+  }
+
+  private send(message: ServerMessage): void {
+    if (this.closed) return;
+    try {
+      this.sink.send(message);
+    } catch {
+      // the transport is going away; its close handler ends this session
+    }
+  }
+}
+
+/** Answer a malformed call with its own id when one can be read, so the caller's promise settles. */
+function recoverId(raw: unknown): RequestId | undefined {
+  if (typeof raw !== 'object' || raw === null || !('id' in raw)) return undefined;
+  const parsed = RequestIdSchema.safeParse((raw as { id: unknown }).id);
+  return parsed.success ? parsed.data : undefined;
+}

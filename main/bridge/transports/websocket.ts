@@ -1,0 +1,163 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket, type RawData } from 'ws';
+import { CLOSE_CODES, WIRE_LIMITS, WS_SUBPROTOCOL, WS_TOKEN_PREFIX } from '../../../shared/protocol/index.js';
+import type { Bridge } from '../Bridge.js';
+import type { BridgeSession } from '../BridgeSession.js';
+
+export interface WebSocketTransportOptions {
+  server: Server;
+  /** URL path of the bridge endpoint. */
+  path?: string;
+  token: string;
+  /** Origins a browser may connect from (the host's own). A request without Origin (the CLI) is allowed. */
+  allowedOrigins: ReadonlySet<string>;
+  maxMessageBytes?: number;
+  /** Above this many unsent bytes, events are dropped and reading from the client pauses. */
+  highWatermarkBytes?: number;
+  /** Above this, the client is disconnected (close code tooSlow): memory stays bounded whatever it does. */
+  hardLimitBytes?: number;
+}
+
+export interface ConnectionStats {
+  sessionId: number;
+  bufferedAmount: number;
+  droppedEvents: number;
+  paused: boolean;
+}
+
+export interface WebSocketTransport {
+  connections(): ConnectionStats[];
+  close(): Promise<void>;
+}
+
+/** Constant-time token comparison; hashing first makes the lengths equal without leaking the real one. */
+export function tokensEqual(presented: string, expected: string): boolean {
+  const a = createHash('sha256').update(presented).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b) && presented.length === expected.length;
+}
+
+function presentedToken(request: IncomingMessage): string | undefined {
+  const header = request.headers['sec-websocket-protocol'];
+  if (typeof header === 'string') {
+    for (const entry of header.split(',')) {
+      const value = entry.trim();
+      if (value.startsWith(WS_TOKEN_PREFIX)) return value.slice(WS_TOKEN_PREFIX.length);
+    }
+  }
+  const auth = request.headers.authorization;
+  if (typeof auth === 'string' && auth.startsWith('Bearer ')) return auth.slice(7);
+  return undefined;
+}
+
+function refuse(socket: Duplex, status: number, reason: string): void {
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`,
+  );
+}
+
+export function attachWebSocketTransport(bridge: Bridge, options: WebSocketTransportOptions): WebSocketTransport {
+  const path = options.path ?? '/bridge';
+  const high = options.highWatermarkBytes ?? 4 * 1024 * 1024;
+  const hard = options.hardLimitBytes ?? 64 * 1024 * 1024;
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.maxMessageBytes ?? WIRE_LIMITS.maxMessageBytes,
+    perMessageDeflate: false,
+    handleProtocols: (protocols) => (protocols.has(WS_SUBPROTOCOL) ? WS_SUBPROTOCOL : false),
+  });
+  const live = new Map<WebSocket, { session: BridgeSession; paused: boolean }>();
+
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    if (url.pathname !== path) return refuse(socket, 404, 'Not Found');
+    const origin = request.headers.origin;
+    if (origin !== undefined && !options.allowedOrigins.has(origin)) {
+      return refuse(socket, 403, 'Forbidden origin');
+    }
+    const token = presentedToken(request);
+    if (token === undefined || !tokensEqual(token, options.token)) return refuse(socket, 401, 'Unauthorized');
+    wss.handleUpgrade(request, socket, head, (ws) => onConnection(ws));
+  };
+
+  const onConnection = (ws: WebSocket): void => {
+    const state = {
+      paused: false,
+      session: bridge.openSession(
+        {
+          send: (message) => {
+            if (ws.readyState !== ws.OPEN) return;
+            ws.send(JSON.stringify(message));
+            applyBackpressure(ws);
+          },
+          canSendEvent: () => ws.bufferedAmount < high,
+        },
+        'websocket',
+      ),
+    };
+    live.set(ws, state);
+
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      if (isBinary) {
+        state.session.handle(undefined); // answered as malformed
+        return;
+      }
+      let value: unknown;
+      try {
+        value = JSON.parse(data.toString());
+      } catch {
+        ws.send(JSON.stringify({ type: 'error', error: { code: 'E_INVALID', message: 'message is not JSON' } }));
+        return;
+      }
+      state.session.handle(value);
+    });
+    ws.on('close', () => {
+      live.delete(ws);
+      state.session.close();
+    });
+    ws.on('error', () => ws.terminate()); // e.g. maxPayload exceeded: ws has already sent close 1009
+  };
+
+  // Reading from a client that does not read its answers would queue them without bound: stop reading instead.
+  const applyBackpressure = (ws: WebSocket): void => {
+    const state = live.get(ws);
+    if (!state) return;
+    if (ws.bufferedAmount > hard) {
+      ws.close(CLOSE_CODES.tooSlow, 'client reads too slowly');
+      setTimeout(() => ws.terminate(), 1000).unref();
+      return;
+    }
+    if (ws.bufferedAmount > high && !state.paused) {
+      state.paused = true;
+      ws.pause();
+      const poll = setInterval(() => {
+        if (ws.readyState !== ws.OPEN || ws.bufferedAmount < high / 2) {
+          clearInterval(poll);
+          state.paused = false;
+          if (ws.readyState === ws.OPEN) ws.resume();
+        }
+      }, 20);
+      poll.unref();
+    }
+  };
+
+  options.server.on('upgrade', onUpgrade);
+
+  return {
+    connections: () =>
+      [...live.entries()].map(([ws, s]) => ({
+        sessionId: s.session.context.sessionId,
+        bufferedAmount: ws.bufferedAmount,
+        droppedEvents: s.session.droppedEvents,
+        paused: s.paused,
+      })),
+    close: async () => {
+      options.server.off('upgrade', onUpgrade);
+      for (const ws of live.keys()) ws.close(CLOSE_CODES.shutdown, 'host shutting down');
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      for (const ws of live.keys()) ws.terminate();
+    },
+  };
+}

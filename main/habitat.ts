@@ -1,0 +1,35 @@
+import { Kernel } from '../kernel/index.js';
+import { Bridge } from './bridge/index.js';
+import { createHandlers } from './handlers/index.js';
+import { HABITAT_VERSION } from './version.js';
+
+export interface HabitatOptions {
+  dataDir: string;
+  mode: 'desktop' | 'headless';
+  statsIntervalMs?: number;
+}
+
+export interface Habitat {
+  kernel: Kernel;
+  bridge: Bridge;
+  close(): Promise<void>;
+}
+
+/** The composition root shared by the desktop app, the headless host and tests: a kernel and its bridge. */
+export async function createHabitat(options: HabitatOptions): Promise<Habitat> {
+  const kernel = await Kernel.open({
+    dataDir: options.dataDir,
+    mode: options.mode,
+    version: HABITAT_VERSION,
+    statsIntervalMs: options.statsIntervalMs,
+  });
+  const bridge = new Bridge({ handlers: createHandlers(kernel), events: kernel.events });
+  return {
+    kernel,
+    bridge,
+    close: async () => {
+      bridge.closeAll();
+      await kernel.close();
+    },
+  };
+}

@@ -1,0 +1,8 @@
+import type { Kernel } from '../../kernel/index.js';
+import type { Handlers } from '../bridge/index.js';
+import { systemHandlers } from './system.js';
+
+/** Every domain's handlers, composed. Each domain module maps protocol commands onto kernel or runtime calls. */
+export function createHandlers(kernel: Kernel): Handlers {
+  return { ...systemHandlers(kernel) };
+}

@@ -1,0 +1,141 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { attachWebSocketTransport, type WebSocketTransport } from '../bridge/index.js';
+import { createHabitat, type Habitat } from '../habitat.js';
+import { HABITAT_VERSION } from '../version.js';
+import { removeHostFile, writeHostFile, type HostFile } from './hostFile.js';
+import { contentSecurityPolicy, serveStatic } from './static.js';
+
+export const DEFAULT_PORT = 7420;
+export const LOOPBACK = '127.0.0.1';
+
+export interface HeadlessHostOptions {
+  host?: string;
+  port?: number;
+  dataDir: string;
+  /** Fixed token (HABITAT_TOKEN); a random 256-bit one otherwise. */
+  token?: string;
+  rendererDir?: string;
+  statsIntervalMs?: number;
+  maxMessageBytes?: number;
+}
+
+export interface HeadlessHost {
+  habitat: Habitat;
+  server: Server;
+  transport: WebSocketTransport;
+  /** The URL to open, with the token, e.g. http://127.0.0.1:7420/?token=... */
+  url: string;
+  wsUrl: string;
+  port: number;
+  token: string;
+  hostFile: string;
+  close(): Promise<void>;
+}
+
+/** Finds out/renderer whether we run from out/main (built) or from main/host (sources, in tests). */
+export function defaultRendererDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    if (existsSync(join(dir, 'package.json'))) return join(dir, 'out', 'renderer');
+    dir = dirname(dir);
+  }
+  return resolve('out', 'renderer');
+}
+
+function hostForUrl(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return LOOPBACK;
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** The host:port pairs a browser may legitimately use to reach us: guards against DNS rebinding. */
+function allowedAuthorities(bindHost: string, port: number): Set<string> {
+  const names = new Set(['127.0.0.1', 'localhost', '[::1]']);
+  if (bindHost === '0.0.0.0' || bindHost === '::') {
+    for (const list of Object.values(networkInterfaces())) {
+      for (const address of list ?? []) names.add(address.family === 'IPv6' ? `[${address.address}]` : address.address);
+    }
+  } else {
+    names.add(hostForUrl(bindHost));
+  }
+  return new Set([...names].map((name) => `${name}:${port}`));
+}
+
+export async function startHeadlessHost(options: HeadlessHostOptions): Promise<HeadlessHost> {
+  const bindHost = options.host ?? LOOPBACK;
+  const token = options.token ?? randomBytes(32).toString('hex');
+  const rendererDir = options.rendererDir ?? defaultRendererDir();
+  const habitat = await createHabitat({
+    dataDir: options.dataDir,
+    mode: 'headless',
+    statsIntervalMs: options.statsIntervalMs,
+  });
+
+  let authorities = new Set<string>();
+  const server = createServer((request, response) => {
+    const authority = request.headers.host ?? '';
+    if (!authorities.has(authority)) {
+      response.writeHead(421, { 'Content-Type': 'text/plain' }).end('Misdirected request\n');
+      return;
+    }
+    serveStatic(rendererDir, request, response, contentSecurityPolicy(`ws://${authority}`));
+  });
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+
+  try {
+    await new Promise<void>((resolveListen, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? DEFAULT_PORT, bindHost, () => {
+        server.off('error', reject);
+        resolveListen();
+      });
+    });
+  } catch (error) {
+    await habitat.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') {
+      throw new Error(`port ${options.port ?? DEFAULT_PORT} is in use: is another Habitat host running? (try --port 0)`);
+    }
+    throw error;
+  }
+  const port = (server.address() as AddressInfo).port;
+  authorities = allowedAuthorities(bindHost, port);
+  const transport = attachWebSocketTransport(habitat.bridge, {
+    server,
+    path: '/bridge',
+    token,
+    allowedOrigins: new Set([...authorities].map((a) => `http://${a}`)),
+    maxMessageBytes: options.maxMessageBytes,
+  });
+
+  const urlHost = `${hostForUrl(bindHost)}:${port}`;
+  const info: HostFile = {
+    url: `http://${urlHost}/?token=${token}`,
+    wsUrl: `ws://${urlHost}/bridge`,
+    host: bindHost,
+    port,
+    token,
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    version: HABITAT_VERSION,
+  };
+  const hostFile = writeHostFile(habitat.kernel.layout.run, info);
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      removeHostFile(habitat.kernel.layout.run);
+      await transport.close();
+      server.closeAllConnections();
+      await new Promise<void>((done) => server.close(() => done()));
+      await habitat.close();
+    })());
+
+  return { habitat, server, transport, url: info.url, wsUrl: info.wsUrl, port, token, hostFile, close };
+}

@@ -1,0 +1,30 @@
+import { WebSocketClient, type HabitatApi, type WebSocketLike } from '../../shared/client/index.js';
+
+const TOKEN_KEY = 'habitat.token';
+
+export type ApiOrigin = { kind: 'electron' | 'browser'; api: HabitatApi } | { kind: 'no-token' };
+
+/**
+ * Inside Electron, preload's window.habitat. In a browser, a WebSocket client to the host that served this page,
+ * with the token from the URL `habitat serve` printed (kept for this tab, then removed from the address bar).
+ */
+export function connectApi(): ApiOrigin {
+  if (window.habitat) return { kind: 'electron', api: window.habitat };
+  const params = new URLSearchParams(window.location.search);
+  const fromUrl = params.get('token');
+  if (fromUrl) {
+    sessionStorage.setItem(TOKEN_KEY, fromUrl);
+    params.delete('token');
+    const rest = params.toString();
+    window.history.replaceState(null, '', `${window.location.pathname}${rest ? `?${rest}` : ''}${window.location.hash}`);
+  }
+  const token = fromUrl ?? sessionStorage.getItem(TOKEN_KEY);
+  if (!token) return { kind: 'no-token' };
+  const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
+  const api = WebSocketClient.start({
+    url: `${scheme}://${window.location.host}/bridge`,
+    token,
+    factory: (url, protocols) => new WebSocket(url, protocols) as unknown as WebSocketLike,
+  });
+  return { kind: 'browser', api };
+}

@@ -1,0 +1,126 @@
+import { HabitatError, WS_SUBPROTOCOL, WS_TOKEN_PREFIX, type ClientMessage } from '../protocol/index.js';
+import { ClientCore } from './ClientCore.js';
+
+/** The part of the WHATWG WebSocket this client uses: the browser's and Node 22's global WebSocket both fit. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((event: unknown) => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+}
+export type WebSocketFactory = (url: string, protocols: string[]) => WebSocketLike;
+
+export interface WebSocketClientOptions {
+  /** ws:// or wss:// URL of the host's bridge endpoint, e.g. ws://127.0.0.1:7420/bridge */
+  url: string;
+  token: string;
+  factory: WebSocketFactory;
+  /** Reconnect with exponential backoff after the connection drops (the UI wants this, the CLI does not). */
+  reconnect?: boolean;
+  maxBackoffMs?: number;
+}
+
+const OPEN = 1;
+
+export class WebSocketClient extends ClientCore {
+  private socket: WebSocketLike | undefined;
+  private closedByUser = false;
+  private attempt = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private opened: { resolve(): void; reject(error: HabitatError): void } | undefined;
+  lastClose: { code: number; reason: string } | undefined;
+
+  private constructor(private readonly options: WebSocketClientOptions) {
+    super(() => {
+      throw new Error('not connected');
+    });
+    this.setSender((message: ClientMessage) => {
+      if (this.socket?.readyState !== OPEN) throw new Error('not connected');
+      this.socket.send(JSON.stringify(message));
+    });
+  }
+
+  /** Resolves once the first connection is open; rejects with E_UNAVAILABLE if it cannot be opened. */
+  static connect(options: WebSocketClientOptions): Promise<WebSocketClient> {
+    const client = new WebSocketClient(options);
+    return new Promise((resolve, reject) => {
+      client.opened = { resolve: () => resolve(client), reject };
+      client.open();
+    });
+  }
+
+  /** A client that keeps trying in the background; for UIs that show the connection state. */
+  static start(options: WebSocketClientOptions): WebSocketClient {
+    const client = new WebSocketClient({ ...options, reconnect: true });
+    client.open();
+    return client;
+  }
+
+  close(): void {
+    this.closedByUser = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.socket?.close(1000, 'client closed');
+    this.setState('closed');
+  }
+
+  private open(): void {
+    const token = `${WS_TOKEN_PREFIX}${this.options.token}`;
+    let socket: WebSocketLike;
+    try {
+      socket = this.options.factory(this.options.url, [WS_SUBPROTOCOL, token]);
+    } catch (error) {
+      this.handleClose({ code: 1006, reason: String(error) });
+      return;
+    }
+    this.socket = socket;
+    socket.onopen = () => {
+      this.attempt = 0;
+      this.setState('open');
+      this.opened?.resolve();
+      this.opened = undefined;
+    };
+    socket.onmessage = (event) => {
+      if (typeof event.data !== 'string') return;
+      let value: unknown;
+      try {
+        value = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      this.receive(value);
+    };
+    socket.onerror = () => {
+      // onclose follows and carries the code
+    };
+    socket.onclose = (event) => {
+      if (this.socket === socket) this.handleClose(event);
+    };
+  }
+
+  private handleClose(event: { code: number; reason: string }): void {
+    this.lastClose = { code: event.code, reason: event.reason };
+    this.socket = undefined;
+    if (this.opened) {
+      const detail = event.reason ? `: ${event.reason}` : '';
+      this.opened.reject(
+        new HabitatError(
+          'E_UNAVAILABLE',
+          `cannot connect to the Habitat host at ${this.options.url} (close code ${event.code}${detail}); is it running, and is the token right?`,
+        ),
+      );
+      this.opened = undefined;
+      this.setState('closed');
+      return;
+    }
+    if (this.closedByUser || !this.options.reconnect) {
+      this.setState('closed');
+      return;
+    }
+    this.setState('reconnecting');
+    const delay = Math.min(this.options.maxBackoffMs ?? 5000, 250 * 2 ** this.attempt++);
+    this.retryTimer = setTimeout(() => this.open(), delay * (0.75 + Math.random() * 0.5));
+  }
+}

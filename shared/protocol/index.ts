@@ -1,0 +1,42 @@
+import type { z } from 'zod';
+import type { CommandSpec, EventSpec } from './define.js';
+import { processCommands, processEvents } from './process.js';
+import { systemCommands, systemEvents } from './system.js';
+
+export * from './errors.js';
+export * from './define.js';
+export * from './wire.js';
+export * from './system.js';
+export * from './process.js';
+
+/** Every command, by name. The schemas are the single source of truth; types below are inferred from them. */
+export const commands = {
+  ...systemCommands,
+  ...processCommands,
+} as const satisfies Record<string, CommandSpec>;
+
+export const events = {
+  ...systemEvents,
+  ...processEvents,
+} as const satisfies Record<string, EventSpec>;
+
+export type Commands = typeof commands;
+export type CommandName = keyof Commands;
+export type CommandArgs<N extends CommandName> = z.input<Commands[N]['args']>;
+export type ParsedArgs<N extends CommandName> = z.output<Commands[N]['args']>;
+export type CommandResult<N extends CommandName> = z.output<Commands[N]['result']>;
+
+export type Events = typeof events;
+export type EventName = keyof Events;
+export type EventPayload<E extends EventName> = z.output<Events[E]['payload']>;
+
+export const COMMAND_NAMES = Object.keys(commands) as CommandName[];
+export const EVENT_NAMES = Object.keys(events) as EventName[];
+
+export function isCommandName(name: string): name is CommandName {
+  return Object.hasOwn(commands, name);
+}
+
+export function isEventName(name: string): name is EventName {
+  return Object.hasOwn(events, name);
+}
