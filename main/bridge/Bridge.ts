@@ -65,8 +65,7 @@ export class Bridge {
       return fail('E_INVALID', `invalid arguments for ${command}`, { issues: describeIssues(parsed.error) });
     }
     const handler = this.options.handlers[command] as
-      | ((args: unknown, context: CallContext) => unknown)
-      | undefined;
+      ((args: unknown, context: CallContext) => unknown) | undefined;
     if (!handler) return fail('E_UNAVAILABLE', `${command} is not available in this kernel`);
     try {
       const result = await handler(parsed.data, context);

@@ -1,4 +1,11 @@
-export { Bridge, type BridgeOptions, type CallContext, type Handler, type Handlers, type DispatchResult } from './Bridge.js';
+export {
+  Bridge,
+  type BridgeOptions,
+  type CallContext,
+  type Handler,
+  type Handlers,
+  type DispatchResult,
+} from './Bridge.js';
 export { BridgeSession, type SessionSink } from './BridgeSession.js';
 export { connectInMemory, type MemoryConnection } from './transports/memory.js';
 export {

@@ -26,13 +26,17 @@ export function bridgeUrl(url: string): string {
 }
 
 /** Where to connect: flags, then HABITAT_URL/HABITAT_TOKEN, then run/host.json of the data folder. */
-export function resolveTarget(flags: ConnectFlags, env: NodeJS.ProcessEnv = process.env): { url: string; token: string } {
+export function resolveTarget(
+  flags: ConnectFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): { url: string; token: string } {
   const url = flags.url ?? env.HABITAT_URL;
   const token = flags.token ?? env.HABITAT_TOKEN;
   if (url) {
     const [ws, tokenInUrl] = bridgeUrl(url).split('#');
     const chosen = token ?? tokenInUrl;
-    if (!chosen) throw new HabitatError('E_INVALID', 'a token is needed with --url: pass --token or HABITAT_TOKEN');
+    if (!chosen)
+      throw new HabitatError('E_INVALID', 'a token is needed with --url: pass --token or HABITAT_TOKEN');
     return { url: ws!, token: chosen };
   }
   const dataDir = flags.dataDir ?? defaultDataDir(env);

@@ -39,7 +39,9 @@ export function buildProgram(io: CliIo = defaultIo, setExit: (code: number) => v
 
   /** Runs a client action; maps failures to the documented exit codes and error output. */
   const withClient =
-    <A extends unknown[]>(action: (client: Awaited<ReturnType<typeof connect>>, ...args: A) => Promise<void>) =>
+    <A extends unknown[]>(
+      action: (client: Awaited<ReturnType<typeof connect>>, ...args: A) => Promise<void>,
+    ) =>
     async (...args: A): Promise<void> => {
       let client: Awaited<ReturnType<typeof connect>> | undefined;
       try {
@@ -80,33 +82,50 @@ export function buildProgram(io: CliIo = defaultIo, setExit: (code: number) => v
         return;
       }
       const dataDir = globals().dataDir ?? defaultDataDir();
+      // Listen for signals before anything is printed: a supervisor may signal as soon as it reads the URL.
+      let stopSignal: NodeJS.Signals | undefined;
+      let onStop: ((signal: NodeJS.Signals) => void) | undefined;
+      const stop = (signal: NodeJS.Signals): void => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        stopSignal = signal;
+        onStop?.(signal);
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
       let host: Awaited<ReturnType<typeof startHeadlessHost>>;
       try {
         host = await startHeadlessHost({ host: flags.host, port, dataDir, token: process.env.HABITAT_TOKEN });
       } catch (error) {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
         io.err(`habitat: E_UNAVAILABLE: ${error instanceof Error ? error.message : String(error)}`);
         setExit(EXIT.unavailable);
         return;
       }
       if (globals().json) {
-        io.out(JSON.stringify({ url: host.url, wsUrl: host.wsUrl, port: host.port, token: host.token, dataDir, pid: process.pid }));
+        io.out(
+          JSON.stringify({
+            url: host.url,
+            wsUrl: host.wsUrl,
+            port: host.port,
+            token: host.token,
+            dataDir,
+            pid: process.pid,
+          }),
+        );
       } else {
         io.out(`Habitat ${HABITAT_VERSION} (headless) serving at ${host.url}`);
         io.out(`  data folder ${dataDir}`);
         if (flags.host !== LOOPBACK && flags.host !== 'localhost') {
-          io.err(`warning: listening on ${flags.host}: anyone who can reach it and holds the token controls your agents`);
+          io.err(
+            `warning: listening on ${flags.host}: anyone who can reach it and holds the token controls your agents`,
+          );
         }
       }
-      await new Promise<void>((done) => {
-        const stop = (signal: NodeJS.Signals): void => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          if (!globals().json) io.out(`received ${signal}, shutting down`);
-          void host.close().then(done);
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      const signal = stopSignal ?? (await new Promise<NodeJS.Signals>((resolve) => (onStop = resolve)));
+      if (!globals().json) io.out(`received ${signal}, shutting down`);
+      await host.close();
     });
 
   program

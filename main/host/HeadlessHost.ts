@@ -58,7 +58,8 @@ function allowedAuthorities(bindHost: string, port: number): Set<string> {
   const names = new Set(['127.0.0.1', 'localhost', '[::1]']);
   if (bindHost === '0.0.0.0' || bindHost === '::') {
     for (const list of Object.values(networkInterfaces())) {
-      for (const address of list ?? []) names.add(address.family === 'IPv6' ? `[${address.address}]` : address.address);
+      for (const address of list ?? [])
+        names.add(address.family === 'IPv6' ? `[${address.address}]` : address.address);
     }
   } else {
     names.add(hostForUrl(bindHost));
@@ -100,7 +101,12 @@ export async function startHeadlessHost(options: HeadlessHostOptions): Promise<H
     await habitat.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
-      throw new Error(`port ${options.port ?? DEFAULT_PORT} is in use: is another Habitat host running? (try --port 0)`);
+      throw new Error(
+        `port ${options.port ?? DEFAULT_PORT} is in use: is another Habitat host running? (try --port 0)`,
+        {
+          cause: error,
+        },
+      );
     }
     throw error;
   }

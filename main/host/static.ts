@@ -51,7 +51,12 @@ export function resolveStaticPath(root: string, urlPath: string): string | undef
   return undefined;
 }
 
-export function serveStatic(root: string, request: IncomingMessage, response: ServerResponse, csp: string): void {
+export function serveStatic(
+  root: string,
+  request: IncomingMessage,
+  response: ServerResponse,
+  csp: string,
+): void {
   const headers = {
     'Content-Security-Policy': csp,
     'X-Content-Type-Options': 'nosniff',

@@ -16,7 +16,11 @@ export function connectApi(): ApiOrigin {
     sessionStorage.setItem(TOKEN_KEY, fromUrl);
     params.delete('token');
     const rest = params.toString();
-    window.history.replaceState(null, '', `${window.location.pathname}${rest ? `?${rest}` : ''}${window.location.hash}`);
+    window.history.replaceState(
+      null,
+      '',
+      `${window.location.pathname}${rest ? `?${rest}` : ''}${window.location.hash}`,
+    );
   }
   const token = fromUrl ?? sessionStorage.getItem(TOKEN_KEY);
   if (!token) return { kind: 'no-token' };

@@ -21,7 +21,8 @@ export function bindKernelStore(api: HabitatApi): () => void {
   const refresh = (): void => {
     api.call('system.info', {}).then(
       (info) => useKernel.setState({ info, error: undefined }),
-      (error: unknown) => useKernel.setState({ error: error instanceof Error ? error.message : String(error) }),
+      (error: unknown) =>
+        useKernel.setState({ error: error instanceof Error ? error.message : String(error) }),
     );
   };
   const offState = api.onConnectionChange((connection) => {

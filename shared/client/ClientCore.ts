@@ -3,7 +3,9 @@ import {
   ServerMessageSchema,
   topicMatches,
   type ClientMessage,
+  type CommandArgs,
   type CommandName,
+  type CommandResult,
   type ErrorValue,
   type RequestId,
 } from '../protocol/index.js';
@@ -36,9 +38,13 @@ export class ClientCore implements HabitatApi {
     return this.state;
   }
 
-  call<N extends CommandName>(command: N, args?: unknown, options: CallOptions = {}): Promise<never> {
+  call<N extends CommandName>(
+    command: N,
+    args?: CommandArgs<N>,
+    options: CallOptions = {},
+  ): Promise<CommandResult<N>> {
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
+    return new Promise<CommandResult<N>>((resolve, reject) => {
       const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
       const timer =
         timeoutMs > 0

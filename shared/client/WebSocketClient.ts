@@ -93,7 +93,14 @@ export class WebSocketClient extends ClientCore {
       this.receive(value);
     };
     socket.onerror = () => {
-      // onclose follows and carries the code
+      // Node's WebSocket reports a refused upgrade with an error and no close event: treat both alike.
+      if (this.socket !== socket) return;
+      this.handleClose({ code: 1006, reason: 'connection refused or lost' });
+      try {
+        socket.close();
+      } catch {
+        // already closed
+      }
     };
     socket.onclose = (event) => {
       if (this.socket === socket) this.handleClose(event);

@@ -1,3 +1,8 @@
 export * from './types.js';
 export { ClientCore } from './ClientCore.js';
-export { WebSocketClient, type WebSocketClientOptions, type WebSocketFactory, type WebSocketLike } from './WebSocketClient.js';
+export {
+  WebSocketClient,
+  type WebSocketClientOptions,
+  type WebSocketFactory,
+  type WebSocketLike,
+} from './WebSocketClient.js';

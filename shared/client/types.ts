@@ -13,8 +13,15 @@ export interface CallOptions {
  * call() resolves with the result or rejects with a HabitatError carrying the error value's code.
  */
 export interface HabitatApi {
-  call<N extends CommandName>(command: N, args?: CommandArgs<N>, options?: CallOptions): Promise<CommandResult<N>>;
-  subscribe<E extends EventName>(topic: E, listener: (payload: EventPayload<E>, topic: E) => void): Unsubscribe;
+  call<N extends CommandName>(
+    command: N,
+    args?: CommandArgs<N>,
+    options?: CallOptions,
+  ): Promise<CommandResult<N>>;
+  subscribe<E extends EventName>(
+    topic: E,
+    listener: (payload: EventPayload<E>, topic: E) => void,
+  ): Unsubscribe;
   subscribe(pattern: string, listener: (payload: unknown, topic: string) => void): Unsubscribe;
   onConnectionChange(listener: (state: ConnectionState) => void): Unsubscribe;
   getConnectionState(): ConnectionState;

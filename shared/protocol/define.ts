@@ -11,7 +11,9 @@ export interface EventSpec<P extends z.ZodType = z.ZodType> {
   readonly payload: P;
 }
 
-export function command<A extends z.ZodType, R extends z.ZodType>(spec: CommandSpec<A, R>): CommandSpec<A, R> {
+export function command<A extends z.ZodType, R extends z.ZodType>(
+  spec: CommandSpec<A, R>,
+): CommandSpec<A, R> {
   return spec;
 }
 

@@ -2,7 +2,11 @@ import { z } from 'zod';
 import { command, event } from './define.js';
 
 /** Kernel PIDs are virtual, positive, and never reused within a data folder. */
-export const PidSchema = z.number().int().positive().max(2 ** 31 - 1);
+export const PidSchema = z
+  .number()
+  .int()
+  .positive()
+  .max(2 ** 31 - 1);
 
 export const ProcessStateSchema = z.enum(['created', 'running', 'sleeping', 'stopped', 'zombie', 'dead']);
 export type ProcessState = z.infer<typeof ProcessStateSchema>;

@@ -8,7 +8,10 @@ export const WIRE_LIMITS = {
   maxNameLength: 128,
 } as const;
 
-export const RequestIdSchema = z.union([z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), z.string().max(64)]);
+export const RequestIdSchema = z.union([
+  z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  z.string().max(64),
+]);
 export type RequestId = z.infer<typeof RequestIdSchema>;
 
 const topicName = z

@@ -58,7 +58,10 @@ function refuse(socket: Duplex, status: number, reason: string): void {
   );
 }
 
-export function attachWebSocketTransport(bridge: Bridge, options: WebSocketTransportOptions): WebSocketTransport {
+export function attachWebSocketTransport(
+  bridge: Bridge,
+  options: WebSocketTransportOptions,
+): WebSocketTransport {
   const path = options.path ?? '/bridge';
   const high = options.highWatermarkBytes ?? 4 * 1024 * 1024;
   const hard = options.hardLimitBytes ?? 64 * 1024 * 1024;
@@ -108,7 +111,9 @@ export function attachWebSocketTransport(bridge: Bridge, options: WebSocketTrans
       try {
         value = JSON.parse(data.toString());
       } catch {
-        ws.send(JSON.stringify({ type: 'error', error: { code: 'E_INVALID', message: 'message is not JSON' } }));
+        ws.send(
+          JSON.stringify({ type: 'error', error: { code: 'E_INVALID', message: 'message is not JSON' } }),
+        );
         return;
       }
       state.session.handle(value);

@@ -68,7 +68,11 @@ export function KernelStatus() {
           <dt>CPU</dt>
           <dd>{stats ? `${Math.round(stats.cpu * 100)} %` : '—'}</dd>
           <dt>Memory</dt>
-          <dd>{memoryFree !== undefined ? `${formatBytes(memoryFree)} free of ${formatBytes(info.host.memoryTotal)}` : '—'}</dd>
+          <dd>
+            {memoryFree !== undefined
+              ? `${formatBytes(memoryFree)} free of ${formatBytes(info.host.memoryTotal)}`
+              : '—'}
+          </dd>
           <dt>Data folder</dt>
           <dd data-testid="kernel-datadir">
             <code>{info.dataDir}</code>
