@@ -1,7 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import { cpus, freemem, hostname, totalmem, platform, arch, release } from 'node:os';
-import type { SystemInfo, SystemStats } from '../shared/protocol/index.js';
+import { HabitatError, type SystemInfo, type SystemStats } from '../shared/protocol/index.js';
 import { ensureDataDir, type DataDirLayout } from './datadir/index.js';
 import { EventBus } from './events/index.js';
+import { AgentFs, createHome } from './fs/index.js';
+import { ProcessTable, type ProcessStore } from './process/index.js';
+import { signalNumber, TerminalRegistry, type PtySpawner } from './pty/index.js';
+import { HostSandbox, type HostSandboxOptions } from './sandbox/index.js';
+import { Store } from './store/index.js';
 
 export interface KernelOptions {
   dataDir: string;
@@ -9,26 +15,74 @@ export interface KernelOptions {
   version: string;
   /** How often system.stats is published while someone listens. */
   statsIntervalMs?: number;
+  hostSandbox?: HostSandboxOptions;
+  ptySpawner?: PtySpawner;
+  /** Bytes each agent home may hold. */
+  homeQuotaBytes?: number;
+  termGraceMs?: number;
 }
 
 /** Wires the kernel's subsystems together and stays small: each subsystem lives in its own folder. */
 export class Kernel {
   readonly events = new EventBus();
   readonly layout: DataDirLayout;
+  readonly store: Store;
+  readonly bootId = randomUUID();
+  readonly sandbox: HostSandbox;
+  readonly terminals: TerminalRegistry;
+  readonly processes: ProcessTable;
+  private readonly files = new Map<number, AgentFs>();
   private readonly startedAt = Date.now();
   private state: 'running' | 'stopping' = 'running';
   private statsTimer: ReturnType<typeof setInterval> | undefined;
   private lastCpu = sampleCpu();
+  private storeWarning: string | undefined;
 
   private constructor(private readonly options: KernelOptions) {
     this.layout = ensureDataDir(options.dataDir);
+    this.store = Store.open(this.layout.db);
+    this.sandbox = new HostSandbox(options.hostSandbox);
+    this.terminals = new TerminalRegistry(options.ptySpawner);
+    this.processes = new ProcessTable({
+      store: this.store as ProcessStore,
+      events: this.events,
+      bootId: this.bootId,
+      homesDir: this.layout.homes,
+      sandbox: this.sandbox,
+      createHome,
+      termGraceMs: options.termGraceMs,
+      launchShell: (plan, pid) => {
+        const entry = this.terminals.open(pid, plan, { main: true });
+        return {
+          osPid: entry.session.osPid,
+          terminalId: entry.id,
+          onExit: (listener) =>
+            void entry.session.onExit((exit) =>
+              listener({ exitCode: exit.exitCode, signal: signalNumber(exit.signal) }),
+            ),
+          dispose: () => this.terminals.close(entry.id),
+        };
+      },
+    });
   }
 
   static async open(options: KernelOptions): Promise<Kernel> {
     const kernel = new Kernel(options);
+    kernel.checkStore();
+    kernel.processes.reconcile();
     kernel.statsTimer = setInterval(() => kernel.publishStats(), options.statsIntervalMs ?? 2000);
     kernel.statsTimer.unref();
     return kernel;
+  }
+
+  /** The safe view of one agent's home; every fs command goes through it. */
+  fs(pid: number): AgentFs {
+    let files = this.files.get(pid);
+    if (!files) {
+      files = new AgentFs({ root: this.processes.home(pid), quotaBytes: this.options.homeQuotaBytes });
+      this.files.set(pid, files);
+    }
+    return files;
   }
 
   info(): SystemInfo {
@@ -53,7 +107,9 @@ export class Kernel {
         memoryFree: freemem(),
       },
       dataDir: this.layout.root,
-      agents: { total: 0, running: 0 },
+      agents: this.processes.counts(),
+      sandbox: { hostIsolation: this.sandbox.isolation === 'bubblewrap' ? 'bubblewrap' : 'none' },
+      warnings: [this.sandbox.warning, this.storeWarning].filter((w): w is string => w !== undefined),
     };
   }
 
@@ -69,13 +125,34 @@ export class Kernel {
       memoryTotal: totalmem(),
       memoryFree: freemem(),
       kernelRss: process.memoryUsage.rss(),
-      agents: { total: 0, running: 0 },
+      agents: this.processes.counts(),
     };
   }
 
   async close(): Promise<void> {
+    if (this.state === 'stopping') return;
     this.state = 'stopping';
     if (this.statsTimer) clearInterval(this.statsTimer);
+    await this.processes.shutdown();
+    await this.terminals.closeAll();
+    for (const files of this.files.values()) files.close();
+    this.store.close();
+  }
+
+  /** Throws E_UNAVAILABLE while shutting down, so late calls get a clear answer. */
+  assertRunning(): void {
+    if (this.state !== 'running') throw new HabitatError('E_UNAVAILABLE', 'the kernel is shutting down');
+  }
+
+  /** After an unclean stop (a crash, SIGKILL), the database is checked before anything trusts it. */
+  private checkStore(): void {
+    if (this.store.markInUse().previousCloseClean) return;
+    const result = this.store.integrityCheck();
+    this.store.appendEvent(null, 'kernel.recovered', { integrity: result });
+    if (result !== 'ok') {
+      this.storeWarning = `the database failed its integrity check after an unclean stop: ${result.slice(0, 200)}`;
+      console.error(`[kernel] ${this.storeWarning}`);
+    }
   }
 
   private publishStats(): void {

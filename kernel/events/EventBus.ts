@@ -14,6 +14,15 @@ export class EventBus {
   private readonly patterns = new Map<string, Set<EventListener>>();
 
   emit<E extends EventName>(topic: E, payload: EventPayload<E>): void {
+    this.deliver(topic, payload);
+  }
+
+  /** Publishes on a per-object topic, `<event>.<scope>` (process.log.12): subscribers choose which object to follow. */
+  emitScoped<E extends EventName>(name: E, scope: string | number, payload: EventPayload<E>): void {
+    this.deliver(`${name}.${scope}`, payload);
+  }
+
+  private deliver(topic: string, payload: unknown): void {
     const direct = this.exact.get(topic);
     if (direct) for (const listener of [...direct]) this.safeCall(listener, payload, topic);
     for (const [pattern, set] of this.patterns) {

@@ -16,6 +16,13 @@ export type TransportKind = 'memory' | 'websocket' | 'ipc';
 export interface CallContext {
   readonly sessionId: number;
   readonly transport: TransportKind;
+  /**
+   * Sends an event to this connection only, never dropped: for streams whose producer is flow-controlled by credit
+   * (terminal output), so the connection's buffer stays bounded without dropping.
+   */
+  push(topic: string, payload: unknown): void;
+  /** Runs when this connection closes: stream handlers release what they attached. */
+  onClose(cleanup: () => void): void;
 }
 
 export type Handler<N extends CommandName> = (
@@ -86,7 +93,7 @@ export class Bridge {
   }
 
   openSession(sink: SessionSink, transport: TransportKind): BridgeSession {
-    const session = new BridgeSession(this, sink, { sessionId: this.nextSessionId++, transport }, () =>
+    const session = new BridgeSession(this, sink, this.nextSessionId++, transport, () =>
       this.sessions.delete(session),
     );
     this.sessions.add(session);

@@ -6,7 +6,7 @@ import {
   type ServerMessage,
 } from '../../shared/protocol/index.js';
 import type { Disposable } from '../../kernel/index.js';
-import type { Bridge, CallContext } from './Bridge.js';
+import type { Bridge, CallContext, TransportKind } from './Bridge.js';
 
 export interface SessionSink {
   send(message: ServerMessage): void;
@@ -19,15 +19,28 @@ const MAX_SUBSCRIPTIONS = 256;
 /** One connected client: its subscriptions, its calls, and what it was not sent because it read too slowly. */
 export class BridgeSession {
   private readonly subscriptions = new Map<string, Disposable>();
+  private readonly cleanups = new Set<() => void>();
   private dropped = 0;
   private closed = false;
+  readonly context: CallContext;
 
   constructor(
     private readonly bridge: Bridge,
     private readonly sink: SessionSink,
-    readonly context: CallContext,
+    sessionId: number,
+    transport: TransportKind,
     private readonly onClose: () => void,
-  ) {}
+  ) {
+    this.context = {
+      sessionId,
+      transport,
+      push: (topic, payload) => this.send({ type: 'event', topic, payload }),
+      onClose: (cleanup) => {
+        if (this.closed) cleanup();
+        else this.cleanups.add(cleanup);
+      },
+    };
+  }
 
   get droppedEvents(): number {
     return this.dropped;
@@ -95,6 +108,14 @@ export class BridgeSession {
     this.closed = true;
     for (const subscription of this.subscriptions.values()) subscription.dispose();
     this.subscriptions.clear();
+    for (const cleanup of this.cleanups) {
+      try {
+        cleanup();
+      } catch (error) {
+        console.error('[bridge] session cleanup failed:', error);
+      }
+    }
+    this.cleanups.clear();
     this.onClose();
   }
 

@@ -37,3 +37,14 @@ export function formatInfo(info: SystemInfo): string {
   ];
   return [`Habitat ${info.version}`, ...rows.map(([k, v]) => `  ${k.padEnd(8)} ${v}`)].join('\n');
 }
+
+/** A plain aligned table, like ps prints. */
+export function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), ...rows.map(line)].join('\n');
+}

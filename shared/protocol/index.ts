@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import type { CommandSpec, EventSpec } from './define.js';
-import { processCommands, processEvents } from './process.js';
+import { processCommands, processEvents, processExtraCommands } from './process.js';
+import { ptyCommands, ptyEvents } from './pty.js';
+import { fsCommands, fsEvents } from './fs.js';
 import { systemCommands, systemEvents } from './system.js';
 
 export * from './errors.js';
@@ -8,16 +10,23 @@ export * from './define.js';
 export * from './wire.js';
 export * from './system.js';
 export * from './process.js';
+export * from './pty.js';
+export * from './fs.js';
 
 /** Every command, by name. The schemas are the single source of truth; types below are inferred from them. */
 export const commands = {
   ...systemCommands,
   ...processCommands,
+  ...processExtraCommands,
+  ...ptyCommands,
+  ...fsCommands,
 } as const satisfies Record<string, CommandSpec>;
 
 export const events = {
   ...systemEvents,
   ...processEvents,
+  ...ptyEvents,
+  ...fsEvents,
 } as const satisfies Record<string, EventSpec>;
 
 export type Commands = typeof commands;

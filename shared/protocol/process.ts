@@ -43,6 +43,8 @@ export const ProcessInfoSchema = z.object({
     containerId: z.string().nullable(),
     network: z.boolean(),
   }),
+  /** The agent's main terminal (its shell), while it lives. */
+  terminal: z.number().int().nullable(),
   createdAt: z.string(),
   endedAt: z.string().nullable(),
   exitCode: z.number().int().nullable(),
@@ -101,7 +103,58 @@ export const processCommands = {
   }),
 };
 
+export const LogEntrySchema = z.object({
+  seq: z.number().int(),
+  pid: PidSchema.nullable(),
+  type: z.string(),
+  at: z.number(),
+  payload: z.unknown(),
+});
+export type LogEntry = z.infer<typeof LogEntrySchema>;
+
+export const ExecResultSchema = z.object({
+  exitCode: z.number().int().nullable(),
+  signal: z.string().nullable(),
+  stdout: z.string(),
+  stderr: z.string(),
+  truncated: z.boolean(),
+  timedOut: z.boolean(),
+  durationMs: z.number().nonnegative(),
+});
+export type ExecResult = z.infer<typeof ExecResultSchema>;
+
+export const processExtraCommands = {
+  'process.exec': command({
+    description: "Run a command to completion inside the agent's sandbox; returns its output and exit code.",
+    args: z
+      .object({
+        pid: PidSchema,
+        argv: z.array(z.string().max(64 * 1024)).min(1).max(1024),
+        input: z.string().max(1024 * 1024).optional(),
+        timeoutMs: z.number().int().min(1).max(3_600_000).default(60_000),
+        maxOutputBytes: z.number().int().min(1).max(8 * 1024 * 1024).default(1024 * 1024),
+      })
+      .strict(),
+    result: ExecResultSchema,
+  }),
+  'process.logs': command({
+    description: "An agent's log from the kernel's event log: the latest entries, or those after a sequence number.",
+    args: z
+      .object({
+        pid: PidSchema,
+        limit: z.number().int().min(1).max(5000).default(500),
+        after: z.number().int().nonnegative().optional(),
+      })
+      .strict(),
+    result: z.object({ entries: z.array(LogEntrySchema) }),
+  }),
+};
+
 export const processEvents = {
+  'process.log': event({
+    description: 'One new log entry of an agent; published on the topic process.log.<pid>.',
+    payload: LogEntrySchema,
+  }),
   'process.spawned': event({ description: 'A process was created.', payload: ProcessInfoSchema }),
   'process.changed': event({
     description: 'A state, phase or exit change. Never dropped for slow consumers.',

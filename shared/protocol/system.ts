@@ -28,6 +28,12 @@ export const SystemInfoSchema = z.object({
     total: z.number().int().nonnegative(),
     running: z.number().int().nonnegative(),
   }),
+  sandbox: z.object({
+    /** How host agents are isolated: bubblewrap namespaces, or nothing (a plain child process). */
+    hostIsolation: z.enum(['bubblewrap', 'none']),
+  }),
+  /** Things a person must know, such as isolation being off. Shown loudly by every UI. */
+  warnings: z.array(z.string()),
 });
 export type SystemInfo = z.infer<typeof SystemInfoSchema>;
 

@@ -1,0 +1,69 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import WebSocket from 'ws';
+import { WebSocketClient } from '../../shared/client/index.js';
+
+export interface ServedHost {
+  client: WebSocketClient;
+  /** A second connection, for measuring one stream while another floods. */
+  connect(): Promise<WebSocketClient>;
+  close(): Promise<void>;
+}
+
+/**
+ * A headless host in its own process, started the way users start it (the built CLI), so the kernel and the client
+ * do not share an event loop: what a person sees when a UI is watching.
+ */
+export async function startServedHost(): Promise<ServedHost> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'habitat-bench-'));
+  const bin = join(import.meta.dirname, '..', '..', 'bin', 'habitat.mjs');
+  const child: ChildProcess = spawn(process.execPath, [bin, '--json', '--data-dir', dataDir, 'serve', '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`habitat serve exited with ${code}; run npm run build first`)));
+  });
+  const { wsUrl, token } = JSON.parse(line) as { wsUrl: string; token: string };
+  const connect = (): Promise<WebSocketClient> =>
+    WebSocketClient.connect({
+      url: wsUrl,
+      token,
+      factory: (url, protocols) => new WebSocket(url, protocols, { perMessageDeflate: false }) as never,
+    });
+  const client = await connect();
+  return {
+    client,
+    connect,
+    close: async () => {
+      client.close();
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Attaches to a terminal, acknowledging output as it arrives (a consumer that renders instantly). */
+export async function attachTerminal(
+  client: WebSocketClient,
+  terminal: number,
+  onData: (data: string) => void,
+): Promise<() => void> {
+  let unacked = 0;
+  const off = client.subscribe(`pty.data.${terminal}`, (payload) => {
+    const { data } = payload as { data: string };
+    onData(data);
+    unacked += data.length;
+    if (unacked >= 16_384) {
+      void client.call('pty.ack', { terminal, chars: unacked }).catch(() => {});
+      unacked = 0;
+    }
+  });
+  await client.call('pty.attach', { terminal });
+  return off;
+}

@@ -1,0 +1,70 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawn as spawnPty } from 'node-pty';
+import { Kernel } from '../kernel/index.js';
+import { summarize } from './lib/stats.js';
+import { elapsedNs, now, nsToMs } from './lib/time.js';
+import { slowdown, type BenchResult } from './lib/types.js';
+
+export const name = 'host-sandbox spawn to shell prompt';
+
+const SAMPLES = 40;
+const PROMPT = /agent@\d+:.*\$ $/;
+
+export async function run(): Promise<BenchResult> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'habitat-bench-'));
+  const kernel = await Kernel.open({ dataDir, mode: 'headless', version: 'bench' });
+  try {
+    const habitat = new Float64Array(SAMPLES);
+    const bare = new Float64Array(SAMPLES);
+    for (let i = 0; i < SAMPLES; i++) {
+      // Habitat: PID, home from the skeleton, sandbox, PTY, until the shell's prompt arrives.
+      let start = now();
+      const info = await kernel.processes.spawn({ network: false });
+      const session = kernel.terminals.get(info.terminal!).session;
+      await new Promise<void>((resolve) => {
+        let seen = '';
+        const consumer = session.attach(
+          (data) => {
+            seen += data;
+            if (PROMPT.test(seen)) {
+              consumer.detach();
+              resolve();
+            }
+          },
+          { flowControl: false },
+        );
+      });
+      habitat[i] = nsToMs(elapsedNs(start));
+      kernel.processes.signal(info.pid, 'KILL');
+
+      // Reference: the same sandbox command line in a bare node-pty, no kernel around it.
+      const plan = kernel.processes.launchPlan(info.pid, ['/bin/bash', '--noprofile', '--norc', '-i']);
+      start = now();
+      const pty = spawnPty(plan.file, plan.args, { cwd: plan.cwd, env: plan.env, cols: 120, rows: 32 });
+      await new Promise<void>((resolve) => {
+        let seen = '';
+        pty.onData((data) => {
+          seen += data;
+          if (PROMPT.test(seen)) resolve();
+        });
+      });
+      bare[i] = nsToMs(elapsedNs(start));
+      pty.kill('SIGKILL');
+    }
+    const h = summarize(habitat);
+    const b = summarize(bare);
+    return {
+      reference: 'the same bubblewrap + bash command line spawned in a bare node-pty',
+      metrics: [
+        { name: 'spawn to prompt p50', value: h.p50, unit: 'ms', reference: b.p50, ratio: slowdown(h.p50, b.p50, 'lower'), aimAtMost: 50 },
+        { name: 'spawn to prompt p99', value: h.p99, unit: 'ms', reference: b.p99, ratio: slowdown(h.p99, b.p99, 'lower') },
+      ],
+      notes: [`${SAMPLES} agents, isolation: ${kernel.sandbox.isolation}; includes PID allocation (fsync) and home creation`],
+    };
+  } finally {
+    await kernel.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,133 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempDir, waitFor } from '../../test/helpers.js';
+import { Kernel } from '../Kernel.js';
+import { processTree } from '../sandbox/index.js';
+
+/** Real kernels on real data folders: real PTYs, bubblewrap where installed, real signals. */
+describe('process table', () => {
+  const dirs: ReturnType<typeof tempDir>[] = [];
+  const kernels: Kernel[] = [];
+  async function open(path?: string): Promise<Kernel> {
+    let dataDir = path;
+    if (!dataDir) {
+      const dir = tempDir();
+      dirs.push(dir);
+      dataDir = dir.path;
+    }
+    const kernel = await Kernel.open({ dataDir, mode: 'headless', version: 'test', termGraceMs: 500 });
+    kernels.push(kernel);
+    return kernel;
+  }
+  afterEach(async () => {
+    for (const kernel of kernels.splice(0)) await kernel.close();
+    for (const dir of dirs.splice(0)) dir.cleanup();
+  });
+
+  const states = (osPid: number) => processTree(osPid).map((m) => m.state[0]);
+
+  it('spawns agents with kernel PIDs backed by real OS processes, and lists them with filters', async () => {
+    const kernel = await open();
+    const a = await kernel.processes.spawn({ name: 'a', network: false });
+    const b = await kernel.processes.spawn({ name: 'b', network: false, parent: a.pid });
+    expect([a.pid, b.pid]).toEqual([1, 2]);
+    expect(a.state).toBe('running');
+    expect(a.sandbox.osPid).toBeGreaterThan(1);
+    expect(processTree(a.sandbox.osPid!).length).toBeGreaterThan(0);
+    expect(kernel.processes.list({ parent: a.pid }).map((p) => p.pid)).toEqual([b.pid]);
+    expect(kernel.processes.list({ states: ['running'] }).map((p) => p.pid)).toEqual([1, 2]);
+    expect(kernel.info().agents).toEqual({ total: 2, running: 2 });
+    await expect(kernel.processes.spawn({ network: false, parent: 99 })).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
+  });
+
+  it('STOP stops every process of the agent (state T), CONT resumes them', async () => {
+    const kernel = await open();
+    const agent = await kernel.processes.spawn({ network: false });
+    const osPid = agent.sandbox.osPid!;
+    // a job started in the shell lands in its own process group: it must be stopped too
+    await kernel.terminals.get(agent.terminal!).session.write('sleep 300 &\n');
+    await waitFor(() => processTree(osPid).some((m) => m.command === 'sleep'), 5000, 'the sleep job');
+    const control = kernel.processes.control(agent.pid);
+
+    expect(kernel.processes.signal(agent.pid, 'STOP').state).toBe('stopped');
+    await waitFor(() => states(osPid).every((s) => s === 'T'), 3000, 'every process stopped');
+    expect(control.isPaused).toBe(true);
+
+    expect(kernel.processes.signal(agent.pid, 'CONT').state).toBe('running');
+    await waitFor(() => states(osPid).every((s) => s !== 'T'), 3000, 'every process resumed');
+    expect(control.isPaused).toBe(false);
+  });
+
+  it('TERM ends the agent (escalating to KILL after the grace period), and reaping removes the zombie', async () => {
+    const kernel = await open();
+    const agent = await kernel.processes.spawn({ network: false });
+    const osPid = agent.sandbox.osPid!;
+    const control = kernel.processes.control(agent.pid);
+    kernel.processes.signal(agent.pid, 'TERM');
+    expect(control.terminating).toBe(true);
+    await waitFor(() => kernel.processes.get(agent.pid).state === 'zombie', 5000, 'zombie');
+    const zombie = kernel.processes.get(agent.pid);
+    expect(zombie.exitReason).toMatch(/signal|code/);
+    expect(zombie.terminal).toBeNull();
+    expect(processTree(osPid)).toEqual([]);
+    expect(() => kernel.processes.signal(agent.pid, 'KILL')).toThrow(/zombie/);
+    expect(kernel.processes.reap(agent.pid).state).toBe('dead');
+    expect(kernel.processes.get(agent.pid).state).toBe('dead');
+    expect(() => kernel.processes.reap(agent.pid)).toThrow();
+  });
+
+  it('KILL ends the agent and all of its processes at once', async () => {
+    const kernel = await open();
+    const agent = await kernel.processes.spawn({ network: false });
+    const osPid = agent.sandbox.osPid!;
+    await kernel.terminals.get(agent.terminal!).session.write('(trap "" TERM; sleep 300) &\n');
+    await waitFor(() => processTree(osPid).some((m) => m.command === 'sleep'), 5000, 'the sleep job');
+    kernel.processes.signal(agent.pid, 'KILL');
+    await waitFor(() => kernel.processes.get(agent.pid).state === 'zombie', 3000, 'zombie');
+    expect(kernel.processes.get(agent.pid).phase).toBe('failed');
+    await waitFor(() => processTree(osPid).length === 0, 3000, 'no process left');
+  });
+
+  it('exec runs a command in the sandbox with its exit code, output cap and timeout', async () => {
+    const kernel = await open();
+    const agent = await kernel.processes.spawn({ network: false });
+    const ok = await kernel.processes.exec(agent.pid, ['sh', '-c', 'echo out; echo err >&2; exit 7'], {
+      timeoutMs: 5000,
+      maxOutputBytes: 1024,
+    });
+    expect(ok).toMatchObject({ exitCode: 7, stdout: 'out\n', stderr: 'err\n', truncated: false, timedOut: false });
+    const capped = await kernel.processes.exec(agent.pid, ['sh', '-c', 'yes | head -c 100000'], {
+      timeoutMs: 5000,
+      maxOutputBytes: 100,
+    });
+    expect(capped.stdout).toHaveLength(100);
+    expect(capped.truncated).toBe(true);
+    const slow = await kernel.processes.exec(agent.pid, ['sleep', '30'], { timeoutMs: 200, maxOutputBytes: 100 });
+    expect(slow.timedOut).toBe(true);
+    const log = kernel.store.latestEvents(agent.pid, 10).map((e) => e.type);
+    expect(log).toContain('process.exec.result');
+  });
+
+  it('refuses signals to unknown PIDs and exec while stopped', async () => {
+    const kernel = await open();
+    expect(() => kernel.processes.signal(42, 'KILL')).toThrow(expect.objectContaining({ code: 'E_NOT_FOUND' }));
+    const agent = await kernel.processes.spawn({ network: false });
+    kernel.processes.signal(agent.pid, 'STOP');
+    await expect(
+      kernel.processes.exec(agent.pid, ['true'], { timeoutMs: 1000, maxOutputBytes: 10 }),
+    ).rejects.toMatchObject({ code: 'E_CONFLICT' });
+  });
+
+  it('never reuses a PID after the kernel restarts on the same data folder', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const first = await open(dir.path);
+    const a = await first.processes.spawn({ network: false });
+    const b = await first.processes.spawn({ network: false });
+    await first.close();
+    kernels.splice(kernels.indexOf(first), 1);
+    const second = await open(dir.path);
+    const c = await second.processes.spawn({ network: false });
+    expect(c.pid).toBeGreaterThan(b.pid);
+    expect(second.processes.get(a.pid).state).not.toBe('running');
+  });
+});

@@ -1,0 +1,79 @@
+import { spawn } from 'node:child_process';
+import type { LaunchPlan } from '../sandbox/index.js';
+import { signalTree } from '../sandbox/index.js';
+
+export interface ExecOptions {
+  timeoutMs: number;
+  /** Bytes kept of stdout and of stderr each; the rest is counted but dropped. */
+  maxOutputBytes: number;
+  input?: string;
+  /** Called with the child's process group id once it runs, and on exit with undefined: signals reach it too. */
+  track?(pgid: number | undefined): void;
+}
+
+export interface ExecResult {
+  exitCode: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  truncated: boolean;
+  timedOut: boolean;
+  durationMs: number;
+}
+
+/** Runs one command to completion in its own process group, with a timeout and an output cap. */
+export function execPlan(plan: LaunchPlan, options: ExecOptions): Promise<ExecResult> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(plan.file, plan.args, {
+      cwd: plan.cwd,
+      env: plan.env,
+      detached: true, // its own process group, so a timeout or KILL takes every descendant with it
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let outBytes = 0;
+    let errBytes = 0;
+    let truncated = false;
+    let timedOut = false;
+    const collect = (chunks: Buffer[], size: number, chunk: Buffer): number => {
+      const room = options.maxOutputBytes - size;
+      if (room <= 0) {
+        truncated = true;
+        return size;
+      }
+      if (chunk.length > room) truncated = true;
+      chunks.push(chunk.subarray(0, room));
+      return size + Math.min(room, chunk.length);
+    };
+    child.stdout.on('data', (chunk: Buffer) => (outBytes = collect(out, outBytes, chunk)));
+    child.stderr.on('data', (chunk: Buffer) => (errBytes = collect(err, errBytes, chunk)));
+    child.stdin.on('error', () => {}); // a command that does not read its input closes the pipe early
+    child.stdin.end(options.input ?? '');
+    if (child.pid) options.track?.(child.pid);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      if (child.pid) signalTree(child.pid, 'SIGKILL');
+    }, options.timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      options.track?.(undefined);
+      reject(error);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (child.pid) signalTree(child.pid, 'SIGKILL'); // leftovers that outlived the leader
+      options.track?.(undefined);
+      resolve({
+        exitCode: code,
+        signal,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        truncated,
+        timedOut,
+        durationMs: Date.now() - started,
+      });
+    });
+  });
+}

@@ -1,0 +1,344 @@
+import { randomUUID } from 'node:crypto';
+import { constants } from 'node:os';
+import { HabitatError } from '../../shared/protocol/index.js';
+import type { Disposable } from '../events/index.js';
+import { HeadlessScreen, type ScreenSnapshot } from './HeadlessScreen.js';
+import { OutputBatcher } from './OutputBatcher.js';
+import { OutputConsumers, type TerminalConsumer } from './OutputConsumers.js';
+import { isGroupAlive, signalGroup, terminateSession } from './processGroup.js';
+import type { PtyDisposable, PtyProcess, PtySpawner } from './PtySpawner.js';
+import { chunkText, yieldToEventLoop } from './text.js';
+
+export interface TerminalSessionOptions {
+  /** The program; make no assumption about it (the kernel passes `bwrap` for sandboxed commands). */
+  file: string;
+  args?: readonly string[];
+  cwd?: string;
+  /** The child's whole environment; without it, the host's. */
+  env?: Record<string, string | undefined>;
+  /** Default 80 by 24. */
+  cols?: number;
+  rows?: number;
+  /** $TERM, default xterm-256color. */
+  name?: string;
+  /** Default a random UUID. */
+  id?: string;
+  /** Lines the headless screen keeps above the visible ones, default 5,000. */
+  scrollback?: number;
+  /** Output is delivered at most this often (default 5 ms)... */
+  batchIntervalMs?: number;
+  /** ...in batches of at most this many characters (default 64 KiB). */
+  batchMaxChars?: number;
+  /** Flow control: pause above this many unacknowledged characters (default 100,000)... */
+  highWatermark?: number;
+  /** ...and resume below this many (default 5,000). */
+  lowWatermark?: number;
+  /** Input is written in pieces of this many characters, yielding between them (default 8 KiB). */
+  writeChunkChars?: number;
+  /** How long dispose() waits after SIGTERM before SIGKILL (default 2 s). */
+  killGraceMs?: number;
+}
+
+export interface TerminalExit {
+  exitCode: number;
+  /** The signal that ended the program, if one did. */
+  signal: NodeJS.Signals | null;
+}
+
+export interface AttachOptions {
+  /** Default true. Without it the consumer never acknowledges and never slows the program (internal use). */
+  flowControl?: boolean;
+  /**
+   * Also take the screen's replay (see replay()) as of the moment of attaching, as the consumer's `replay`; live
+   * output continues exactly where it ends, nothing lost or repeated: what a late-attaching xterm.js needs.
+   */
+  replay?: boolean;
+}
+
+export type { ScreenSnapshot, TerminalConsumer };
+
+const MAX_SIZE = 1000;
+const EXIT_WAIT_MS = 1_000;
+const GROUP_WATCH_MS = 1_000;
+const signalNames = new Map<number, NodeJS.Signals>(
+  Object.entries(constants.signals).map(([name, number]) => [number, name as NodeJS.Signals]),
+);
+
+function requireInteger(name: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new HabitatError('E_INVALID', `${name} must be an integer from ${min} to ${max}`, {
+      [name]: value,
+    });
+  }
+  return value;
+}
+
+async function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
+/**
+ * One program on one pseudo-terminal: chunked input, batched output to any number of consumers with credit-based
+ * flow control, a headless screen for previews and late attachers, and a clean end.
+ */
+export class TerminalSession {
+  readonly id: string;
+  /** The program's pid; it leads its own session, so this is also its process group id. */
+  readonly osPid: number;
+
+  private readonly pty: PtyProcess;
+  private readonly ptySubscriptions: PtyDisposable[] = [];
+  private readonly batcher: OutputBatcher;
+  private readonly consumers: OutputConsumers;
+  private readonly screenView: HeadlessScreen;
+  private readonly exitListeners = new Set<(exit: TerminalExit) => void>();
+  private readonly exitDone: Promise<TerminalExit>;
+  private readonly writeChunkChars: number;
+  private readonly killGraceMs: number;
+  private size: { cols: number; rows: number };
+  private writeQueue: Promise<void> = Promise.resolve();
+  private exitStatus: TerminalExit | undefined;
+  /** Set once the program has ended or is being ended: output is then read regardless of flow control. */
+  private draining = false;
+  private closed = false;
+  private disposing: Promise<void> | undefined;
+  /**
+   * Set once the program and every process of its group are gone. From then on the group id may be reused by an
+   * unrelated process, so it is never signalled again.
+   */
+  private groupEnded = false;
+  private groupWatch: NodeJS.Timeout | undefined;
+
+  constructor(spawner: PtySpawner, options: TerminalSessionOptions) {
+    const cols = requireInteger('cols', options.cols ?? 80, 1, MAX_SIZE);
+    const rows = requireInteger('rows', options.rows ?? 24, 1, MAX_SIZE);
+    const scrollback = requireInteger('scrollback', options.scrollback ?? 5_000, 0, 1_000_000);
+    const intervalMs = requireInteger('batchIntervalMs', options.batchIntervalMs ?? 5, 0, 1_000);
+    const maxChars = requireInteger('batchMaxChars', options.batchMaxChars ?? 65_536, 2, 16_777_216);
+    const low = requireInteger('lowWatermark', options.lowWatermark ?? 5_000, 1, 1e9);
+    const high = requireInteger('highWatermark', options.highWatermark ?? 100_000, low, 1e9);
+    this.writeChunkChars = requireInteger('writeChunkChars', options.writeChunkChars ?? 8_192, 2, 1_048_576);
+    this.killGraceMs = requireInteger('killGraceMs', options.killGraceMs ?? 2_000, 0, 60_000);
+    this.id = options.id ?? randomUUID();
+    this.size = { cols, rows };
+
+    this.batcher = new OutputBatcher((batch) => this.consumers.deliver(batch), intervalMs, maxChars);
+    this.consumers = new OutputConsumers({ high, low }, maxChars, (paused) => this.applyPressure(paused));
+    this.screenView = new HeadlessScreen({ cols, rows, scrollback });
+    // the screen is a consumer like any other: it acknowledges once xterm has parsed, so it can never fall behind
+    const screenConsumer = this.consumers.add(
+      (data) => this.screenView.write(data, () => screenConsumer.ack(data.length)),
+      { flowControl: true },
+    );
+
+    try {
+      this.pty = spawner.spawn(options.file, options.args ?? [], {
+        cols,
+        rows,
+        name: options.name ?? 'xterm-256color',
+        ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+        ...(options.env === undefined ? {} : { env: options.env }),
+      });
+    } catch (error) {
+      this.screenView.dispose();
+      throw new HabitatError('E_UNAVAILABLE', `cannot start ${options.file}: ${(error as Error).message}`);
+    }
+    this.osPid = this.pty.pid;
+    this.ptySubscriptions.push(this.pty.onData((data) => this.batcher.push(data)));
+    this.exitDone = new Promise((resolve) => {
+      this.ptySubscriptions.push(this.pty.onExit((event) => void this.handleExit(event).then(resolve)));
+    });
+  }
+
+  get cols(): number {
+    return this.size.cols;
+  }
+
+  get rows(): number {
+    return this.size.rows;
+  }
+
+  /** How the program ended; undefined while it runs. */
+  get exit(): TerminalExit | undefined {
+    return this.exitStatus;
+  }
+
+  /** Whether flow control has paused the program's output. */
+  get isPaused(): boolean {
+    return this.consumers.isPaused && !this.draining;
+  }
+
+  /**
+   * Writes input in pieces, yielding to the event loop between them, so a 50 MB paste neither blocks the host nor
+   * is cut short (the spawner queues what the program has not read yet). Writes are delivered in call order; input
+   * still pending when the program exits is dropped.
+   */
+  write(data: string): Promise<void> {
+    const refusal = this.refusal();
+    if (refusal) return Promise.reject(refusal);
+    const run = this.writeQueue.then(() => this.writeChunks(data));
+    this.writeQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  resize(cols: number, rows: number): void {
+    requireInteger('cols', cols, 1, MAX_SIZE);
+    requireInteger('rows', rows, 1, MAX_SIZE);
+    const refusal = this.refusal();
+    if (refusal) throw refusal;
+    this.pty.resize(cols, rows);
+    this.screenView.resize(cols, rows);
+    this.size = { cols, rows };
+  }
+
+  /** Signals the program's whole process group; SIGHUP (a hang-up) by default, as closing a terminal would. */
+  kill(signal: NodeJS.Signals = 'SIGHUP'): void {
+    if (!Object.hasOwn(constants.signals, signal)) {
+      throw new HabitatError('E_INVALID', `unknown signal ${String(signal)}`);
+    }
+    if (!this.disposing && !this.groupEnded) signalGroup(this.osPid, signal);
+  }
+
+  /** Delivers output to `consumer` from now on; see AttachOptions for flow control and the replay. */
+  attach(consumer: (data: string) => void, options: AttachOptions = {}): TerminalConsumer {
+    if (this.disposing) throw new HabitatError('E_CONFLICT', 'the terminal session is disposed');
+    return this.consumers.add(consumer, {
+      flowControl: options.flowControl ?? true,
+      ...(options.replay ? { replay: this.screenView.replay() } : {}),
+    });
+  }
+
+  /** Called once, after the last output has been delivered; at once (asynchronously) if the program has ended. */
+  onExit(listener: (exit: TerminalExit) => void): Disposable {
+    const status = this.exitStatus;
+    if (status) {
+      queueMicrotask(() => listener(status));
+      return { dispose: () => undefined };
+    }
+    this.exitListeners.add(listener);
+    return { dispose: () => void this.exitListeners.delete(listener) };
+  }
+
+  /** Resolves with how the program ended, after its last output has been delivered. */
+  exited(): Promise<TerminalExit> {
+    return this.exitDone;
+  }
+
+  /** Resolves once the headless screen has parsed all output delivered so far. */
+  settled(): Promise<void> {
+    return this.screenView.settled();
+  }
+
+  /** The visible screen as of all output delivered before this call (for Mission Control previews). */
+  screen(): Promise<ScreenSnapshot> {
+    return this.screenView.snapshot();
+  }
+
+  /**
+   * Text that a fresh xterm.js of the same size can write to reproduce the scrollback, the screen (the alternate one
+   * included), colours, cursor and input modes, as of all output delivered before this call. Made by our own
+   * serializer (serializeScreen.ts), not @xterm/addon-serialize.
+   */
+  replay(): Promise<string> {
+    return this.screenView.replay();
+  }
+
+  /**
+   * Ends the program (SIGHUP and SIGTERM to its process group, SIGKILL after the grace period), waits for its last
+   * output and exit, then releases everything. Safe to call more than once, and after the program has exited.
+   */
+  dispose(): Promise<void> {
+    this.disposing ??= this.teardown();
+    return this.disposing;
+  }
+
+  private async teardown(): Promise<void> {
+    this.startDraining(); // a paused pty would hold back the end of output, and with it the exit
+    if (!this.groupEnded) await terminateSession(this.osPid, this.killGraceMs);
+    await withTimeout(this.exitDone, EXIT_WAIT_MS);
+    clearInterval(this.groupWatch);
+    this.close();
+    this.consumers.clear();
+    this.exitListeners.clear();
+    this.screenView.dispose();
+  }
+
+  private refusal(): HabitatError | undefined {
+    if (this.disposing) return new HabitatError('E_CONFLICT', 'the terminal session is disposed');
+    if (this.closed || this.exitStatus) return new HabitatError('E_CONFLICT', 'the program has exited');
+    return undefined;
+  }
+
+  private async writeChunks(data: string): Promise<void> {
+    let first = true;
+    for (const chunk of chunkText(data, this.writeChunkChars)) {
+      if (!first) await yieldToEventLoop();
+      first = false;
+      if (this.closed || this.disposing) return;
+      this.pty.write(chunk);
+    }
+  }
+
+  private applyPressure(paused: boolean): void {
+    if (this.draining) return;
+    if (paused) {
+      this.batcher.hold();
+      this.pty.pause();
+    } else {
+      this.pty.resume();
+      this.batcher.release();
+    }
+  }
+
+  private startDraining(): void {
+    if (this.draining) return;
+    this.draining = true;
+    if (!this.closed) this.pty.resume();
+    this.batcher.release();
+  }
+
+  private async handleExit(event: { exitCode: number; signal?: number }): Promise<TerminalExit> {
+    // the spawner reports the exit after the last output (nodePtySpawner reads it to the kernel's end of data):
+    // deliver what is still batched or held back by flow control, then tell
+    this.startDraining();
+    this.batcher.flush();
+    this.close();
+    const exit: TerminalExit = {
+      exitCode: event.exitCode,
+      signal: signalNames.get(event.signal ?? 0) ?? null,
+    };
+    this.watchGroup();
+    await this.screenView.settled().catch(() => undefined);
+    this.exitStatus = exit;
+    for (const listener of [...this.exitListeners]) {
+      try {
+        listener(exit);
+      } catch (error) {
+        console.error('[pty] exit listener threw:', error);
+      }
+    }
+    this.exitListeners.clear();
+    return exit;
+  }
+
+  /** After the exit: notes when the group is gone (background jobs may outlive the program for a while). */
+  private watchGroup(): void {
+    const check = (): void => {
+      if (isGroupAlive(this.osPid)) return;
+      this.groupEnded = true;
+      clearInterval(this.groupWatch);
+    };
+    check();
+    if (!this.groupEnded && !this.disposing) this.groupWatch = setInterval(check, GROUP_WATCH_MS).unref();
+  }
+
+  /** Stops listening to the pty and drops pending timers; the screen and consumers stay until dispose(). */
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const subscription of this.ptySubscriptions.splice(0)) subscription.dispose();
+    this.batcher.dispose();
+  }
+}

@@ -1,0 +1,109 @@
+import { readSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { StringDecoder } from 'node:string_decoder';
+import * as nodePty from 'node-pty';
+import type { PtyDisposable, PtyProcess, PtySpawner } from './PtySpawner.js';
+
+/** Enough for what the kernel can hold for a terminal (about 64 KiB), with room to spare. */
+const MAX_DRAIN_BYTES = 4 * 1024 * 1024;
+
+/** What node-pty's UnixTerminal has but does not declare. */
+interface UnixTerminalInternals {
+  _socket?: Socket;
+  fd?: number;
+}
+
+/**
+ * The spawner on node-pty. On Unix it makes sure the end of a program's output is never lost, which node-pty alone
+ * does not: libuv may report end-of-file on the pty while the kernel still holds output (libuv issue #4992), and
+ * node-pty destroys its socket 200 ms after the program exits even if output is still unread (a busy host, or flow
+ * control holding it). Both times we first read what is left straight from the pty, up to the kernel's "no more".
+ */
+export const nodePtySpawner: PtySpawner = {
+  spawn(file, args, options) {
+    // 'utf8' also makes node-pty set IUTF8, which line editing of multi-byte characters needs
+    const pty = nodePty.spawn(file, [...args], { ...options, encoding: 'utf8' });
+    const { _socket: socket, fd } = pty as unknown as UnixTerminalInternals;
+    if (process.platform === 'win32' || !socket || typeof fd !== 'number') return pty;
+    return new DrainedUnixPty(pty, socket, fd);
+  },
+};
+
+class DrainedUnixPty implements PtyProcess {
+  private readonly decoder = new StringDecoder('utf8');
+  private readonly dataListeners = new Set<(data: string) => void>();
+
+  constructor(
+    private readonly pty: nodePty.IPty,
+    private readonly socket: Socket,
+    private readonly fd: number,
+  ) {
+    // bytes arrive as latin1 characters, one for one, and we decode UTF-8 ourselves: then no partial character is
+    // stranded in the socket's decoder when its reading stops early
+    socket.setEncoding('latin1');
+    pty.onData((chunk) => this.emit(this.decoder.write(Buffer.from(chunk, 'latin1'))));
+    // registered first, so the last bytes are out before anyone hears of the exit
+    pty.onExit(() => this.emit(this.decoder.end()));
+    socket.on('end', () => this.drain());
+    const destroy = socket.destroy.bind(socket);
+    socket.destroy = ((error?: Error) => {
+      if (!error && !socket.destroyed) this.drain();
+      return destroy(error);
+    }) as Socket['destroy'];
+  }
+
+  get pid(): number {
+    return this.pty.pid;
+  }
+
+  onData(listener: (data: string) => void): PtyDisposable {
+    this.dataListeners.add(listener);
+    return { dispose: () => void this.dataListeners.delete(listener) };
+  }
+
+  onExit(listener: (event: { exitCode: number; signal?: number }) => void): PtyDisposable {
+    return this.pty.onExit(listener);
+  }
+
+  write(data: string): void {
+    this.pty.write(data);
+  }
+
+  resize(cols: number, rows: number): void {
+    this.pty.resize(cols, rows);
+  }
+
+  pause(): void {
+    this.pty.pause();
+  }
+
+  resume(): void {
+    this.pty.resume();
+  }
+
+  kill(signal?: string): void {
+    this.pty.kill(signal);
+  }
+
+  private emit(data: string): void {
+    if (data.length === 0) return;
+    for (const listener of [...this.dataListeners]) listener(data);
+  }
+
+  /** Delivers what the socket buffered and what the kernel still holds, until the pty says there is no more. */
+  private drain(): void {
+    while (this.socket.readableLength > 0 && this.socket.read() !== null); // emits 'data', in order
+    const buffer = Buffer.allocUnsafe(65_536);
+    for (let total = 0; total < MAX_DRAIN_BYTES;) {
+      let read: number;
+      try {
+        read = readSync(this.fd, buffer, 0, buffer.length, null);
+      } catch {
+        return; // EIO: the program's side is closed and all is read; EAGAIN: something still holds it open
+      }
+      if (read === 0) return;
+      total += read;
+      this.emit(this.decoder.write(buffer.subarray(0, read)));
+    }
+  }
+}

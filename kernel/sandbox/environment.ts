@@ -1,0 +1,24 @@
+import type { SandboxSpec } from './types.js';
+
+const SAFE_PATH = '/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin';
+
+/**
+ * The whole environment an agent gets: built from nothing, so no host secret (API keys, tokens, SSH agent sockets)
+ * can leak in through inheritance.
+ */
+export function scrubbedEnvironment(spec: SandboxSpec, home: string): Record<string, string> {
+  return {
+    HOME: home,
+    USER: 'agent',
+    LOGNAME: 'agent',
+    SHELL: '/bin/bash',
+    PATH: SAFE_PATH,
+    TERM: 'xterm-256color',
+    COLORTERM: 'truecolor',
+    LANG: 'C.UTF-8',
+    LC_ALL: 'C.UTF-8',
+    HABITAT_PID: String(spec.pid),
+    PS1: `agent@${spec.pid}:\\w\\$ `,
+    ...spec.env,
+  };
+}

@@ -1,0 +1,91 @@
+import type { Database } from 'better-sqlite3';
+import { HabitatError } from '../../shared/protocol/index.js';
+
+export interface Migration {
+  /** The schema version this step produces: 1, 2, 3... with no gaps. */
+  version: number;
+  description: string;
+  up(db: Database): void;
+}
+
+/**
+ * The schema, as the ordered steps that build it. Never edit a step that has shipped: append a new one. The
+ * database records the version it reached in PRAGMA user_version.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'meta counters, processes, event log',
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE meta (
+          key TEXT PRIMARY KEY,
+          value ANY NOT NULL
+        ) STRICT;
+        INSERT INTO meta (key, value) VALUES ('last_pid', 0);
+
+        CREATE TABLE processes (
+          pid INTEGER PRIMARY KEY,
+          ppid INTEGER,
+          name TEXT NOT NULL,
+          role TEXT,
+          goal TEXT,
+          state TEXT NOT NULL,
+          phase TEXT NOT NULL,
+          sandbox TEXT NOT NULL,
+          config TEXT NOT NULL,
+          boot_id TEXT NOT NULL,
+          created_at TEXT NOT NULL,
+          ended_at TEXT,
+          exit_code INTEGER,
+          exit_reason TEXT
+        ) STRICT;
+        CREATE INDEX processes_by_ppid ON processes (ppid);
+        CREATE INDEX processes_by_state ON processes (state, boot_id);
+
+        CREATE TABLE events (
+          seq INTEGER PRIMARY KEY,
+          pid INTEGER,
+          type TEXT NOT NULL,
+          at INTEGER NOT NULL,
+          payload TEXT NOT NULL
+        ) STRICT;
+        -- "the latest N events of one pid" walks this index backwards from (pid, +inf)
+        CREATE INDEX events_by_pid ON events (pid, seq);
+      `),
+  },
+];
+
+export const LATEST_VERSION = MIGRATIONS.length;
+
+/** Brings the database to the latest version in one transaction; returns the version it found. */
+export function applyMigrations(db: Database, migrations: readonly Migration[] = MIGRATIONS): number {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1)
+      throw new Error(`migration ${i} declares version ${m.version}, expected ${i + 1}`);
+  });
+  const latest = migrations.length;
+  // IMMEDIATE takes the write lock before reading the version, so two openers cannot both apply a step.
+  return db
+    .transaction(() => {
+      const found = readSchemaVersion(db);
+      if (found > latest) {
+        throw new HabitatError(
+          'E_CONFLICT',
+          `the database is at schema version ${found}, newer than this Habitat knows (${latest}): ` +
+            'open it with a newer Habitat',
+          { found, latest },
+        );
+      }
+      for (const migration of migrations.slice(found)) {
+        migration.up(db);
+        db.pragma(`user_version = ${migration.version}`);
+      }
+      return found;
+    })
+    .immediate();
+}
+
+export function readSchemaVersion(db: Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}

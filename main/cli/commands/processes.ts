@@ -1,0 +1,165 @@
+import { Option } from 'commander';
+import {
+  HabitatError,
+  SignalSchema,
+  type LogEntry,
+  type ProcessInfo,
+  type ProcessState,
+} from '../../../shared/protocol/index.js';
+import { EXIT, parsePid, type CliContext } from '../context.js';
+import { formatDuration, table } from '../format.js';
+
+const LIVE: ProcessState[] = ['created', 'running', 'sleeping', 'stopped', 'zombie'];
+
+export function formatProcesses(processes: ProcessInfo[], now = Date.now()): string {
+  return table(
+    ['PID', 'PPID', 'NAME', 'STATE', 'PHASE', 'SANDBOX', 'OS PID / CONTAINER', 'AGE'],
+    processes.map((p) => [
+      String(p.pid),
+      p.ppid === null ? '-' : String(p.ppid),
+      p.name,
+      p.state,
+      p.phase,
+      `${p.sandbox.kind}/${p.sandbox.isolation}${p.sandbox.network ? '+net' : ''}`,
+      p.sandbox.containerId?.slice(0, 12) ?? (p.sandbox.osPid === null ? '-' : String(p.sandbox.osPid)),
+      formatDuration(now - Date.parse(p.createdAt)),
+    ]),
+  );
+}
+
+function formatEntry(entry: LogEntry): string {
+  const time = new Date(entry.at).toISOString().slice(11, 23);
+  const payload = entry.payload === undefined ? '' : ` ${JSON.stringify(entry.payload)}`;
+  return `${time} #${entry.seq} ${entry.type}${payload}`;
+}
+
+export function registerProcesses(ctx: CliContext): void {
+  const { program, print, withClient, io, setExit } = ctx;
+
+  program
+    .command('ps')
+    .description('list agent processes: kernel PID, state, phase, sandbox and the backing OS process or container')
+    .option('-a, --all', 'include processes that have ended')
+    .action(
+      withClient(async (client, flags: { all?: boolean }) => {
+        const { processes } = await client.call('process.list', flags.all ? {} : { states: LIVE });
+        print(processes, () => formatProcesses(processes));
+      }),
+    );
+
+  program
+    .command('spawn')
+    .description('start an agent process with its home folder, sandbox and shell')
+    .option('--name <name>', 'a name for the agent')
+    .option('--role <role>', 'its role')
+    .option('--goal <goal>', 'its goal')
+    .option('--parent <pid>', 'parent kernel PID')
+    .addOption(new Option('--sandbox <kind>', 'host or docker').choices(['host', 'docker']).default('host'))
+    .option('--network', 'give it network access (off by default)')
+    .action(
+      withClient(
+        async (
+          client,
+          flags: { name?: string; role?: string; goal?: string; parent?: string; sandbox: 'host' | 'docker'; network?: boolean },
+        ) => {
+          const info = await client.call('process.spawn', {
+            name: flags.name,
+            role: flags.role,
+            goal: flags.goal,
+            parent: flags.parent === undefined ? undefined : parsePid(flags.parent),
+            sandbox: flags.sandbox,
+            network: flags.network ?? false,
+          });
+          print(info, () => String(info.pid));
+        },
+      ),
+    );
+
+  program
+    .command('kill')
+    .description('send a signal to a process: STOP, CONT, TERM (default), KILL, INT, WINCH')
+    .option('-s, --signal <signal>', 'signal name, with or without SIG', 'TERM')
+    .argument('<pid>', 'kernel PID')
+    .action(
+      withClient(async (client, pidText: string, flags: { signal: string }) => {
+        const name = flags.signal.toUpperCase().replace(/^SIG/, '');
+        const signal = SignalSchema.safeParse(name);
+        if (!signal.success) throw new HabitatError('E_INVALID', `unknown signal ${flags.signal}`);
+        const info = await client.call('process.signal', { pid: parsePid(pidText), signal: signal.data });
+        print(info, () => `${info.pid} ${info.state}`);
+      }),
+    );
+
+  program
+    .command('exec')
+    .description("run a command in the agent's sandbox; prints its output and exits with its code")
+    .argument('<pid>', 'kernel PID')
+    .argument('<command...>', 'the command and its arguments (put -- before them)')
+    .option('--timeout <ms>', 'kill it after this many milliseconds', '60000')
+    .action(
+      withClient(async (client, pidText: string, argv: string[], flags: { timeout: string }) => {
+        const result = await client.call('process.exec', {
+          pid: parsePid(pidText),
+          argv,
+          timeoutMs: Number(flags.timeout),
+        });
+        if (ctx.globals().json) {
+          io.out(JSON.stringify(result));
+        } else {
+          io.write(result.stdout);
+          if (result.stderr) process.stderr.write(result.stderr);
+          if (result.truncated) io.err('habitat: output truncated');
+          if (result.timedOut) io.err(`habitat: E_TIMEOUT: killed after ${flags.timeout} ms`);
+        }
+        setExit(result.exitCode ?? (result.timedOut ? 124 : 128));
+      }),
+    );
+
+  program
+    .command('logs')
+    .description("an agent's log: its lifecycle, signals and commands")
+    .option('-f, --follow', 'keep printing new entries')
+    .option('-n, --lines <n>', 'how many of the latest entries', '100')
+    .argument('<pid>', 'kernel PID')
+    .action(
+      withClient(async (client, pidText: string, flags: { follow?: boolean; lines: string }) => {
+        const pid = parsePid(pidText);
+        const json = ctx.globals().json;
+        const show = (entry: LogEntry): void => io.out(json ? JSON.stringify(entry) : formatEntry(entry));
+        let last = -1;
+        const live: LogEntry[] = [];
+        const unsubscribe = flags.follow
+          ? client.subscribe(`process.log.${pid}`, (payload) => live.push(payload as LogEntry))
+          : undefined;
+        const { entries } = await client.call('process.logs', { pid, limit: Number(flags.lines) });
+        for (const entry of entries) {
+          show(entry);
+          last = entry.seq;
+        }
+        if (!unsubscribe) return;
+        // Entries that arrived while the history loaded are printed once, in order.
+        const drain = (): void => {
+          for (const entry of live.splice(0)) {
+            if (entry.seq <= last) continue;
+            show(entry);
+            last = entry.seq;
+          }
+        };
+        await new Promise<void>((resolve) => {
+          const timer = setInterval(drain, 50);
+          const stop = (): void => {
+            clearInterval(timer);
+            drain();
+            unsubscribe();
+            resolve();
+          };
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+          client.onConnectionChange((state) => {
+            if (state === 'closed') stop();
+          });
+        });
+        setExit(EXIT.ok);
+      }),
+    );
+}

@@ -1,0 +1,66 @@
+import { Option } from 'commander';
+import { defaultDataDir } from '../../../kernel/index.js';
+import { DEFAULT_PORT, LOOPBACK, startHeadlessHost } from '../../host/HeadlessHost.js';
+import { HABITAT_VERSION } from '../../version.js';
+import { EXIT, type CliContext } from '../context.js';
+
+export function registerServe({ program, io, globals, setExit }: CliContext): void {
+  program
+    .command('serve')
+    .description('run the kernel headless and serve the UI and the bridge on one origin')
+    .addOption(new Option('--host <address>', 'address to bind').default(LOOPBACK))
+    .addOption(new Option('--port <port>', 'port (0 picks a free one)').default(String(DEFAULT_PORT)))
+    .action(async (flags: { host: string; port: string }) => {
+      const port = Number(flags.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) {
+        io.err(`habitat: E_INVALID: --port must be 0..65535, not ${flags.port}`);
+        setExit(EXIT.usage);
+        return;
+      }
+      const dataDir = globals().dataDir ?? defaultDataDir();
+      // Listen for signals before anything is printed: a supervisor may signal as soon as it reads the URL.
+      let stopSignal: NodeJS.Signals | undefined;
+      let onStop: ((signal: NodeJS.Signals) => void) | undefined;
+      const stop = (signal: NodeJS.Signals): void => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        stopSignal = signal;
+        onStop?.(signal);
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+      let host: Awaited<ReturnType<typeof startHeadlessHost>>;
+      try {
+        host = await startHeadlessHost({ host: flags.host, port, dataDir, token: process.env.HABITAT_TOKEN });
+      } catch (error) {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        io.err(`habitat: E_UNAVAILABLE: ${error instanceof Error ? error.message : String(error)}`);
+        setExit(EXIT.unavailable);
+        return;
+      }
+      const info = host.habitat.kernel.info();
+      if (globals().json) {
+        io.out(
+          JSON.stringify({
+            url: host.url,
+            wsUrl: host.wsUrl,
+            port: host.port,
+            token: host.token,
+            dataDir,
+            pid: process.pid,
+          }),
+        );
+      } else {
+        io.out(`Habitat ${HABITAT_VERSION} (headless) serving at ${host.url}`);
+        io.out(`  data folder ${dataDir}`);
+        if (flags.host !== LOOPBACK && flags.host !== 'localhost') {
+          io.err(`warning: listening on ${flags.host}: anyone who can reach it and holds the token controls your agents`);
+        }
+      }
+      for (const warning of info.warnings ?? []) io.err(`warning: ${warning}`);
+      const signal = stopSignal ?? (await new Promise<NodeJS.Signals>((resolve) => (onStop = resolve)));
+      if (!globals().json) io.out(`received ${signal}, shutting down`);
+      await host.close();
+    });
+}

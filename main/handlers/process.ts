@@ -1,0 +1,34 @@
+import type { Kernel } from '../../kernel/index.js';
+import { HabitatError } from '../../shared/protocol/index.js';
+import type { Handlers } from '../bridge/index.js';
+
+export function processHandlers(kernel: Kernel): Handlers {
+  const { processes } = kernel;
+  return {
+    'process.spawn': async (args) => {
+      kernel.assertRunning();
+      if (args.sandbox === 'docker') {
+        throw new HabitatError('E_UNAVAILABLE', 'docker sandboxes are not available in this kernel yet');
+      }
+      return processes.spawn({
+        name: args.name,
+        role: args.role,
+        goal: args.goal,
+        parent: args.parent,
+        network: args.network,
+      });
+    },
+    'process.list': (args) => ({ processes: processes.list(args) }),
+    'process.get': ({ pid }) => processes.get(pid),
+    'process.signal': ({ pid, signal }) => processes.signal(pid, signal),
+    'process.reap': ({ pid }) => processes.reap(pid),
+    'process.exec': ({ pid, argv, input, timeoutMs, maxOutputBytes }) =>
+      processes.exec(pid, argv, { timeoutMs, maxOutputBytes, input }),
+    'process.logs': ({ pid, limit, after }) => {
+      processes.get(pid); // E_NOT_FOUND for a PID that never existed
+      const records =
+        after === undefined ? kernel.store.latestEvents(pid, limit) : kernel.store.eventsSince(pid, after, limit);
+      return { entries: records.map((r) => ({ seq: r.seq, pid: r.pid, type: r.type, at: r.at, payload: r.payload })) };
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { command, event } from './define.js';
+import { PidSchema } from './process.js';
+
+export const TerminalIdSchema = z.number().int().positive();
+const cols = z.number().int().min(1).max(1000);
+const rows = z.number().int().min(1).max(1000);
+
+export const TerminalInfoSchema = z.object({
+  terminal: TerminalIdSchema,
+  pid: PidSchema,
+  osPid: z.number().int(),
+  cols,
+  rows,
+  main: z.boolean(),
+});
+export type TerminalInfo = z.infer<typeof TerminalInfoSchema>;
+
+export const ScreenSchema = z.object({
+  cols,
+  rows,
+  cursor: z.object({ x: z.number().int(), y: z.number().int() }),
+  lines: z.array(z.string()),
+});
+export type Screen = z.infer<typeof ScreenSchema>;
+
+const ref = z.object({ terminal: TerminalIdSchema });
+
+export const ptyCommands = {
+  'pty.list': command({
+    description: "An agent's terminals (or every terminal).",
+    args: z.object({ pid: PidSchema.optional() }).strict(),
+    result: z.object({ terminals: z.array(TerminalInfoSchema) }),
+  }),
+  'pty.open': command({
+    description: "Open another terminal (a shell) in the agent's sandbox.",
+    args: z.object({ pid: PidSchema, cols: cols.default(80), rows: rows.default(24) }).strict(),
+    result: TerminalInfoSchema,
+  }),
+  'pty.attach': command({
+    description:
+      'Start receiving pty.data.<terminal> events on this connection. Returns what reproduces the current screen and scrollback. Acknowledge rendered characters with pty.ack.',
+    args: ref.strict(),
+    result: z.object({ terminal: TerminalIdSchema, cols, rows, replay: z.string() }),
+  }),
+  'pty.detach': command({
+    description: 'Stop receiving this terminal on this connection.',
+    args: ref.strict(),
+    result: z.object({}),
+  }),
+  'pty.ack': command({
+    description: 'Acknowledge characters rendered, releasing flow-control credit.',
+    args: ref.extend({ chars: z.number().int().min(1).max(1e9) }).strict(),
+    result: z.object({}),
+  }),
+  'pty.input': command({
+    description: 'Type into the terminal. Large input is written in small chunks.',
+    args: ref.extend({ data: z.string().min(1).max(1024 * 1024) }).strict(),
+    result: z.object({}),
+  }),
+  'pty.resize': command({
+    description: 'Resize the terminal; the program receives SIGWINCH.',
+    args: ref.extend({ cols, rows }).strict(),
+    result: z.object({}),
+  }),
+  'pty.screen': command({
+    description: "The terminal's current screen, from the kernel's headless terminal (for previews).",
+    args: ref.strict(),
+    result: ScreenSchema,
+  }),
+  'pty.close': command({
+    description: 'Close an extra terminal (the main one ends with its process).',
+    args: ref.strict(),
+    result: z.object({}),
+  }),
+};
+
+export const ptyEvents = {
+  'pty.data': event({
+    description: 'Terminal output, batched; sent on pty.data.<terminal> to attached connections only.',
+    payload: z.object({ terminal: TerminalIdSchema, data: z.string() }),
+  }),
+  'pty.exit': event({
+    description: 'The terminal program exited; sent on pty.exit.<terminal>.',
+    payload: z.object({ terminal: TerminalIdSchema, exitCode: z.number().int().nullable(), signal: z.number().int().nullable() }),
+  }),
+};
