@@ -28,13 +28,22 @@ export async function run(): Promise<BenchResult> {
   if (m.running !== AGENTS) throw new Error(`only ${m.running} of ${AGENTS} agents were running`);
   return {
     metrics: [
-      { name: 'RSS per idle agent', value: (m.rssAfter - m.rssBefore) / AGENTS / MIB, unit: 'MiB', aimAtMost: 2 },
-      { name: 'JS heap + external per idle agent', value: (m.heapAfter - m.heapBefore) / AGENTS / MIB, unit: 'MiB' },
+      {
+        name: 'RSS per idle agent',
+        value: (m.rssAfter - m.rssBefore) / AGENTS / MIB,
+        unit: 'MiB',
+        aimAtMost: 2,
+      },
+      {
+        name: 'JS heap + external per idle agent',
+        value: (m.heapAfter - m.heapBefore) / AGENTS / MIB,
+        unit: 'MiB',
+      },
       { name: 'kernel RSS with 200 agents', value: m.rssAfter / MIB, unit: 'MiB' },
     ],
     notes: [
       `${AGENTS} host-sandbox agents, each with a shell on a PTY and a headless screen, measured in a fresh process after GC`,
-      'the agents\' own OS processes (bwrap, bash) are not the kernel\'s memory and are not counted',
+      "the agents' own OS processes (bwrap, bash) are not the kernel's memory and are not counted",
     ],
   };
 }

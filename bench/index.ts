@@ -1,12 +1,26 @@
 import { arch, cpus, platform } from 'node:os';
 import * as bridgeRoundtrip from './bridge-roundtrip.js';
+import * as agentMemory from './agent-memory.js';
+import * as sandboxSpawn from './sandbox-spawn.js';
 import * as storeEventlog from './store-eventlog.js';
+import * as terminalEcho from './terminal-echo.js';
+import * as terminalThroughput from './terminal-throughput.js';
 import { formatNumber, formatTable } from './lib/table.js';
 import { elapsedNs, now, nsToMs } from './lib/time.js';
 import { aimsMet, describeAim, type Benchmark, type BenchResult } from './lib/types.js';
 
 // Benchmarks run one after another: running them side by side would make each one's figures depend on the others.
-const benchmarks: Benchmark[] = [bridgeRoundtrip, storeEventlog];
+const all: Benchmark[] = [
+  bridgeRoundtrip,
+  storeEventlog,
+  terminalThroughput,
+  terminalEcho,
+  sandboxSpawn,
+  agentMemory,
+];
+// `npm run bench -- terminal` runs the benchmarks whose name contains "terminal".
+const filter = process.argv[2]?.toLowerCase();
+const benchmarks = filter ? all.filter((b) => b.name.toLowerCase().includes(filter)) : all;
 
 function printResult(result: BenchResult): void {
   if (result.reference) console.log(`reference: ${result.reference}`);

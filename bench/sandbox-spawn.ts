@@ -58,10 +58,25 @@ export async function run(): Promise<BenchResult> {
     return {
       reference: 'the same bubblewrap + bash command line spawned in a bare node-pty',
       metrics: [
-        { name: 'spawn to prompt p50', value: h.p50, unit: 'ms', reference: b.p50, ratio: slowdown(h.p50, b.p50, 'lower'), aimAtMost: 50 },
-        { name: 'spawn to prompt p99', value: h.p99, unit: 'ms', reference: b.p99, ratio: slowdown(h.p99, b.p99, 'lower') },
+        {
+          name: 'spawn to prompt p50',
+          value: h.p50,
+          unit: 'ms',
+          reference: b.p50,
+          ratio: slowdown(h.p50, b.p50, 'lower'),
+          aimAtMost: 50,
+        },
+        {
+          name: 'spawn to prompt p99',
+          value: h.p99,
+          unit: 'ms',
+          reference: b.p99,
+          ratio: slowdown(h.p99, b.p99, 'lower'),
+        },
       ],
-      notes: [`${SAMPLES} agents, isolation: ${kernel.sandbox.isolation}; includes PID allocation (fsync) and home creation`],
+      notes: [
+        `${SAMPLES} agents, isolation: ${kernel.sandbox.isolation}; includes PID allocation (fsync) and home creation`,
+      ],
     };
   } finally {
     await kernel.close();

@@ -3,7 +3,7 @@ import { summarize } from './lib/stats.js';
 import { elapsedNs, now, nsToMs } from './lib/time.js';
 import type { BenchResult } from './lib/types.js';
 
-export const name = "keystroke echo latency while another agent floods its terminal";
+export const name = 'keystroke echo latency while another agent floods its terminal';
 
 const SAMPLES = 200;
 
@@ -16,7 +16,10 @@ export async function run(): Promise<BenchResult> {
     const floodClient = await host.connect();
     let flooded = 0;
     const offFlood = await attachTerminal(floodClient, flooder.terminal!, (data) => (flooded += data.length));
-    await floodClient.call('pty.input', { terminal: flooder.terminal!, data: 'yes "flooding the terminal"\n' });
+    await floodClient.call('pty.input', {
+      terminal: flooder.terminal!,
+      data: 'yes "flooding the terminal"\n',
+    });
 
     let echoed: (() => void) | undefined;
     const offTypist = await attachTerminal(host.client, typist.terminal!, (data) => {

@@ -20,12 +20,18 @@ export interface ServedHost {
 export async function startServedHost(): Promise<ServedHost> {
   const dataDir = await mkdtemp(join(tmpdir(), 'habitat-bench-'));
   const bin = join(import.meta.dirname, '..', '..', 'bin', 'habitat.mjs');
-  const child: ChildProcess = spawn(process.execPath, [bin, '--json', '--data-dir', dataDir, 'serve', '--port', '0'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [bin, '--json', '--data-dir', dataDir, 'serve', '--port', '0'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`habitat serve exited with ${code}; run npm run build first`)));
+    child.once('exit', (code) =>
+      reject(new Error(`habitat serve exited with ${code}; run npm run build first`)),
+    );
   });
   const { wsUrl, token } = JSON.parse(line) as { wsUrl: string; token: string };
   const connect = (): Promise<WebSocketClient> =>

@@ -411,7 +411,6 @@ describe('a symlink swapped in between check and use (TOCTOU)', () => {
     } finally {
       swapper.kill('SIGKILL');
     }
-    console.log(operations, JSON.stringify([...outcomes]));
     // The race really happened: some operations met the link, some the folder.
     expect(outcomes.get('E_DENIED') ?? 0).toBeGreaterThan(0);
     expect(outcomes.get('ok') ?? 0).toBeGreaterThan(0);

@@ -49,7 +49,8 @@ type Backend = 'procfd' | 'portable';
  *
  * Linux: every step opens the next name relative to the folder already open ('/proc/self/fd/<fd>/<name>') with
  * O_NOFOLLOW, and O_DIRECTORY for folders, so a symlink anywhere fails at open time (ELOOP or ENOTDIR) and a swap
- * between steps cannot redirect the walk (TOCTOU-safe).
+ * between steps cannot redirect the walk (TOCTOU-safe). A folder moved out of the home while we hold it would be
+ * followed, but moving it there takes write access outside the home, which is the escape itself.
  *
  * Elsewhere (no /proc/self/fd: macOS, Windows, a /proc mounted with restrictions): each folder is lstat'ed and its
  * realpath must equal the path we built from the home's realpath; files are opened with O_NOFOLLOW where the
@@ -73,9 +74,7 @@ export class HomeResolver {
 
   async openRoot(): Promise<DirRef> {
     const dir = this.mode === 'auto' && process.platform === 'linux' ? await this.openRootFd() : undefined;
-    const opened = dir ?? (await this.openRootPortable());
-    await this.hooks.afterOpen?.([]);
-    return opened;
+    return this.afterOpen(dir ?? (await this.openRootPortable()));
   }
 
   async openChild(parent: DirRef, name: string): Promise<DirRef> {
@@ -84,8 +83,17 @@ export class HomeResolver {
       this.backend === 'procfd'
         ? await this.openChildFd(parent, name, components)
         : await this.openChildPortable(parent, name, components);
-    await this.hooks.afterOpen?.(components);
-    return dir;
+    return this.afterOpen(dir);
+  }
+
+  private async afterOpen(dir: DirRef): Promise<DirRef> {
+    try {
+      await this.hooks.afterOpen?.(dir.components);
+      return dir;
+    } catch (error) {
+      await dir.close();
+      throw error;
+    }
   }
 
   /** Opens the folder at these components; with create, makes the missing ones (like mkdir -p). */

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir, waitFor } from '../../test/helpers.js';
 import { Kernel } from '../Kernel.js';
-import { processTree } from '../sandbox/index.js';
+import { processTree } from '../os/index.js';
 
 /** Real kernels on real data folders: real PTYs, bubblewrap where installed, real signals. */
 describe('process table', () => {
@@ -36,7 +36,9 @@ describe('process table', () => {
     expect(kernel.processes.list({ parent: a.pid }).map((p) => p.pid)).toEqual([b.pid]);
     expect(kernel.processes.list({ states: ['running'] }).map((p) => p.pid)).toEqual([1, 2]);
     expect(kernel.info().agents).toEqual({ total: 2, running: 2 });
-    await expect(kernel.processes.spawn({ network: false, parent: 99 })).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
+    await expect(kernel.processes.spawn({ network: false, parent: 99 })).rejects.toMatchObject({
+      code: 'E_NOT_FOUND',
+    });
   });
 
   it('STOP stops every process of the agent (state T), CONT resumes them', async () => {
@@ -94,14 +96,23 @@ describe('process table', () => {
       timeoutMs: 5000,
       maxOutputBytes: 1024,
     });
-    expect(ok).toMatchObject({ exitCode: 7, stdout: 'out\n', stderr: 'err\n', truncated: false, timedOut: false });
+    expect(ok).toMatchObject({
+      exitCode: 7,
+      stdout: 'out\n',
+      stderr: 'err\n',
+      truncated: false,
+      timedOut: false,
+    });
     const capped = await kernel.processes.exec(agent.pid, ['sh', '-c', 'yes | head -c 100000'], {
       timeoutMs: 5000,
       maxOutputBytes: 100,
     });
     expect(capped.stdout).toHaveLength(100);
     expect(capped.truncated).toBe(true);
-    const slow = await kernel.processes.exec(agent.pid, ['sleep', '30'], { timeoutMs: 200, maxOutputBytes: 100 });
+    const slow = await kernel.processes.exec(agent.pid, ['sleep', '30'], {
+      timeoutMs: 200,
+      maxOutputBytes: 100,
+    });
     expect(slow.timedOut).toBe(true);
     const log = kernel.store.latestEvents(agent.pid, 10).map((e) => e.type);
     expect(log).toContain('process.exec.result');
@@ -109,7 +120,9 @@ describe('process table', () => {
 
   it('refuses signals to unknown PIDs and exec while stopped', async () => {
     const kernel = await open();
-    expect(() => kernel.processes.signal(42, 'KILL')).toThrow(expect.objectContaining({ code: 'E_NOT_FOUND' }));
+    expect(() => kernel.processes.signal(42, 'KILL')).toThrow(
+      expect.objectContaining({ code: 'E_NOT_FOUND' }),
+    );
     const agent = await kernel.processes.spawn({ network: false });
     kernel.processes.signal(agent.pid, 'STOP');
     await expect(

@@ -7,13 +7,8 @@ import {
   type Signal,
 } from '../../shared/protocol/index.js';
 import type { EventBus } from '../events/index.js';
-import {
-  groupAlive,
-  signalTree,
-  type LaunchPlan,
-  type SandboxBackend,
-  type SandboxLimits,
-} from '../sandbox/index.js';
+import { isGroupAlive, signalTree } from '../os/index.js';
+import type { LaunchPlan, SandboxBackend, SandboxLimits } from '../sandbox/index.js';
 import { execPlan, type ExecResult } from './exec.js';
 import { LoopControl } from './LoopControl.js';
 import type { AgentShell, ProcessRecord, ProcessStore, ShellLauncher } from './types.js';
@@ -96,7 +91,13 @@ export class ProcessTable {
       goal: request.goal ?? null,
       state: 'created',
       phase: 'booting',
-      sandbox: { kind: sandbox.kind, isolation: sandbox.isolation, osPid: null, containerId: null, network: request.network },
+      sandbox: {
+        kind: sandbox.kind,
+        isolation: sandbox.isolation,
+        osPid: null,
+        containerId: null,
+        network: request.network,
+      },
       config: { network: request.network, limits: request.limits ?? {}, home },
       bootId: this.options.bootId,
       createdAt: new Date().toISOString(),
@@ -117,13 +118,21 @@ export class ProcessTable {
     this.options.events.emit('process.spawned', this.info(proc));
 
     try {
-      const plan = sandbox.plan({ pid, home, network: request.network, limits: request.limits }, this.shellArgv());
+      const plan = sandbox.plan(
+        { pid, home, network: request.network, limits: request.limits },
+        this.shellArgv(),
+      );
       const shell = this.options.launchShell(plan, pid);
       proc.shell = shell;
       record.sandbox.osPid = shell.osPid;
       shell.onExit((exit) => this.onShellExit(pid, exit));
     } catch (error) {
-      this.finish(proc, null, `failed to start: ${error instanceof Error ? error.message : String(error)}`, 'failed');
+      this.finish(
+        proc,
+        null,
+        `failed to start: ${error instanceof Error ? error.message : String(error)}`,
+        'failed',
+      );
       throw new HabitatError('E_UNAVAILABLE', `could not start the sandbox for process ${pid}`);
     }
     this.update(proc, { state: 'running', phase: 'waiting' }, 'process.started');
@@ -197,7 +206,10 @@ export class ProcessTable {
         proc.control.terminate();
         this.signalAll(proc, OS_SIGNAL.TERM);
         this.signalAll(proc, OS_SIGNAL.CONT); // a stopped group must run to handle TERM
-        proc.termTimer ??= setTimeout(() => this.signalAll(proc, 'SIGKILL'), this.options.termGraceMs ?? 5000);
+        proc.termTimer ??= setTimeout(
+          () => this.signalAll(proc, 'SIGKILL'),
+          this.options.termGraceMs ?? 5000,
+        );
         proc.termTimer.unref();
         break;
       case 'KILL':
@@ -257,7 +269,10 @@ export class ProcessTable {
   launchPlan(pid: number, argv: string[]): LaunchPlan {
     const proc = this.require(pid);
     const limits = proc.record.config.limits as SandboxLimits | undefined;
-    return this.options.sandbox.plan({ pid, home: proc.home, network: proc.record.sandbox.network, limits }, argv);
+    return this.options.sandbox.plan(
+      { pid, home: proc.home, network: proc.record.sandbox.network, limits },
+      argv,
+    );
   }
 
   /** Ends every live process (kernel shutdown): loops first, then their process groups. */
@@ -269,7 +284,8 @@ export class ProcessTable {
     }
     await Promise.all([...this.live.values()].map((proc) => proc.shell?.dispose()));
     for (const proc of this.live.values()) {
-      if (LIVE_STATES.has(proc.record.state)) this.finish(proc, null, 'killed: the kernel shut down', 'failed');
+      if (LIVE_STATES.has(proc.record.state))
+        this.finish(proc, null, 'killed: the kernel shut down', 'failed');
     }
   }
 
@@ -281,7 +297,12 @@ export class ProcessTable {
     if (proc.record.sandbox.osPid) signalTree(proc.record.sandbox.osPid, 'SIGKILL'); // stragglers
     const reason = exit.signal ? `killed by signal ${exit.signal}` : `exited with code ${exit.exitCode ?? 0}`;
     const failed = (exit.signal ?? 0) !== 0 || (exit.exitCode ?? 0) !== 0;
-    this.finish(proc, exit.exitCode ?? (exit.signal ? 128 + exit.signal : 0), reason, failed ? 'failed' : 'completed');
+    this.finish(
+      proc,
+      exit.exitCode ?? (exit.signal ? 128 + exit.signal : 0),
+      reason,
+      failed ? 'failed' : 'completed',
+    );
   }
 
   private finish(proc: LiveProcess, exitCode: number | null, reason: string, phase: AgentPhase): void {
@@ -298,7 +319,11 @@ export class ProcessTable {
     for (const group of proc.execGroups) signalTree(group, signal);
   }
 
-  private update(proc: LiveProcess, change: Partial<Pick<ProcessRecord, 'state' | 'phase'>>, logType?: string): void {
+  private update(
+    proc: LiveProcess,
+    change: Partial<Pick<ProcessRecord, 'state' | 'phase'>>,
+    logType?: string,
+  ): void {
     Object.assign(proc.record, change);
     this.options.store.putProcess(proc.record);
     if (logType) {
@@ -337,7 +362,7 @@ export class ProcessTable {
 
 /** Guards against OS PID reuse: only a process whose environment names this agent is ours to kill. */
 function belongsToAgent(osPid: number, pid: number): boolean {
-  if (!groupAlive(osPid)) return false;
+  if (!isGroupAlive(osPid)) return false;
   try {
     return readFileSync(`/proc/${osPid}/environ`, 'latin1').split('\0').includes(`HABITAT_PID=${pid}`);
   } catch {

@@ -4,15 +4,19 @@ import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { tempDir, waitFor } from '../../test/helpers.js';
 import { Kernel } from '../Kernel.js';
-import { processTree } from '../sandbox/index.js';
+import { processTree } from '../os/index.js';
 
 describe('kernel crash under load', () => {
   it('after SIGKILL: integrity holds, acknowledged events are kept, no agent process survives, PIDs go on', async () => {
     const dir = tempDir();
     try {
-      const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'testing', 'kernelUnderLoad.ts'), dir.path], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', join(import.meta.dirname, 'testing', 'kernelUnderLoad.ts'), dir.path],
+        {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
       let agents: { pid: number; osPid: number }[] = [];
       let lastAck = 0;
       let acks = 0;
@@ -36,7 +40,11 @@ describe('kernel crash under load', () => {
         const acknowledged = agents.flatMap((a) => kernel.store.eventsSince(a.pid, lastAck - 1, 1));
         expect(acknowledged.map((e) => e.seq)).toContain(lastAck);
         for (const agent of agents) {
-          await waitFor(() => processTree(agent.osPid).length === 0, 5000, `agent ${agent.pid}'s processes gone`);
+          await waitFor(
+            () => processTree(agent.osPid).length === 0,
+            5000,
+            `agent ${agent.pid}'s processes gone`,
+          );
           const record = kernel.processes.get(agent.pid);
           expect(record.state).toBe('dead');
           expect(record.exitReason).toMatch(/lost/);

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { LaunchPlan } from '../sandbox/index.js';
-import { signalTree } from '../sandbox/index.js';
+import { signalTree } from '../os/index.js';
 
 export interface ExecOptions {
   timeoutMs: number;

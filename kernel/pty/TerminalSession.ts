@@ -5,7 +5,7 @@ import type { Disposable } from '../events/index.js';
 import { HeadlessScreen, type ScreenSnapshot } from './HeadlessScreen.js';
 import { OutputBatcher } from './OutputBatcher.js';
 import { OutputConsumers, type TerminalConsumer } from './OutputConsumers.js';
-import { isGroupAlive, signalGroup, terminateSession } from './processGroup.js';
+import { isGroupAlive, signalGroup, terminateSession } from '../os/index.js';
 import type { PtyDisposable, PtyProcess, PtySpawner } from './PtySpawner.js';
 import { chunkText, yieldToEventLoop } from './text.js';
 

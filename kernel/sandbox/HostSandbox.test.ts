@@ -10,7 +10,9 @@ import { HostSandbox } from './HostSandbox.js';
 
 const bwrap = detectBubblewrap();
 if (!bwrap) {
-  console.warn('\n*** bubblewrap is not installed: the host-sandbox isolation tests are SKIPPED (apt-get install bubblewrap) ***\n');
+  console.warn(
+    '\n*** bubblewrap is not installed: the host-sandbox isolation tests are SKIPPED (apt-get install bubblewrap) ***\n',
+  );
 }
 
 /** Async on purpose: the test's own TCP server must keep answering while the sandboxed program runs. */
@@ -21,10 +23,15 @@ function runIn(
 ): Promise<{ code: number; out: string; err: string }> {
   const plan = sandbox.plan(spec, ['/bin/sh', '-c', script]);
   return new Promise((resolve) => {
-    execFile(plan.file, plan.args, { cwd: plan.cwd, env: plan.env, timeout: 10_000 }, (error, stdout, stderr) => {
-      const code = error ? Number((error as { code?: unknown }).code ?? 1) : 0;
-      resolve({ code, out: stdout.trim(), err: stderr.trim() });
-    });
+    execFile(
+      plan.file,
+      plan.args,
+      { cwd: plan.cwd, env: plan.env, timeout: 10_000 },
+      (error, stdout, stderr) => {
+        const code = error ? Number((error as { code?: unknown }).code ?? 1) : 0;
+        resolve({ code, out: stdout.trim(), err: stderr.trim() });
+      },
+    );
   });
 }
 

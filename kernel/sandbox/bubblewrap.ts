@@ -25,7 +25,9 @@ const ETC_FILES = [
 const NETWORK_ETC_FILES = ['resolv.conf', 'hosts', 'host.conf', 'gai.conf'];
 
 /** Returns the bwrap binary when it is installed and can create namespaces here, else undefined. */
-export function detectBubblewrap(candidates = ['/usr/bin/bwrap', '/usr/local/bin/bwrap']): string | undefined {
+export function detectBubblewrap(
+  candidates = ['/usr/bin/bwrap', '/usr/local/bin/bwrap'],
+): string | undefined {
   for (const bin of candidates) {
     if (!existsSync(bin)) continue;
     const probe = spawnSync(bin, ['--unshare-all', '--die-with-parent', '--ro-bind', '/', '/', '/bin/true'], {
@@ -47,7 +49,9 @@ function rootEntry(name: string): string[] {
 }
 
 function etcBinds(names: string[]): string[] {
-  return names.filter((name) => existsSync(`/etc/${name}`)).flatMap((name) => ['--ro-bind', `/etc/${name}`, `/etc/${name}`]);
+  return names
+    .filter((name) => existsSync(`/etc/${name}`))
+    .flatMap((name) => ['--ro-bind', `/etc/${name}`, `/etc/${name}`]);
 }
 
 /**

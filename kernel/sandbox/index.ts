@@ -3,4 +3,3 @@ export { HostSandbox, type HostSandboxOptions } from './HostSandbox.js';
 export { detectBubblewrap, HOME_INSIDE } from './bubblewrap.js';
 export { scrubbedEnvironment } from './environment.js';
 export { DEFAULT_LIMITS } from './limits.js';
-export { signalGroup, signalTree, processTree, groupAlive, groupMembers, type GroupMember } from './processGroup.js';

@@ -78,8 +78,11 @@ export class Store {
    * leaves the mark set, and the next one knows to check the file before trusting it.
    */
   markInUse(): { previousCloseClean: boolean } {
-    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'in_use'").get() as { value: number } | undefined;
-    this.db.prepare("INSERT INTO meta (key, value) VALUES ('in_use', 1) ON CONFLICT (key) DO UPDATE SET value = 1").run();
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'in_use'").get() as
+      { value: number } | undefined;
+    this.db
+      .prepare("INSERT INTO meta (key, value) VALUES ('in_use', 1) ON CONFLICT (key) DO UPDATE SET value = 1")
+      .run();
     return { previousCloseClean: !row || row.value === 0 };
   }
 

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir, waitFor } from '../../test/helpers.js';
 import { Store } from './index.js';
-import { runningInGroup } from './testing/processGroup.js';
+import { groupMembers } from '../os/index.js';
 
 const WRITER = join(import.meta.dirname, 'testing', 'writer.ts');
 const LOAD_MS = 1_000;
@@ -60,7 +60,7 @@ describe('store crash safety', () => {
     expect(await exited).toBe('SIGKILL');
     // Exited and reaped; and nothing else of its process group may still run.
     expect(isAlive(child.pid!)).toBe(false);
-    await waitFor(() => runningInGroup(child.pid!).length === 0, 2_000, 'the writer group to end');
+    await waitFor(() => groupMembers(child.pid!).length === 0, 2_000, 'the writer group to end');
     expect(acks).toBeGreaterThan(10);
     expect(backwards, 'acknowledgements only move forward').toBe(0);
 

@@ -11,7 +11,8 @@ export function fsHandlers(kernel: Kernel): Handlers {
   return {
     'fs.stat': ({ pid, path }) => home(pid).stat(path),
     'fs.list': ({ pid, path, limit }) => home(pid).list(path, { limit }),
-    'fs.read': ({ pid, path, encoding, offset, length }) => home(pid).read(path, { encoding, offset, length }),
+    'fs.read': ({ pid, path, encoding, offset, length }) =>
+      home(pid).read(path, { encoding, offset, length }),
     'fs.write': ({ pid, path, content, encoding, createParents }) =>
       home(pid).write(path, content, { encoding, createParents }),
     'fs.mkdir': ({ pid, path, recursive }) => home(pid).mkdir(path, { recursive }),

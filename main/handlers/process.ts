@@ -27,8 +27,12 @@ export function processHandlers(kernel: Kernel): Handlers {
     'process.logs': ({ pid, limit, after }) => {
       processes.get(pid); // E_NOT_FOUND for a PID that never existed
       const records =
-        after === undefined ? kernel.store.latestEvents(pid, limit) : kernel.store.eventsSince(pid, after, limit);
-      return { entries: records.map((r) => ({ seq: r.seq, pid: r.pid, type: r.type, at: r.at, payload: r.payload })) };
+        after === undefined
+          ? kernel.store.latestEvents(pid, limit)
+          : kernel.store.eventsSince(pid, after, limit);
+      return {
+        entries: records.map((r) => ({ seq: r.seq, pid: r.pid, type: r.type, at: r.at, payload: r.payload })),
+      };
     },
   };
 }

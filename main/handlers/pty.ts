@@ -12,7 +12,8 @@ export function ptyHandlers(kernel: Kernel): Handlers {
   const key = (context: CallContext, terminal: number): string => `${context.sessionId}:${terminal}`;
   const consumerFor = (context: CallContext, terminal: number): TerminalConsumer => {
     const consumer = consumers.get(key(context, terminal));
-    if (!consumer) throw new HabitatError('E_CONFLICT', `terminal ${terminal} is not attached on this connection`);
+    if (!consumer)
+      throw new HabitatError('E_CONFLICT', `terminal ${terminal} is not attached on this connection`);
     return consumer;
   };
 
@@ -22,11 +23,15 @@ export function ptyHandlers(kernel: Kernel): Handlers {
       kernel.assertRunning();
       const info = processes.get(pid);
       if (info.state !== 'running') throw new HabitatError('E_CONFLICT', `process ${pid} is ${info.state}`);
-      const entry = terminals.open(pid, processes.launchPlan(pid, ['/bin/bash', '--noprofile', '--norc', '-i']), {
-        cols,
-        rows,
-        main: false,
-      });
+      const entry = terminals.open(
+        pid,
+        processes.launchPlan(pid, ['/bin/bash', '--noprofile', '--norc', '-i']),
+        {
+          cols,
+          rows,
+          main: false,
+        },
+      );
       return terminals.list(pid).find((t) => t.terminal === entry.id)!;
     },
     'pty.attach': async ({ terminal }, context) => {
@@ -76,7 +81,8 @@ export function ptyHandlers(kernel: Kernel): Handlers {
     },
     'pty.close': async ({ terminal }) => {
       const entry = terminals.get(terminal);
-      if (entry.main) throw new HabitatError('E_CONFLICT', 'the main terminal ends with its process: signal it instead');
+      if (entry.main)
+        throw new HabitatError('E_CONFLICT', 'the main terminal ends with its process: signal it instead');
       await terminals.close(terminal);
       return {};
     },

@@ -129,16 +129,28 @@ export const processExtraCommands = {
     args: z
       .object({
         pid: PidSchema,
-        argv: z.array(z.string().max(64 * 1024)).min(1).max(1024),
-        input: z.string().max(1024 * 1024).optional(),
+        argv: z
+          .array(z.string().max(64 * 1024))
+          .min(1)
+          .max(1024),
+        input: z
+          .string()
+          .max(1024 * 1024)
+          .optional(),
         timeoutMs: z.number().int().min(1).max(3_600_000).default(60_000),
-        maxOutputBytes: z.number().int().min(1).max(8 * 1024 * 1024).default(1024 * 1024),
+        maxOutputBytes: z
+          .number()
+          .int()
+          .min(1)
+          .max(8 * 1024 * 1024)
+          .default(1024 * 1024),
       })
       .strict(),
     result: ExecResultSchema,
   }),
   'process.logs': command({
-    description: "An agent's log from the kernel's event log: the latest entries, or those after a sequence number.",
+    description:
+      "An agent's log from the kernel's event log: the latest entries, or those after a sequence number.",
     args: z
       .object({
         pid: PidSchema,

@@ -55,7 +55,14 @@ export const ptyCommands = {
   }),
   'pty.input': command({
     description: 'Type into the terminal. Large input is written in small chunks.',
-    args: ref.extend({ data: z.string().min(1).max(1024 * 1024) }).strict(),
+    args: ref
+      .extend({
+        data: z
+          .string()
+          .min(1)
+          .max(1024 * 1024),
+      })
+      .strict(),
     result: z.object({}),
   }),
   'pty.resize': command({
@@ -82,6 +89,10 @@ export const ptyEvents = {
   }),
   'pty.exit': event({
     description: 'The terminal program exited; sent on pty.exit.<terminal>.',
-    payload: z.object({ terminal: TerminalIdSchema, exitCode: z.number().int().nullable(), signal: z.number().int().nullable() }),
+    payload: z.object({
+      terminal: TerminalIdSchema,
+      exitCode: z.number().int().nullable(),
+      signal: z.number().int().nullable(),
+    }),
   }),
 };

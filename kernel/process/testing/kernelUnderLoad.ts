@@ -14,7 +14,8 @@ process.stdout.write(JSON.stringify({ agents }) + '\n');
 kernel.store.onCommit((seq) => process.stdout.write(`ack ${seq}\n`));
 let n = 0;
 const burst = (): void => {
-  for (let i = 0; i < 500; i++) kernel.store.appendEvent(agents[i % 2]!.pid, 'load', { n: n++, pad: 'x'.repeat(64) });
+  for (let i = 0; i < 500; i++)
+    kernel.store.appendEvent(agents[i % 2]!.pid, 'load', { n: n++, pad: 'x'.repeat(64) });
   setImmediate(burst);
 };
 burst();

@@ -12,7 +12,8 @@ export function registerAttach({ program, withClient, io, setExit }: CliContext)
     .action(
       withClient(async (client, pidText: string) => {
         const info = await client.call('process.get', { pid: parsePid(pidText) });
-        if (info.terminal === null) throw new HabitatError('E_CONFLICT', `process ${info.pid} has no live terminal`);
+        if (info.terminal === null)
+          throw new HabitatError('E_CONFLICT', `process ${info.pid} has no live terminal`);
         const terminal = info.terminal;
         const stdin = process.stdin;
         const stdout = process.stdout;
@@ -20,7 +21,10 @@ export function registerAttach({ program, withClient, io, setExit }: CliContext)
         await new Promise<void>((resolve, reject) => {
           const offData = client.subscribe(`pty.data.${terminal}`, (payload) => {
             const data = (payload as { data: string }).data;
-            stdout.write(data, () => void client.call('pty.ack', { terminal, chars: data.length }).catch(() => {}));
+            stdout.write(
+              data,
+              () => void client.call('pty.ack', { terminal, chars: data.length }).catch(() => {}),
+            );
           });
           const offExit = client.subscribe(`pty.exit.${terminal}`, (payload) => {
             exitCode = (payload as { exitCode: number | null }).exitCode ?? 0;
@@ -28,7 +32,9 @@ export function registerAttach({ program, withClient, io, setExit }: CliContext)
           });
           const resize = (): void => {
             if (stdout.columns && stdout.rows) {
-              void client.call('pty.resize', { terminal, cols: stdout.columns, rows: stdout.rows }).catch(() => {});
+              void client
+                .call('pty.resize', { terminal, cols: stdout.columns, rows: stdout.rows })
+                .catch(() => {});
             }
           };
           const onInput = (chunk: Buffer): void => {
@@ -43,7 +49,10 @@ export function registerAttach({ program, withClient, io, setExit }: CliContext)
             stdout.off('resize', resize);
             if (stdin.isTTY) stdin.setRawMode(false);
             stdin.pause();
-            void client.call('pty.detach', { terminal }).catch(() => {}).finally(resolve);
+            void client
+              .call('pty.detach', { terminal })
+              .catch(() => {})
+              .finally(resolve);
           };
           client.onConnectionChange((state) => {
             if (state === 'closed') finish();

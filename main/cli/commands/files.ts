@@ -17,7 +17,12 @@ export function registerFiles({ program, withClient, print, io }: CliContext): v
         print(result, () =>
           table(
             ['TYPE', 'SIZE', 'MODIFIED', 'NAME'],
-            result.entries.map((e) => [e.type, formatBytes(e.size), new Date(e.mtime).toISOString().slice(0, 19), e.name]),
+            result.entries.map((e) => [
+              e.type,
+              formatBytes(e.size),
+              new Date(e.mtime).toISOString().slice(0, 19),
+              e.name,
+            ]),
           ),
         );
       }),

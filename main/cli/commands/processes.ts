@@ -38,7 +38,9 @@ export function registerProcesses(ctx: CliContext): void {
 
   program
     .command('ps')
-    .description('list agent processes: kernel PID, state, phase, sandbox and the backing OS process or container')
+    .description(
+      'list agent processes: kernel PID, state, phase, sandbox and the backing OS process or container',
+    )
     .option('-a, --all', 'include processes that have ended')
     .action(
       withClient(async (client, flags: { all?: boolean }) => {
@@ -60,7 +62,14 @@ export function registerProcesses(ctx: CliContext): void {
       withClient(
         async (
           client,
-          flags: { name?: string; role?: string; goal?: string; parent?: string; sandbox: 'host' | 'docker'; network?: boolean },
+          flags: {
+            name?: string;
+            role?: string;
+            goal?: string;
+            parent?: string;
+            sandbox: 'host' | 'docker';
+            network?: boolean;
+          },
         ) => {
           const info = await client.call('process.spawn', {
             name: flags.name,

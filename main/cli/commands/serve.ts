@@ -55,7 +55,9 @@ export function registerServe({ program, io, globals, setExit }: CliContext): vo
         io.out(`Habitat ${HABITAT_VERSION} (headless) serving at ${host.url}`);
         io.out(`  data folder ${dataDir}`);
         if (flags.host !== LOOPBACK && flags.host !== 'localhost') {
-          io.err(`warning: listening on ${flags.host}: anyone who can reach it and holds the token controls your agents`);
+          io.err(
+            `warning: listening on ${flags.host}: anyone who can reach it and holds the token controls your agents`,
+          );
         }
       }
       for (const warning of info.warnings ?? []) io.err(`warning: ${warning}`);

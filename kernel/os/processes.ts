@@ -1,0 +1,157 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** One OS process as /proc describes it. */
+export interface OsProcess {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  sid: number;
+  /** Scheduler state: R running, S sleeping, T stopped, Z zombie... */
+  state: string;
+  command: string;
+}
+
+/** Every live process (zombies excluded: they run nothing), from /proc; empty where there is no /proc (macOS). */
+export function listProcesses(): OsProcess[] {
+  if (process.platform !== 'linux') return [];
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const found: OsProcess[] = [];
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    // "pid (comm) state ppid pgrp session ...": comm may hold spaces and parentheses, so split after the last ')'
+    const close = stat.lastIndexOf(')');
+    const [state = '', ppid, pgid, sid] = stat.slice(close + 2).split(' ');
+    if (state === 'Z' || state === 'X') continue;
+    found.push({
+      pid: Number(name),
+      ppid: Number(ppid),
+      pgid: Number(pgid),
+      sid: Number(sid),
+      state,
+      command: stat.slice(stat.indexOf('(') + 1, close),
+    });
+  }
+  return found;
+}
+
+/**
+ * A root process, its descendants and its session. An interactive shell puts each job in its own process group, so
+ * a group alone would miss them; under bubblewrap orphans are re-parented to the namespace's init, itself a
+ * descendant, so double-forking does not escape.
+ */
+export function processTree(root: number): OsProcess[] {
+  const all = listProcesses();
+  const children = new Map<number, OsProcess[]>();
+  for (const p of all) {
+    const list = children.get(p.ppid);
+    if (list) list.push(p);
+    else children.set(p.ppid, [p]);
+  }
+  const found = new Map<number, OsProcess>();
+  const queue = all.filter((p) => p.pid === root || p.sid === root);
+  while (queue.length) {
+    const p = queue.pop()!;
+    if (found.has(p.pid)) continue;
+    found.set(p.pid, p);
+    queue.push(...(children.get(p.pid) ?? []));
+  }
+  return [...found.values()];
+}
+
+/** Live members of one process group. */
+export function groupMembers(pgid: number): OsProcess[] {
+  return listProcesses().filter((p) => p.pgid === pgid);
+}
+
+/** Signals a whole process group; false when it no longer exists. */
+export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch (error) {
+    // EPERM: members exist that we may not signal (a setuid program), so the group is still there
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Whether any process of the group still runs (a zombie waiting for a slow reaper does not count). */
+export function isGroupAlive(pgid: number): boolean {
+  if (!signalGroup(pgid, 0)) return false;
+  if (process.platform !== 'linux') return true;
+  return groupMembers(pgid).length > 0;
+}
+
+/**
+ * Signals the whole tree of a root process. Repeats while new processes appear (a fork racing the walk), so STOP
+ * leaves nothing running. Returns whether anything was signalled.
+ */
+export function signalTree(root: number, signal: NodeJS.Signals): boolean {
+  const signalled = new Set<number>();
+  for (let pass = 0; pass < 4; pass++) {
+    const fresh = processTree(root).filter((p) => !signalled.has(p.pid));
+    if (fresh.length === 0) break;
+    for (const p of fresh) {
+      signalled.add(p.pid);
+      signalOne(p.pid, signal);
+    }
+  }
+  return signalGroup(root, signal) || signalled.size > 0; // the group covers systems without /proc
+}
+
+/** Live processes of a session outside the leader's group (jobs of an interactive shell, daemons). */
+export function sessionStragglers(sid: number): number[] {
+  return listProcesses()
+    .filter((p) => p.sid === sid && p.pgid !== sid)
+    .map((p) => p.pid);
+}
+
+function signalOne(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // exited meanwhile, or not ours to signal
+  }
+}
+
+const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls until `done()` or the timeout; true when done. */
+export async function waitUntil(done: () => boolean, timeoutMs: number, intervalMs = 25): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() >= deadline) return false;
+    await delay(Math.min(intervalMs, Math.max(1, deadline - Date.now())));
+  }
+  return true;
+}
+
+/**
+ * Ends a terminal's processes: SIGHUP and SIGTERM to the leader's group (what a closing terminal and a polite
+ * shutdown send) and SIGTERM to stragglers of the session; SIGKILL to whatever is left after the grace period.
+ * Resolves when all are gone, or when even SIGKILL did not end the group within a second.
+ */
+export async function terminateSession(sid: number, graceMs: number): Promise<void> {
+  const deadline = Date.now() + graceMs;
+  const stragglers = sessionStragglers(sid);
+  for (const pid of stragglers) signalOne(pid, 'SIGTERM');
+  if (signalGroup(sid, 'SIGHUP')) signalGroup(sid, 'SIGTERM');
+  if (!(await waitUntil(() => !isGroupAlive(sid), graceMs))) {
+    signalGroup(sid, 'SIGKILL');
+    await waitUntil(() => !isGroupAlive(sid), 1_000);
+  }
+  if (stragglers.length > 0) {
+    await waitUntil(() => sessionStragglers(sid).length === 0, Math.max(0, deadline - Date.now()), 100);
+  }
+  for (const pid of sessionStragglers(sid)) signalOne(pid, 'SIGKILL');
+}
