@@ -10,7 +10,32 @@ import { slowdown, type BenchResult } from './lib/types.js';
 export const name = 'host-sandbox spawn to shell prompt';
 
 const SAMPLES = 40;
-const PROMPT = /agent@\d+:.*\$ $/;
+// bash prints # instead of $ for uid 0, which an agent is inside its user namespace
+const PROMPT = /agent@\d+:.*[$#] $/;
+const PROMPT_TIMEOUT_MS = 10_000;
+
+/** Resolves when the prompt appears; rejects (instead of hanging the run) when it never does. */
+function promptSeen(subscribe: (onData: (data: string) => void) => () => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => {
+      stop();
+      reject(
+        new Error(
+          `no prompt within ${PROMPT_TIMEOUT_MS} ms; output so far: ${JSON.stringify(seen.slice(-200))}`,
+        ),
+      );
+    }, PROMPT_TIMEOUT_MS);
+    const stop = subscribe((data) => {
+      seen += data;
+      if (PROMPT.test(seen)) {
+        clearTimeout(timer);
+        stop();
+        resolve();
+      }
+    });
+  });
+}
 
 export async function run(): Promise<BenchResult> {
   const dataDir = await mkdtemp(join(tmpdir(), 'habitat-bench-'));
@@ -23,18 +48,9 @@ export async function run(): Promise<BenchResult> {
       let start = now();
       const info = await kernel.processes.spawn({ network: false });
       const session = kernel.terminals.get(info.terminal!).session;
-      await new Promise<void>((resolve) => {
-        let seen = '';
-        const consumer = session.attach(
-          (data) => {
-            seen += data;
-            if (PROMPT.test(seen)) {
-              consumer.detach();
-              resolve();
-            }
-          },
-          { flowControl: false },
-        );
+      await promptSeen((onData) => {
+        const consumer = session.attach(onData, { flowControl: false });
+        return () => consumer.detach();
       });
       habitat[i] = nsToMs(elapsedNs(start));
       kernel.processes.signal(info.pid, 'KILL');
@@ -43,12 +59,9 @@ export async function run(): Promise<BenchResult> {
       const plan = kernel.processes.launchPlan(info.pid, ['/bin/bash', '--noprofile', '--norc', '-i']);
       start = now();
       const pty = spawnPty(plan.file, plan.args, { cwd: plan.cwd, env: plan.env, cols: 120, rows: 32 });
-      await new Promise<void>((resolve) => {
-        let seen = '';
-        pty.onData((data) => {
-          seen += data;
-          if (PROMPT.test(seen)) resolve();
-        });
+      await promptSeen((onData) => {
+        const subscription = pty.onData(onData);
+        return () => subscription.dispose();
       });
       bare[i] = nsToMs(elapsedNs(start));
       pty.kill('SIGKILL');

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { spawn as spawnPty } from 'node-pty';
 import { attachTerminal, startServedHost } from './lib/servedHost.js';
 import { elapsedNs, now } from './lib/time.js';
@@ -10,6 +11,26 @@ const ROUNDS = 3;
 /** The issue's aim: at least 0.9 of raw node-pty, i.e. at most 1/0.9 times slower. */
 const AIM_RATIO = 1 / 0.9;
 const PRODUCER = `head -c ${BYTES} /dev/zero | tr '\\0' a`;
+const MIB = BYTES / 1024 / 1024;
+
+/** CPU milliseconds a process has used (user + system), from /proc; undefined where there is none. */
+function processCpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
+}
+
+/** This process's CPU milliseconds (user + system) spent in `work`. */
+async function ownCpuMs<T>(work: () => Promise<T>): Promise<{ value: T; cpuMs: number }> {
+  const before = process.cpuUsage();
+  const value = await work();
+  const used = process.cpuUsage(before);
+  return { value, cpuMs: (used.user + used.system) / 1000 };
+}
 
 async function rawRead(): Promise<number> {
   const start = now();
@@ -35,6 +56,7 @@ export async function run(): Promise<BenchResult> {
   const host = await startServedHost();
   try {
     const agent = await host.client.call('process.spawn', { name: 'throughput' });
+    const kernelPid = (await host.client.call('system.info', {})).kernel.pid;
     const terminal = agent.terminal!;
     let received = 0;
     let waiter: (() => void) | undefined;
@@ -55,18 +77,37 @@ export async function run(): Promise<BenchResult> {
     };
     const raw: number[] = [];
     const habitat: number[] = [];
+    // CPU spent per run, to tell a busy kernel from a pipeline that waits
+    const cpu = { raw: 0, kernel: 0 as number | undefined, client: 0 };
+    const measureRaw = async (): Promise<void> => {
+      const { value, cpuMs } = await ownCpuMs(rawRead);
+      raw.push(value);
+      cpu.raw += cpuMs;
+    };
+    const measureHabitat = async (): Promise<void> => {
+      const kernelBefore = processCpuMs(kernelPid);
+      const { value, cpuMs } = await ownCpuMs(throughHabitat);
+      const kernelAfter = processCpuMs(kernelPid);
+      habitat.push(value);
+      cpu.client += cpuMs;
+      cpu.kernel =
+        cpu.kernel === undefined || kernelBefore === undefined || kernelAfter === undefined
+          ? undefined
+          : cpu.kernel + kernelAfter - kernelBefore;
+    };
     await rawRead(); // warm up the page cache and the JIT
     for (let round = 0; round < ROUNDS; round++) {
       if (round % 2 === 0) {
-        raw.push(await rawRead());
-        habitat.push(await throughHabitat());
+        await measureRaw();
+        await measureHabitat();
       } else {
-        habitat.push(await throughHabitat());
-        raw.push(await rawRead());
+        await measureHabitat();
+        await measureRaw();
       }
     }
     detach();
-    const mbps = (ns: number): number => BYTES / 1024 / 1024 / (ns / 1e9);
+    const perMib = (ms: number): string => `${(ms / ROUNDS / MIB).toFixed(1)} ms`;
+    const mbps = (ns: number): number => MIB / (ns / 1e9);
     const best = (list: number[]): number => Math.min(...list);
     const rawMbps = mbps(best(raw));
     const habitatMbps = mbps(best(habitat));
@@ -83,10 +124,13 @@ export async function run(): Promise<BenchResult> {
         },
       ],
       notes: [
-        `${BYTES / 1024 / 1024} MiB of output per run, best of ${ROUNDS} alternating runs each`,
+        `${MIB} MiB of output per run, best of ${ROUNDS} alternating runs each`,
         'through Habitat: a host-sandbox agent in a headless host (its own process), output batched and sent to a',
         'WebSocket client that acknowledges every 16 KiB; the kernel also feeds its headless screen',
         `ratio aim ${AIM_RATIO.toFixed(2)} = at least 0.9 of raw`,
+        `CPU per MiB: raw reader ${perMib(cpu.raw)}; through Habitat: kernel ${
+          cpu.kernel === undefined ? 'n/a' : perMib(cpu.kernel)
+        }, client ${perMib(cpu.client)} (the producer's own CPU not counted)`,
       ],
     };
   } finally {

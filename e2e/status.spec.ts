@@ -48,3 +48,11 @@ test('a page without the token explains how to get in, and cannot reach the brid
   );
   expect(refused).toBe(true);
 });
+
+test('the status screen shows how agents are isolated', async ({ page, host }) => {
+  await page.goto(host.url);
+  const cli = JSON.parse((await host.cli(['--json', 'info'])).stdout);
+  await expect(page.getByTestId('kernel-isolation')).toHaveText(cli.sandbox.hostIsolation);
+  // a host without bubblewrap says so loudly; with it, no warning is shown
+  await expect(page.getByTestId('kernel-warning')).toHaveCount(cli.warnings.length);
+});

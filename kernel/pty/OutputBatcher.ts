@@ -1,13 +1,18 @@
 import { safeCutIndex } from './text.js';
 
 /**
- * Coalesces pty output: one delivery per interval, or at once when maxChars have gathered, in batches of at most
- * maxChars that never split a surrogate pair. While held (flow control), output gathers and nothing is delivered.
+ * Coalesces pty output into batches of at most maxChars that never split a surrogate pair. The first output after
+ * a quiet interval goes out on the next turn of the event loop (a keystroke's echo must not wait for a timer); while
+ * output keeps coming, deliveries are at least intervalMs apart, or at once when maxChars have gathered. While held
+ * (flow control), output gathers and nothing is delivered.
  */
 export class OutputBatcher {
   private chunks: string[] = [];
   private size = 0;
   private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
+  /** When the last delivery went out (performance.now()); -Infinity before the first. */
+  private lastFlush = -Infinity;
   private held = false;
   private disposed = false;
 
@@ -27,30 +32,31 @@ export class OutputBatcher {
     this.size += data.length;
     if (this.held) return;
     if (this.size >= this.maxChars) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), this.intervalMs);
+    else this.schedule();
   }
 
   hold(): void {
     this.held = true;
-    this.clearTimer();
+    this.clearSchedule();
   }
 
   release(): void {
     this.held = false;
-    if (this.size > 0) this.timer ??= setTimeout(() => this.flush(), this.intervalMs);
+    if (this.size > 0) this.schedule();
   }
 
   /** Delivers what has gathered, batch by batch, stopping early if a delivery causes a hold. */
   flush(): void {
-    this.clearTimer();
+    this.clearSchedule();
     if (this.held || this.size === 0) return;
+    this.lastFlush = performance.now();
     const text = this.chunks.length === 1 ? this.chunks[0]! : this.chunks.join('');
     this.chunks = [];
     this.size = 0;
     let start = 0;
     while (start < text.length && !this.held && !this.disposed) {
       const end = safeCutIndex(text, start + this.maxChars);
-      this.deliver(text.slice(start, end));
+      this.deliver(start === 0 && end === text.length ? text : text.slice(start, end));
       start = end;
     }
     if (start < text.length && !this.disposed) {
@@ -63,14 +69,26 @@ export class OutputBatcher {
 
   dispose(): void {
     this.disposed = true;
-    this.clearTimer();
+    this.clearSchedule();
     this.chunks = [];
     this.size = 0;
   }
 
-  private clearTimer(): void {
-    if (this.timer === undefined) return;
+  /**
+   * After a quiet interval: on the next turn (setImmediate), which still gathers everything read from the pty in
+   * this turn; otherwise when the interval since the last delivery is up.
+   */
+  private schedule(): void {
+    if (this.timer !== undefined || this.immediate !== undefined) return;
+    const wait = this.lastFlush + this.intervalMs - performance.now();
+    if (wait <= 0) this.immediate = setImmediate(() => this.flush());
+    else this.timer = setTimeout(() => this.flush(), Math.ceil(wait));
+  }
+
+  private clearSchedule(): void {
     clearTimeout(this.timer);
+    clearImmediate(this.immediate);
     this.timer = undefined;
+    this.immediate = undefined;
   }
 }

@@ -25,7 +25,7 @@ export interface TerminalSessionOptions {
   id?: string;
   /** Lines the headless screen keeps above the visible ones, default 5,000. */
   scrollback?: number;
-  /** Output is delivered at most this often (default 5 ms)... */
+  /** While output keeps coming, it is delivered at most this often (default 5 ms; the first after a pause at once)... */
   batchIntervalMs?: number;
   /** ...in batches of at most this many characters (default 64 KiB). */
   batchMaxChars?: number;
@@ -124,14 +124,17 @@ export class TerminalSession {
     this.id = options.id ?? randomUUID();
     this.size = { cols, rows };
 
-    this.batcher = new OutputBatcher((batch) => this.consumers.deliver(batch), intervalMs, maxChars);
+    // the screen takes every batch but never holds the program back: it drops the oldest of a flood instead
+    this.batcher = new OutputBatcher(
+      (batch) => {
+        this.screenView.write(batch);
+        this.consumers.deliver(batch);
+      },
+      intervalMs,
+      maxChars,
+    );
     this.consumers = new OutputConsumers({ high, low }, maxChars, (paused) => this.applyPressure(paused));
     this.screenView = new HeadlessScreen({ cols, rows, scrollback });
-    // the screen is a consumer like any other: it acknowledges once xterm has parsed, so it can never fall behind
-    const screenConsumer = this.consumers.add(
-      (data) => this.screenView.write(data, () => screenConsumer.ack(data.length)),
-      { flowControl: true },
-    );
 
     try {
       this.pty = spawner.spawn(options.file, options.args ?? [], {

@@ -70,12 +70,13 @@ describe('serializeScreen', () => {
 describe('HeadlessScreen', () => {
   it('answers reads in stream order, keeps the cursor’s visibility for the replay, and fails reads once disposed', async () => {
     const screen = new HeadlessScreen({ cols: 20, rows: 5, scrollback: 10 });
-    screen.write('\x1b[?25lhidden', () => undefined);
+    screen.write('\x1b[?25lhidden');
     const hidden = screen.replay();
-    screen.write('\x1b[?25h\r\nshown', () => undefined);
+    screen.write('\x1b[?25h\r\nshown');
     expect(await hidden).toContain('\x1b[?25l');
     expect(await screen.replay()).not.toContain('\x1b[?25l');
     expect((await screen.snapshot()).lines.slice(0, 2)).toEqual(['hidden', 'shown']);
+    screen.write('more'); // still to be parsed, so the read waits
     const pending = screen.snapshot();
     screen.dispose();
     await expect(pending).rejects.toMatchObject({ code: 'E_CONFLICT' });

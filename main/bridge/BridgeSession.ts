@@ -1,6 +1,7 @@
 import {
   ClientMessageSchema,
   describeIssues,
+  eventSpecForTopic,
   RequestIdSchema,
   type RequestId,
   type ServerMessage,
@@ -15,12 +16,16 @@ export interface SessionSink {
 }
 
 const MAX_SUBSCRIPTIONS = 256;
+const CATCH_UP_POLL_MS = 20;
 
 /** One connected client: its subscriptions, its calls, and what it was not sent because it read too slowly. */
 export class BridgeSession {
   private readonly subscriptions = new Map<string, Disposable>();
   private readonly cleanups = new Set<() => void>();
   private dropped = 0;
+  /** Coalesced events waiting for a slow consumer: the latest per topic and entity. Bounded by the entities. */
+  private readonly coalesced = new Map<string, { topic: string; payload: unknown }>();
+  private catchUpTimer: ReturnType<typeof setInterval> | undefined;
   private closed = false;
   readonly context: CallContext;
 
@@ -106,6 +111,8 @@ export class BridgeSession {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.catchUpTimer) clearInterval(this.catchUpTimer);
+    this.coalesced.clear();
     for (const subscription of this.subscriptions.values()) subscription.dispose();
     this.subscriptions.clear();
     for (const cleanup of this.cleanups) {
@@ -120,15 +127,49 @@ export class BridgeSession {
   }
 
   private sendEvent(topic: string, payload: unknown): void {
-    if (this.sink.canSendEvent && !this.sink.canSendEvent()) {
-      this.dropped++;
+    if (this.behind()) {
+      const coalesceBy = eventSpecForTopic(topic)?.coalesceBy;
+      if (coalesceBy === undefined) this.dropped++;
+      else {
+        const entity =
+          coalesceBy === '*' ? '' : String((payload as Record<string, unknown> | null)?.[coalesceBy]);
+        const key = `${topic}\u0000${entity}`;
+        this.coalesced.delete(key); // re-inserted last: the latest value goes out in the order of its last change
+        this.coalesced.set(key, { topic, payload });
+      }
+      this.scheduleCatchUp();
       return;
     }
+    this.catchUp();
+    this.send({ type: 'event', topic, payload });
+  }
+
+  private behind(): boolean {
+    return this.sink.canSendEvent !== undefined && !this.sink.canSendEvent();
+  }
+
+  /** Once the consumer reads again: first how much it missed, then the latest of every coalesced entity. */
+  private catchUp(): void {
     if (this.dropped > 0) {
       this.send({ type: 'event', topic: 'bridge.dropped', payload: { count: this.dropped } });
       this.dropped = 0;
     }
-    this.send({ type: 'event', topic, payload });
+    if (this.coalesced.size === 0) return;
+    const pending = [...this.coalesced.values()];
+    this.coalesced.clear();
+    for (const event of pending) this.send({ type: 'event', topic: event.topic, payload: event.payload });
+  }
+
+  private scheduleCatchUp(): void {
+    if (this.catchUpTimer || this.closed) return;
+    this.catchUpTimer = setInterval(() => {
+      if (this.closed || !this.behind()) {
+        clearInterval(this.catchUpTimer);
+        this.catchUpTimer = undefined;
+        if (!this.closed) this.catchUp();
+      }
+    }, CATCH_UP_POLL_MS);
+    this.catchUpTimer.unref?.();
   }
 
   private reply(id: RequestId, ok: boolean, value: unknown): void {

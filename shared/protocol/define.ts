@@ -9,6 +9,12 @@ export interface CommandSpec<A extends z.ZodType = z.ZodType, R extends z.ZodTyp
 export interface EventSpec<P extends z.ZodType = z.ZodType> {
   readonly description: string;
   readonly payload: P;
+  /**
+   * How a consumer that reads too slowly gets this event. With coalesceBy, never lost: only the latest payload per
+   * entity is kept until it catches up (the payload field naming the entity, e.g. 'pid', or '*' for one latest
+   * value). Without it, the event is dropped and the consumer is told how many it missed (bridge.dropped).
+   */
+  readonly coalesceBy?: string;
 }
 
 export function command<A extends z.ZodType, R extends z.ZodType>(

@@ -49,3 +49,11 @@ export function isCommandName(name: string): name is CommandName {
 export function isEventName(name: string): name is EventName {
   return Object.hasOwn(events, name);
 }
+
+/** The spec of the event published on a topic, scoped topics included (process.log.12 is a process.log). */
+export function eventSpecForTopic(topic: string): EventSpec | undefined {
+  for (let name = topic; name.includes('.'); name = name.slice(0, name.lastIndexOf('.'))) {
+    if (isEventName(name)) return events[name];
+  }
+  return undefined;
+}

@@ -167,9 +167,15 @@ export const processEvents = {
     description: 'One new log entry of an agent; published on the topic process.log.<pid>.',
     payload: LogEntrySchema,
   }),
-  'process.spawned': event({ description: 'A process was created.', payload: ProcessInfoSchema }),
-  'process.changed': event({
-    description: 'A state, phase or exit change. Never dropped for slow consumers.',
+  'process.spawned': event({
+    description: 'A process was created.',
     payload: ProcessInfoSchema,
+    coalesceBy: 'pid',
+  }),
+  'process.changed': event({
+    description:
+      'A state, phase or exit change. Never lost for slow consumers: they get the latest per process.',
+    payload: ProcessInfoSchema,
+    coalesceBy: 'pid',
   }),
 };

@@ -67,6 +67,7 @@ export const systemEvents = {
   'system.stats': event({
     description: 'Resource figures, published every few seconds while anyone listens.',
     payload: SystemStatsSchema,
+    coalesceBy: '*',
   }),
   'bridge.dropped': event({
     description:

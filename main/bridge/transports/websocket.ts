@@ -160,9 +160,13 @@ export function attachWebSocketTransport(
       })),
     close: async () => {
       options.server.off('upgrade', onUpgrade);
-      for (const ws of live.keys()) ws.close(CLOSE_CODES.shutdown, 'host shutting down');
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      const sockets = [...live.keys()];
+      for (const ws of sockets) ws.close(CLOSE_CODES.shutdown, 'host shutting down');
+      // A client that never answers the closing handshake (stalled, paused) must not hold the shutdown.
+      const graceful = Promise.all(sockets.map((ws) => new Promise((resolve) => ws.once('close', resolve))));
+      await Promise.race([graceful, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
       for (const ws of live.keys()) ws.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
 }

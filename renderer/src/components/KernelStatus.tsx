@@ -47,6 +47,11 @@ export function KernelStatus() {
           {error}
         </p>
       )}
+      {info?.warnings.map((warning) => (
+        <p key={warning} className="warning" role="alert" data-testid="kernel-warning">
+          {warning}
+        </p>
+      ))}
       {info ? (
         <dl className="facts">
           <dt>Kernel</dt>
@@ -57,6 +62,8 @@ export function KernelStatus() {
           <dd data-testid="kernel-mode">{info.mode}</dd>
           <dt>Uptime</dt>
           <dd>{uptime !== undefined ? formatUptime(uptime) : '—'}</dd>
+          <dt>Isolation</dt>
+          <dd data-testid="kernel-isolation">{info.sandbox.hostIsolation}</dd>
           <dt>Agents</dt>
           <dd data-testid="kernel-agents">
             {info.agents.running} running of {info.agents.total}
