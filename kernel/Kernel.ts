@@ -4,7 +4,7 @@ import { HabitatError, type SystemInfo, type SystemStats } from '../shared/proto
 import { ensureDataDir, type DataDirLayout } from './datadir/index.js';
 import { EventBus } from './events/index.js';
 import { AgentFs, createHome } from './fs/index.js';
-import { ProcessTable, type ProcessStore } from './process/index.js';
+import { ProcessTable } from './process/index.js';
 import { signalNumber, TerminalRegistry, type PtySpawner } from './pty/index.js';
 import { HostSandbox, type HostSandboxOptions } from './sandbox/index.js';
 import { Store } from './store/index.js';
@@ -44,7 +44,7 @@ export class Kernel {
     this.sandbox = new HostSandbox(options.hostSandbox);
     this.terminals = new TerminalRegistry(options.ptySpawner);
     this.processes = new ProcessTable({
-      store: this.store as ProcessStore,
+      store: this.store,
       events: this.events,
       bootId: this.bootId,
       homesDir: this.layout.homes,

@@ -1,29 +1,8 @@
 import type { AgentPhase, ProcessState, Signal } from '../../shared/protocol/index.js';
-import type { Isolation, LaunchPlan } from '../sandbox/index.js';
+import type { LaunchPlan } from '../sandbox/index.js';
+import type { ProcessRecord } from '../store/index.js';
 
-/** What the process table persists; the store keeps it in SQLite. */
-export interface ProcessRecord {
-  pid: number;
-  ppid: number | null;
-  name: string;
-  role: string | null;
-  goal: string | null;
-  state: ProcessState;
-  phase: AgentPhase;
-  sandbox: {
-    kind: 'host' | 'docker';
-    isolation: Isolation;
-    osPid: number | null;
-    containerId: string | null;
-    network: boolean;
-  };
-  config: Record<string, unknown>;
-  bootId: string;
-  createdAt: string;
-  endedAt: string | null;
-  exitCode: number | null;
-  exitReason: string | null;
-}
+export type { ProcessRecord };
 
 /** The part of the store the process table needs (constructor injection keeps it testable). */
 export interface ProcessStore {

@@ -1,16 +1,16 @@
-export const PROCESS_STATES = ['created', 'running', 'sleeping', 'stopped', 'zombie', 'dead'] as const;
-export const PROCESS_PHASES = [
-  'booting',
-  'thinking',
-  'executing',
-  'observing',
-  'waiting',
-  'completed',
-  'failed',
-] as const;
+import {
+  AgentPhaseSchema,
+  ProcessStateSchema,
+  type AgentPhase,
+  type ProcessState as ProtocolProcessState,
+} from '../../shared/protocol/index.js';
 
-export type ProcessState = (typeof PROCESS_STATES)[number];
-export type ProcessPhase = (typeof PROCESS_PHASES)[number];
+// The protocol's schemas are the single source of the states and phases a stored process may have.
+export const PROCESS_STATES = ProcessStateSchema.options;
+export const PROCESS_PHASES = AgentPhaseSchema.options;
+
+export type ProcessState = ProtocolProcessState;
+export type ProcessPhase = AgentPhase;
 
 export interface ProcessRecord {
   pid: number;
