@@ -53,10 +53,13 @@ export async function run(): Promise<BenchResult> {
         return () => consumer.detach();
       });
       habitat[i] = nsToMs(elapsedNs(start));
-      kernel.processes.signal(info.pid, 'KILL');
+      await kernel.processes.signal(info.pid, 'KILL');
 
       // Reference: the same sandbox command line in a bare node-pty, no kernel around it.
-      const plan = kernel.processes.launchPlan(info.pid, ['/bin/bash', '--noprofile', '--norc', '-i']);
+      const plan = kernel.sandbox.backend.plan(
+        { pid: info.pid, home: kernel.processes.home(info.pid), network: false },
+        ['/bin/bash', '--noprofile', '--norc', '-i'],
+      );
       start = now();
       const pty = spawnPty(plan.file, plan.args, { cwd: plan.cwd, env: plan.env, cols: 120, rows: 32 });
       await promptSeen((onData) => {

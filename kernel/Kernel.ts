@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import Dockerode from 'dockerode';
 import { cpus, freemem, hostname, totalmem, platform, arch, release } from 'node:os';
 import { HabitatError, type SystemInfo, type SystemStats } from '../shared/protocol/index.js';
 import { ensureDataDir, type DataDirLayout } from './datadir/index.js';
@@ -6,7 +7,7 @@ import { EventBus } from './events/index.js';
 import { AgentFs, createHome } from './fs/index.js';
 import { ProcessTable } from './process/index.js';
 import { signalNumber, TerminalRegistry, type PtySpawner } from './pty/index.js';
-import { HostSandbox, type HostSandboxOptions } from './sandbox/index.js';
+import { HostProvider, type HostSandboxOptions, type SandboxProvider } from './sandbox/index.js';
 import { Store } from './store/index.js';
 
 export interface KernelOptions {
@@ -20,6 +21,10 @@ export interface KernelOptions {
   /** Bytes each agent home may hold. */
   homeQuotaBytes?: number;
   termGraceMs?: number;
+  /** Sandbox kinds beyond the host's (docker). */
+  providers?: { docker?: SandboxProvider };
+  /** The Docker engine for images and container sandboxes (default: the local one, or DOCKER_HOST). */
+  docker?: Dockerode;
 }
 
 /** Wires the kernel's subsystems together and stays small: each subsystem lives in its own folder. */
@@ -28,8 +33,10 @@ export class Kernel {
   readonly layout: DataDirLayout;
   readonly store: Store;
   readonly bootId = randomUUID();
-  readonly sandbox: HostSandbox;
+  readonly sandbox: HostProvider;
   readonly terminals: TerminalRegistry;
+  /** Connects lazily: a missing daemon fails only the calls that need it, with E_UNAVAILABLE. */
+  readonly docker: Dockerode;
   readonly processes: ProcessTable;
   private readonly files = new Map<number, AgentFs>();
   private readonly startedAt = Date.now();
@@ -41,18 +48,19 @@ export class Kernel {
   private constructor(private readonly options: KernelOptions) {
     this.layout = ensureDataDir(options.dataDir);
     this.store = Store.open(this.layout.db);
-    this.sandbox = new HostSandbox(options.hostSandbox);
+    this.sandbox = new HostProvider(options.hostSandbox);
     this.terminals = new TerminalRegistry(options.ptySpawner);
+    this.docker = options.docker ?? new Dockerode();
     this.processes = new ProcessTable({
       store: this.store,
       events: this.events,
       bootId: this.bootId,
       homesDir: this.layout.homes,
-      sandbox: this.sandbox,
+      providers: { host: this.sandbox, ...options.providers },
       createHome,
       termGraceMs: options.termGraceMs,
-      launchShell: (plan, pid) => {
-        const entry = this.terminals.open(pid, plan, { main: true });
+      launchShell: (launch, pid) => {
+        const entry = this.terminals.open(pid, launch, { main: true });
         return {
           osPid: entry.session.osPid,
           terminalId: entry.id,

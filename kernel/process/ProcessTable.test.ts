@@ -50,11 +50,11 @@ describe('process table', () => {
     await waitFor(() => processTree(osPid).some((m) => m.command === 'sleep'), 5000, 'the sleep job');
     const control = kernel.processes.control(agent.pid);
 
-    expect(kernel.processes.signal(agent.pid, 'STOP').state).toBe('stopped');
+    expect((await kernel.processes.signal(agent.pid, 'STOP')).state).toBe('stopped');
     await waitFor(() => states(osPid).every((s) => s === 'T'), 3000, 'every process stopped');
     expect(control.isPaused).toBe(true);
 
-    expect(kernel.processes.signal(agent.pid, 'CONT').state).toBe('running');
+    expect((await kernel.processes.signal(agent.pid, 'CONT')).state).toBe('running');
     await waitFor(() => states(osPid).every((s) => s !== 'T'), 3000, 'every process resumed');
     expect(control.isPaused).toBe(false);
   });
@@ -64,14 +64,14 @@ describe('process table', () => {
     const agent = await kernel.processes.spawn({ network: false });
     const osPid = agent.sandbox.osPid!;
     const control = kernel.processes.control(agent.pid);
-    kernel.processes.signal(agent.pid, 'TERM');
+    await kernel.processes.signal(agent.pid, 'TERM');
     expect(control.terminating).toBe(true);
     await waitFor(() => kernel.processes.get(agent.pid).state === 'zombie', 5000, 'zombie');
     const zombie = kernel.processes.get(agent.pid);
     expect(zombie.exitReason).toMatch(/signal|code/);
     expect(zombie.terminal).toBeNull();
     expect(processTree(osPid)).toEqual([]);
-    expect(() => kernel.processes.signal(agent.pid, 'KILL')).toThrow(/zombie/);
+    await expect(kernel.processes.signal(agent.pid, 'KILL')).rejects.toThrow(/zombie/);
     expect(kernel.processes.reap(agent.pid).state).toBe('dead');
     expect(kernel.processes.get(agent.pid).state).toBe('dead');
     expect(() => kernel.processes.reap(agent.pid)).toThrow();
@@ -83,7 +83,7 @@ describe('process table', () => {
     const osPid = agent.sandbox.osPid!;
     await kernel.terminals.get(agent.terminal!).session.write('(trap "" TERM; sleep 300) &\n');
     await waitFor(() => processTree(osPid).some((m) => m.command === 'sleep'), 5000, 'the sleep job');
-    kernel.processes.signal(agent.pid, 'KILL');
+    await kernel.processes.signal(agent.pid, 'KILL');
     await waitFor(() => kernel.processes.get(agent.pid).state === 'zombie', 3000, 'zombie');
     expect(kernel.processes.get(agent.pid).phase).toBe('failed');
     await waitFor(() => processTree(osPid).length === 0, 3000, 'no process left');
@@ -120,11 +120,9 @@ describe('process table', () => {
 
   it('refuses signals to unknown PIDs and exec while stopped', async () => {
     const kernel = await open();
-    expect(() => kernel.processes.signal(42, 'KILL')).toThrow(
-      expect.objectContaining({ code: 'E_NOT_FOUND' }),
-    );
+    await expect(kernel.processes.signal(42, 'KILL')).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
     const agent = await kernel.processes.spawn({ network: false });
-    kernel.processes.signal(agent.pid, 'STOP');
+    await kernel.processes.signal(agent.pid, 'STOP');
     await expect(
       kernel.processes.exec(agent.pid, ['true'], { timeoutMs: 1000, maxOutputBytes: 10 }),
     ).rejects.toMatchObject({ code: 'E_CONFLICT' });

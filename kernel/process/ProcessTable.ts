@@ -8,8 +8,13 @@ import {
 } from '../../shared/protocol/index.js';
 import type { EventBus } from '../events/index.js';
 import { isGroupAlive, signalTree } from '../os/index.js';
-import type { LaunchPlan, SandboxBackend, SandboxLimits } from '../sandbox/index.js';
-import { execPlan, type ExecResult } from './exec.js';
+import type {
+  AgentSandbox,
+  SandboxExecResult,
+  SandboxLimits,
+  SandboxProvider,
+  TerminalLaunch,
+} from '../sandbox/index.js';
 import { LoopControl } from './LoopControl.js';
 import type { AgentShell, ProcessRecord, ProcessStore, ShellLauncher } from './types.js';
 
@@ -18,6 +23,8 @@ export interface SpawnRequest {
   role?: string;
   goal?: string;
   parent?: number;
+  sandbox?: 'host' | 'docker';
+  image?: string;
   network: boolean;
   limits?: SandboxLimits;
 }
@@ -27,7 +34,8 @@ export interface ProcessTableOptions {
   events: EventBus;
   bootId: string;
   homesDir: string;
-  sandbox: SandboxBackend;
+  /** The kinds of sandbox this kernel can create; docker only where a daemon answers. */
+  providers: Partial<Record<'host' | 'docker', SandboxProvider>>;
   createHome(homesDir: string, pid: number): Promise<string>;
   launchShell: ShellLauncher;
   /** How long TERM waits before it escalates to KILL. */
@@ -38,23 +46,13 @@ export interface ProcessTableOptions {
 interface LiveProcess {
   record: ProcessRecord;
   home: string;
+  sandbox: AgentSandbox | undefined;
   shell: AgentShell | undefined;
   control: LoopControl;
-  /** Process groups of commands run with exec, so signals reach them as well as the shell. */
-  execGroups: Set<number>;
   termTimer: ReturnType<typeof setTimeout> | undefined;
 }
 
 const LIVE_STATES: ReadonlySet<ProcessState> = new Set(['created', 'running', 'sleeping', 'stopped']);
-
-const OS_SIGNAL: Record<Signal, NodeJS.Signals> = {
-  STOP: 'SIGSTOP',
-  CONT: 'SIGCONT',
-  TERM: 'SIGTERM',
-  KILL: 'SIGKILL',
-  INT: 'SIGINT',
-  WINCH: 'SIGWINCH',
-};
 
 /**
  * The PID table: kernel PIDs (never reused within a data folder) mapped to the real OS process groups behind them.
@@ -80,7 +78,15 @@ export class ProcessTable {
     if (request.parent !== undefined && !this.live.has(request.parent)) {
       throw new HabitatError('E_NOT_FOUND', `no live parent process ${request.parent}`);
     }
-    const { store, sandbox } = this.options;
+    const kind = request.sandbox ?? 'host';
+    const provider = this.options.providers[kind];
+    if (!provider) {
+      throw new HabitatError(
+        'E_UNAVAILABLE',
+        `${kind} sandboxes are not available: is the Docker daemon running?`,
+      );
+    }
+    const { store } = this.options;
     const pid = store.allocatePid();
     const home = await this.options.createHome(this.options.homesDir, pid);
     const record: ProcessRecord = {
@@ -92,13 +98,13 @@ export class ProcessTable {
       state: 'created',
       phase: 'booting',
       sandbox: {
-        kind: sandbox.kind,
-        isolation: sandbox.isolation,
+        kind,
+        isolation: provider.isolation,
         osPid: null,
         containerId: null,
         network: request.network,
       },
-      config: { network: request.network, limits: request.limits ?? {}, home },
+      config: { network: request.network, limits: request.limits ?? {}, home, image: request.image ?? null },
       bootId: this.options.bootId,
       createdAt: new Date().toISOString(),
       endedAt: null,
@@ -108,9 +114,9 @@ export class ProcessTable {
     const proc: LiveProcess = {
       record,
       home,
+      sandbox: undefined,
       shell: undefined,
       control: new LoopControl(),
-      execGroups: new Set(),
       termTimer: undefined,
     };
     this.live.set(pid, proc);
@@ -118,25 +124,54 @@ export class ProcessTable {
     this.options.events.emit('process.spawned', this.info(proc));
 
     try {
-      const plan = sandbox.plan(
-        { pid, home, network: request.network, limits: request.limits },
-        this.shellArgv(),
-      );
-      const shell = this.options.launchShell(plan, pid);
-      proc.shell = shell;
-      record.sandbox.osPid = shell.osPid;
-      shell.onExit((exit) => this.onShellExit(pid, exit));
+      proc.sandbox = await provider.create({
+        pid,
+        home,
+        network: request.network,
+        limits: request.limits,
+        image: request.image,
+      });
+      record.sandbox.containerId = proc.sandbox.containerId;
+      this.startShell(proc);
     } catch (error) {
-      this.finish(
-        proc,
-        null,
-        `failed to start: ${error instanceof Error ? error.message : String(error)}`,
-        'failed',
-      );
-      throw new HabitatError('E_UNAVAILABLE', `could not start the sandbox for process ${pid}`);
+      await proc.sandbox?.destroy().catch(() => {});
+      const reason = error instanceof Error ? error.message : String(error);
+      this.finish(proc, null, `failed to start: ${reason}`, 'failed');
+      if (error instanceof HabitatError) throw error;
+      throw new HabitatError('E_UNAVAILABLE', `could not start the sandbox for process ${pid}: ${reason}`);
     }
     this.update(proc, { state: 'running', phase: 'waiting' }, 'process.started');
     return this.info(proc);
+  }
+
+  /**
+   * Takes over an agent of a previous kernel whose sandbox still lives (a container): it keeps its PID and state,
+   * and gets a new shell.
+   */
+  adopt(record: ProcessRecord, sandbox: AgentSandbox): ProcessInfo {
+    const home = typeof record.config.home === 'string' ? record.config.home : '';
+    const proc: LiveProcess = {
+      record,
+      home,
+      sandbox,
+      shell: undefined,
+      control: new LoopControl(),
+      termTimer: undefined,
+    };
+    record.bootId = this.options.bootId;
+    this.live.set(record.pid, proc);
+    this.startShell(proc);
+    if (record.state === 'stopped') proc.control.pause();
+    this.update(proc, {}, 'process.reattached');
+    return this.info(proc);
+  }
+
+  private startShell(proc: LiveProcess): void {
+    const pid = proc.record.pid;
+    const shell = this.options.launchShell(proc.sandbox!.terminal(this.shellArgv()), pid);
+    proc.shell = shell;
+    proc.record.sandbox.osPid = shell.osPid;
+    shell.onExit((exit) => this.onShellExit(pid, exit));
   }
 
   get(pid: number): ProcessInfo {
@@ -184,7 +219,7 @@ export class ProcessTable {
     return this.live.get(pid)?.shell?.terminalId;
   }
 
-  signal(pid: number, signal: Signal): ProcessInfo {
+  async signal(pid: number, signal: Signal): Promise<ProcessInfo> {
     const proc = this.require(pid);
     const { record } = proc;
     if (!LIVE_STATES.has(record.state)) {
@@ -194,31 +229,31 @@ export class ProcessTable {
     switch (signal) {
       case 'STOP':
         proc.control.pause();
-        this.signalAll(proc, OS_SIGNAL.STOP);
+        await this.deliver(proc, 'STOP');
         this.update(proc, { state: 'stopped' });
         break;
       case 'CONT':
         proc.control.resume();
-        this.signalAll(proc, OS_SIGNAL.CONT);
+        await this.deliver(proc, 'CONT');
         this.update(proc, { state: 'running' });
         break;
       case 'TERM':
         proc.control.terminate();
-        this.signalAll(proc, OS_SIGNAL.TERM);
-        this.signalAll(proc, OS_SIGNAL.CONT); // a stopped group must run to handle TERM
+        await this.deliver(proc, 'TERM');
+        await this.deliver(proc, 'CONT'); // a stopped agent must run to handle TERM
         proc.termTimer ??= setTimeout(
-          () => this.signalAll(proc, 'SIGKILL'),
+          () => void this.deliver(proc, 'KILL'),
           this.options.termGraceMs ?? 5000,
         );
         proc.termTimer.unref();
         break;
       case 'KILL':
         proc.control.kill();
-        this.signalAll(proc, OS_SIGNAL.KILL);
+        await this.deliver(proc, 'KILL');
         break;
       case 'INT':
       case 'WINCH':
-        this.signalAll(proc, OS_SIGNAL[signal]);
+        await this.deliver(proc, signal);
         break;
     }
     return this.info(proc);
@@ -239,21 +274,13 @@ export class ProcessTable {
     pid: number,
     argv: string[],
     options: { timeoutMs: number; maxOutputBytes: number; input?: string },
-  ): Promise<ExecResult> {
+  ): Promise<SandboxExecResult> {
     const proc = this.require(pid);
-    if (proc.record.state !== 'running') {
+    if (proc.record.state !== 'running' || !proc.sandbox) {
       throw new HabitatError('E_CONFLICT', `process ${pid} is ${proc.record.state}: exec needs it running`);
     }
-    const plan = this.launchPlan(pid, argv);
     this.log(pid, 'process.exec', { argv });
-    let group: number | undefined;
-    const result = await execPlan(plan, {
-      ...options,
-      track: (pgid) => {
-        if (pgid) proc.execGroups.add((group = pgid));
-        else if (group) proc.execGroups.delete(group);
-      },
-    });
+    const result = await proc.sandbox.exec(argv, options);
     this.log(pid, 'process.exec.result', {
       argv,
       exitCode: result.exitCode,
@@ -265,36 +292,39 @@ export class ProcessTable {
     return result;
   }
 
-  /** How to start a program in this agent's sandbox (its own configuration: network, limits). */
-  launchPlan(pid: number, argv: string[]): LaunchPlan {
+  /** How to start a program on a terminal in this agent's sandbox. */
+  terminalLaunch(pid: number, argv: string[]): TerminalLaunch {
     const proc = this.require(pid);
-    const limits = proc.record.config.limits as SandboxLimits | undefined;
-    return this.options.sandbox.plan(
-      { pid, home: proc.home, network: proc.record.sandbox.network, limits },
-      argv,
-    );
+    if (!proc.sandbox) throw new HabitatError('E_CONFLICT', `process ${pid} has no sandbox yet`);
+    return proc.sandbox.terminal(argv);
   }
 
   /** Ends every live process (kernel shutdown): loops first, then their process groups. */
   async shutdown(): Promise<void> {
-    for (const proc of this.live.values()) {
-      if (!LIVE_STATES.has(proc.record.state)) continue;
-      proc.control.kill();
-      this.signalAll(proc, 'SIGKILL');
-    }
-    await Promise.all([...this.live.values()].map((proc) => proc.shell?.dispose()));
-    for (const proc of this.live.values()) {
+    const procs = [...this.live.values()].filter((proc) => LIVE_STATES.has(proc.record.state));
+    for (const proc of procs) proc.control.kill();
+    await Promise.all(procs.map((proc) => this.deliver(proc, 'KILL')));
+    await Promise.all(procs.map((proc) => proc.shell?.dispose()));
+    await Promise.all(procs.map((proc) => proc.sandbox?.destroy().catch(() => {})));
+    for (const proc of procs) {
       if (LIVE_STATES.has(proc.record.state))
         this.finish(proc, null, 'killed: the kernel shut down', 'failed');
     }
+  }
+
+  /** PIDs of the processes this kernel runs (for reconciling containers at boot). */
+  livePids(): Set<number> {
+    return new Set(
+      [...this.live.values()].filter((p) => LIVE_STATES.has(p.record.state)).map((p) => p.record.pid),
+    );
   }
 
   private onShellExit(pid: number, exit: { exitCode: number | null; signal: number | null }): void {
     const proc = this.live.get(pid);
     if (!proc || !LIVE_STATES.has(proc.record.state)) return;
     if (proc.termTimer) clearTimeout(proc.termTimer);
-    for (const group of proc.execGroups) signalTree(group, 'SIGKILL');
-    if (proc.record.sandbox.osPid) signalTree(proc.record.sandbox.osPid, 'SIGKILL'); // stragglers
+    // the agent's program ended: whatever it left running (stragglers, execs, its container) goes with it
+    void this.deliver(proc, 'KILL').then(() => proc.sandbox?.destroy().catch(() => {}));
     const reason = exit.signal ? `killed by signal ${exit.signal}` : `exited with code ${exit.exitCode ?? 0}`;
     const failed = (exit.signal ?? 0) !== 0 || (exit.exitCode ?? 0) !== 0;
     this.finish(
@@ -313,10 +343,12 @@ export class ProcessTable {
     this.update(proc, { state: 'zombie', phase }, 'process.exited');
   }
 
-  private signalAll(proc: LiveProcess, signal: NodeJS.Signals): void {
-    const osPid = proc.record.sandbox.osPid;
-    if (osPid) signalTree(osPid, signal);
-    for (const group of proc.execGroups) signalTree(group, signal);
+  private async deliver(proc: LiveProcess, signal: Signal): Promise<void> {
+    try {
+      await proc.sandbox?.signal(signal, proc.record.sandbox.osPid);
+    } catch (error) {
+      this.log(proc.record.pid, 'process.signal.failed', { signal, error: String(error) });
+    }
   }
 
   private update(

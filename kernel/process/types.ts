@@ -1,5 +1,5 @@
 import type { AgentPhase, ProcessState, Signal } from '../../shared/protocol/index.js';
-import type { LaunchPlan } from '../sandbox/index.js';
+import type { TerminalLaunch } from '../sandbox/index.js';
 import type { ProcessRecord } from '../store/index.js';
 
 export type { ProcessRecord };
@@ -22,6 +22,6 @@ export interface AgentShell {
   dispose(): Promise<void> | void;
 }
 
-export type ShellLauncher = (plan: LaunchPlan, pid: number) => AgentShell;
+export type ShellLauncher = (launch: TerminalLaunch, pid: number) => AgentShell;
 
 export type LoopSignal = Extract<Signal, 'STOP' | 'CONT' | 'TERM' | 'KILL'>;

@@ -15,6 +15,8 @@ export interface LaunchSpec {
   args: string[];
   env: Record<string, string>;
   cwd: string;
+  /** Where the program runs when not on this host's PTYs (a container's exec with a TTY). */
+  spawner?: PtySpawner;
 }
 
 /** Every terminal of every agent, by a terminal id that is unique within this kernel's life. */
@@ -30,8 +32,9 @@ export class TerminalRegistry {
     options: { cols?: number; rows?: number; main: boolean },
   ): TerminalEntry {
     const id = this.nextId++;
-    const session = new TerminalSession(this.spawner, {
-      ...launch,
+    const { spawner, ...program } = launch;
+    const session = new TerminalSession(spawner ?? this.spawner, {
+      ...program,
       id: String(id),
       name: 'xterm-256color',
       cols: options.cols ?? 120,

@@ -1,5 +1,18 @@
-export type { Isolation, LaunchPlan, SandboxBackend, SandboxLimits, SandboxSpec } from './types.js';
+export type {
+  AgentSandbox,
+  Isolation,
+  LaunchPlan,
+  SandboxBackend,
+  SandboxExecOptions,
+  SandboxExecResult,
+  SandboxLimits,
+  SandboxProvider,
+  SandboxSpec,
+  TerminalLaunch,
+} from './types.js';
 export { HostSandbox, type HostSandboxOptions } from './HostSandbox.js';
+export { HostProvider } from './HostProvider.js';
+export { execPlan, type ExecOptions, type ExecResult } from './hostExec.js';
 export { detectBubblewrap, HOME_INSIDE } from './bubblewrap.js';
 export { scrubbedEnvironment } from './environment.js';
 export { DEFAULT_LIMITS } from './limits.js';

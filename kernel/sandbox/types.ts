@@ -1,13 +1,20 @@
+import type { Signal } from '../../shared/protocol/index.js';
+import type { PtySpawner } from '../pty/index.js';
+
 /** Resource limits applied to everything an agent runs (rlimits on the host, cgroups in a container). */
 export interface SandboxLimits {
-  /** RLIMIT_CPU, seconds of CPU time per process. */
+  /** RLIMIT_CPU, seconds of CPU time per process (host). */
   cpuSeconds?: number;
-  /** RLIMIT_NOFILE. */
+  /** RLIMIT_NOFILE (host). */
   openFiles?: number;
-  /** RLIMIT_NPROC (not enforced for root on the host; a container's pids limit is). */
+  /** RLIMIT_NPROC on the host (not enforced for root); the pids cgroup in a container. */
   processes?: number;
-  /** RLIMIT_AS, bytes of address space per process. */
+  /** RLIMIT_AS, bytes of address space per process (host). */
   addressSpaceBytes?: number;
+  /** Memory cgroup limit, bytes (container). */
+  memoryBytes?: number;
+  /** CPU quota in CPUs (container). */
+  cpus?: number;
 }
 
 export interface SandboxSpec {
@@ -17,6 +24,8 @@ export interface SandboxSpec {
   home: string;
   network: boolean;
   limits?: SandboxLimits;
+  /** Container image (docker sandboxes). */
+  image?: string;
   /** Extra environment for the agent (on top of the scrubbed base); never host secrets. */
   env?: Record<string, string>;
 }
@@ -29,12 +38,55 @@ export interface LaunchPlan {
   cwd: string;
 }
 
+/** A program on a terminal inside a sandbox; a container supplies its own spawner (an exec with a TTY). */
+export interface TerminalLaunch extends LaunchPlan {
+  spawner?: PtySpawner;
+}
+
+export interface SandboxExecOptions {
+  timeoutMs: number;
+  maxOutputBytes: number;
+  input?: string;
+}
+
+export interface SandboxExecResult {
+  exitCode: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  truncated: boolean;
+  timedOut: boolean;
+  durationMs: number;
+}
+
 export type Isolation = 'bubblewrap' | 'container' | 'none';
 
-export interface SandboxBackend {
+/** One agent's sandbox, whatever backs it: what the process table asks of it. */
+export interface AgentSandbox {
+  readonly kind: 'host' | 'docker';
+  readonly isolation: Isolation;
+  readonly containerId: string | null;
+  terminal(argv: string[]): TerminalLaunch;
+  exec(argv: string[], options: SandboxExecOptions): Promise<SandboxExecResult>;
+  /** Delivers a signal to every real process of the sandbox; shellOsPid is the main terminal's process (host). */
+  signal(signal: Signal, shellOsPid: number | null): Promise<void>;
+  /** Ends whatever still runs and releases the sandbox (a container is removed). */
+  destroy(): Promise<void>;
+}
+
+/** A kind of sandbox (host, docker): creates one per agent. */
+export interface SandboxProvider {
   readonly kind: 'host' | 'docker';
   readonly isolation: Isolation;
   /** A human-readable reason when isolation is weaker than it should be. */
+  readonly warning: string | undefined;
+  create(spec: SandboxSpec): Promise<AgentSandbox>;
+}
+
+/** Host backends describe how to launch a program; HostProvider turns that into AgentSandboxes. */
+export interface SandboxBackend {
+  readonly kind: 'host' | 'docker';
+  readonly isolation: Isolation;
   readonly warning: string | undefined;
   /** The agent's home as programs inside see it. */
   readonly homeInside: string;

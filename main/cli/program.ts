@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { HABITAT_VERSION } from '../version.js';
 import { registerAttach } from './commands/attach.js';
 import { registerFiles } from './commands/files.js';
+import { registerImages } from './commands/images.js';
 import { registerInfo } from './commands/info.js';
 import { registerProcesses } from './commands/processes.js';
 import { registerServe } from './commands/serve.js';
@@ -27,7 +28,14 @@ export function buildProgram(io: CliIo = defaultIo, setExit: (code: number) => v
     .exitOverride()
     .showHelpAfterError();
   const context = createContext(program, io, setExit);
-  for (const register of [registerServe, registerInfo, registerProcesses, registerAttach, registerFiles]) {
+  for (const register of [
+    registerServe,
+    registerInfo,
+    registerProcesses,
+    registerAttach,
+    registerFiles,
+    registerImages,
+  ]) {
     register(context);
   }
   return program;

@@ -1,6 +1,7 @@
 import type { Kernel } from '../../kernel/index.js';
 import type { Handlers } from '../bridge/index.js';
 import { fsHandlers } from './fs.js';
+import { imageHandlers } from './images.js';
 import { processHandlers } from './process.js';
 import { ptyHandlers } from './pty.js';
 import { systemHandlers } from './system.js';
@@ -12,5 +13,6 @@ export function createHandlers(kernel: Kernel): Handlers {
     ...processHandlers(kernel),
     ...ptyHandlers(kernel),
     ...fsHandlers(kernel),
+    ...imageHandlers(kernel.docker, kernel.events),
   };
 }

@@ -25,7 +25,7 @@ export function ptyHandlers(kernel: Kernel): Handlers {
       if (info.state !== 'running') throw new HabitatError('E_CONFLICT', `process ${pid} is ${info.state}`);
       const entry = terminals.open(
         pid,
-        processes.launchPlan(pid, ['/bin/bash', '--noprofile', '--norc', '-i']),
+        processes.terminalLaunch(pid, ['/bin/bash', '--noprofile', '--norc', '-i']),
         {
           cols,
           rows,

@@ -3,6 +3,7 @@ import type { CommandSpec, EventSpec } from './define.js';
 import { processCommands, processEvents, processExtraCommands } from './process.js';
 import { ptyCommands, ptyEvents } from './pty.js';
 import { fsCommands, fsEvents } from './fs.js';
+import { imageCommands, imageEvents } from './image.js';
 import { systemCommands, systemEvents } from './system.js';
 
 export * from './errors.js';
@@ -12,6 +13,7 @@ export * from './system.js';
 export * from './process.js';
 export * from './pty.js';
 export * from './fs.js';
+export * from './image.js';
 
 /** Every command, by name. The schemas are the single source of truth; types below are inferred from them. */
 export const commands = {
@@ -20,6 +22,7 @@ export const commands = {
   ...processExtraCommands,
   ...ptyCommands,
   ...fsCommands,
+  ...imageCommands,
 } as const satisfies Record<string, CommandSpec>;
 
 export const events = {
@@ -27,6 +30,7 @@ export const events = {
   ...processEvents,
   ...ptyEvents,
   ...fsEvents,
+  ...imageEvents,
 } as const satisfies Record<string, EventSpec>;
 
 export type Commands = typeof commands;

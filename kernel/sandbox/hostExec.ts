@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import type { LaunchPlan } from '../sandbox/index.js';
+import type { LaunchPlan, SandboxExecResult } from './types.js';
 import { signalTree } from '../os/index.js';
 
 export interface ExecOptions {
@@ -11,7 +11,7 @@ export interface ExecOptions {
   track?(pgid: number | undefined): void;
 }
 
-export interface ExecResult {
+export interface ExecResult extends SandboxExecResult {
   exitCode: number | null;
   signal: string | null;
   stdout: string;

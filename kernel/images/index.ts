@@ -1,0 +1,6 @@
+// Sandbox images: built from Debian packages where no registry is reachable, listed, and required at spawn.
+export type { ImageBuildProgress, ImageBuildResult, ImageInfo } from '../../shared/protocol/image.js';
+export { DEFAULT_SANDBOX_IMAGE, ROOTFS_IMAGE } from './constants.js';
+export { buildSandboxImage, ensureSandboxImage, type SandboxImageOptions } from './build.js';
+export { listSandboxImages, requireImage, missingImageMessage, normalizeTag } from './inventory.js';
+export { detectDebianMirror, DEFAULT_DEBIAN_MIRROR } from './mirror.js';

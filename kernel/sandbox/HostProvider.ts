@@ -1,0 +1,85 @@
+import type { Signal } from '../../shared/protocol/index.js';
+import { signalTree } from '../os/index.js';
+import { HostSandbox, type HostSandboxOptions } from './HostSandbox.js';
+import { execPlan } from './hostExec.js';
+import type {
+  AgentSandbox,
+  SandboxExecOptions,
+  SandboxExecResult,
+  SandboxProvider,
+  SandboxSpec,
+  TerminalLaunch,
+} from './types.js';
+
+const OS_SIGNAL: Record<Signal, NodeJS.Signals> = {
+  STOP: 'SIGSTOP',
+  CONT: 'SIGCONT',
+  TERM: 'SIGTERM',
+  KILL: 'SIGKILL',
+  INT: 'SIGINT',
+  WINCH: 'SIGWINCH',
+};
+
+/** Agents as host processes (bubblewrap where installed): signals reach the shell's whole tree and every exec. */
+class HostAgentSandbox implements AgentSandbox {
+  readonly kind = 'host' as const;
+  readonly containerId = null;
+  /** Process groups of running execs, so that signals reach them as well as the shell. */
+  private readonly execGroups = new Set<number>();
+
+  constructor(
+    private readonly backend: HostSandbox,
+    private readonly spec: SandboxSpec,
+  ) {}
+
+  get isolation() {
+    return this.backend.isolation;
+  }
+
+  terminal(argv: string[]): TerminalLaunch {
+    return this.backend.plan(this.spec, argv);
+  }
+
+  async exec(argv: string[], options: SandboxExecOptions): Promise<SandboxExecResult> {
+    let group: number | undefined;
+    return execPlan(this.backend.plan(this.spec, argv), {
+      ...options,
+      track: (pgid) => {
+        if (pgid) this.execGroups.add((group = pgid));
+        else if (group) this.execGroups.delete(group);
+      },
+    });
+  }
+
+  async signal(signal: Signal, shellOsPid: number | null): Promise<void> {
+    const os = OS_SIGNAL[signal];
+    if (shellOsPid) signalTree(shellOsPid, os);
+    for (const group of this.execGroups) signalTree(group, os);
+  }
+
+  async destroy(): Promise<void> {
+    for (const group of this.execGroups) signalTree(group, 'SIGKILL');
+    this.execGroups.clear();
+  }
+}
+
+export class HostProvider implements SandboxProvider {
+  readonly kind = 'host' as const;
+  readonly backend: HostSandbox;
+
+  constructor(options: HostSandboxOptions = {}) {
+    this.backend = new HostSandbox(options);
+  }
+
+  get isolation() {
+    return this.backend.isolation;
+  }
+
+  get warning() {
+    return this.backend.warning;
+  }
+
+  async create(spec: SandboxSpec): Promise<AgentSandbox> {
+    return new HostAgentSandbox(this.backend, spec);
+  }
+}

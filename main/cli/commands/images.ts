@@ -1,0 +1,93 @@
+import { DEFAULT_SANDBOX_IMAGE, type EventPayload, type ImageInfo } from '../../../shared/protocol/index.js';
+import type { CliContext } from '../context.js';
+import { formatBytes, formatDuration, table } from '../format.js';
+
+/** A debootstrap build takes a minute or two on a good mirror; leave room for a slow one. */
+const BUILD_TIMEOUT_MS = 30 * 60_000;
+
+export function formatImages(images: ImageInfo[], now = Date.now()): string {
+  return table(
+    ['TAG', 'IMAGE ID', 'VARIANT', 'SIZE', 'CREATED'],
+    images.map((image) => [
+      image.tag,
+      image.id.replace(/^sha256:/, '').slice(0, 12),
+      image.variant || '-',
+      formatBytes(image.sizeBytes),
+      `${formatDuration(now - Date.parse(image.createdAt))} ago`,
+    ]),
+  );
+}
+
+/**
+ * Which progress lines a person wants to see: every phase change and every line of the Docker build, but of
+ * debootstrap's ~500 package lines only warnings, errors and one line per 5 percent.
+ */
+export function progressFilter(): (progress: EventPayload<'image.progress'>) => boolean {
+  let phase = '';
+  let shown = -Infinity;
+  return ({ phase: next, message, percent }) => {
+    const changed = next !== phase;
+    phase = next;
+    if (next !== 'debootstrap' || changed || /^[WE]:/.test(message)) {
+      shown = percent ?? shown;
+      return true;
+    }
+    if (percent === undefined || percent - shown < 5) return false;
+    shown = percent;
+    return true;
+  };
+}
+
+export function formatProgress({ phase, message, percent }: EventPayload<'image.progress'>): string {
+  const at = percent === undefined ? '    ' : `${String(Math.round(percent)).padStart(3)}%`;
+  return `[${at}] ${phase.padEnd(11)} ${message}`;
+}
+
+export function registerImages(ctx: CliContext): void {
+  const { program, print, withClient, io, globals } = ctx;
+  const image = program.command('image').description('sandbox images for docker agents');
+
+  image
+    .command('build')
+    .description(
+      'build the sandbox image from Debian packages (debootstrap, docker import), no registry needed',
+    )
+    .option('--tag <tag>', 'the image tag', DEFAULT_SANDBOX_IMAGE)
+    .action(
+      withClient(async (client, flags: { tag: string }) => {
+        const show = progressFilter();
+        const ours = [flags.tag, `${flags.tag}:latest`];
+        // Subscribed before the call, so the first lines are not missed.
+        const unsubscribe = client.subscribe('image.progress', (payload) => {
+          const progress = payload as EventPayload<'image.progress'>;
+          if (!globals().json && ours.includes(progress.tag) && show(progress))
+            io.out(formatProgress(progress));
+        });
+        try {
+          const result = await client.call(
+            'image.build',
+            { tag: flags.tag },
+            { timeoutMs: BUILD_TIMEOUT_MS },
+          );
+          print(
+            result,
+            () =>
+              `${result.tag} ${result.id.replace(/^sha256:/, '').slice(0, 12)} ${formatBytes(result.sizeBytes)}, ` +
+              `built in ${formatDuration(result.durationMs)}`,
+          );
+        } finally {
+          unsubscribe();
+        }
+      }),
+    );
+
+  image
+    .command('ls')
+    .description("list sandbox images on the kernel's Docker engine")
+    .action(
+      withClient(async (client) => {
+        const { images } = await client.call('image.list', {});
+        print(images, () => formatImages(images));
+      }),
+    );
+}

@@ -1,0 +1,31 @@
+import type Dockerode from 'dockerode';
+import {
+  buildSandboxImage,
+  DEFAULT_SANDBOX_IMAGE,
+  listSandboxImages,
+  normalizeTag,
+} from '../../kernel/index.js';
+import type { EventPayload } from '../../shared/protocol/index.js';
+import type { Handlers } from '../bridge/index.js';
+
+export interface ImageEventSink {
+  emit(topic: 'image.progress', payload: EventPayload<'image.progress'>): void;
+}
+
+/**
+ * Sandbox images on the kernel's Docker engine. A build runs to its end even if the caller disconnects (the image
+ * is shared); a second build of the same tag while one runs answers E_CONFLICT.
+ */
+export function imageHandlers(docker: Dockerode, events: ImageEventSink): Handlers {
+  return {
+    'image.list': async () => ({ images: await listSandboxImages(docker) }),
+    'image.build': ({ tag: requested = DEFAULT_SANDBOX_IMAGE }) => {
+      // Events carry the tag as the result will name it (`name` becomes `name:latest`).
+      const tag = normalizeTag(requested);
+      return buildSandboxImage(docker, {
+        tag,
+        onProgress: (progress) => events.emit('image.progress', { tag, ...progress }),
+      });
+    },
+  };
+}
