@@ -4,10 +4,11 @@ import { cpus, freemem, hostname, totalmem, platform, arch, release } from 'node
 import { HabitatError, type SystemInfo, type SystemStats } from '../shared/protocol/index.js';
 import { ensureDataDir, type DataDirLayout } from './datadir/index.js';
 import { EventBus } from './events/index.js';
+import { DockerEngine, DockerProvider, DockerSandbox } from './docker/index.js';
 import { AgentFs, createHome } from './fs/index.js';
 import { ProcessTable } from './process/index.js';
 import { signalNumber, TerminalRegistry, type PtySpawner } from './pty/index.js';
-import { HostProvider, type HostSandboxOptions, type SandboxProvider } from './sandbox/index.js';
+import { HostProvider, type HostSandboxOptions } from './sandbox/index.js';
 import { Store } from './store/index.js';
 
 export interface KernelOptions {
@@ -21,8 +22,6 @@ export interface KernelOptions {
   /** Bytes each agent home may hold. */
   homeQuotaBytes?: number;
   termGraceMs?: number;
-  /** Sandbox kinds beyond the host's (docker). */
-  providers?: { docker?: SandboxProvider };
   /** The Docker engine for images and container sandboxes (default: the local one, or DOCKER_HOST). */
   docker?: Dockerode;
 }
@@ -37,6 +36,7 @@ export class Kernel {
   readonly terminals: TerminalRegistry;
   /** Connects lazily: a missing daemon fails only the calls that need it, with E_UNAVAILABLE. */
   readonly docker: Dockerode;
+  readonly containers: DockerProvider;
   readonly processes: ProcessTable;
   private readonly files = new Map<number, AgentFs>();
   private readonly startedAt = Date.now();
@@ -51,12 +51,19 @@ export class Kernel {
     this.sandbox = new HostProvider(options.hostSandbox);
     this.terminals = new TerminalRegistry(options.ptySpawner);
     this.docker = options.docker ?? new Dockerode();
+    this.containers = new DockerProvider(
+      new DockerSandbox(new DockerEngine(this.docker), {
+        instance: this.store.instanceId(),
+        version: options.version,
+      }),
+      this.bootId,
+    );
     this.processes = new ProcessTable({
       store: this.store,
       events: this.events,
       bootId: this.bootId,
       homesDir: this.layout.homes,
-      providers: { host: this.sandbox, ...options.providers },
+      providers: { host: this.sandbox, docker: this.containers },
       createHome,
       termGraceMs: options.termGraceMs,
       launchShell: (launch, pid) => {
@@ -77,6 +84,7 @@ export class Kernel {
   static async open(options: KernelOptions): Promise<Kernel> {
     const kernel = new Kernel(options);
     kernel.checkStore();
+    await kernel.adoptContainers();
     kernel.processes.reconcile();
     kernel.statsTimer = setInterval(() => kernel.publishStats(), options.statsIntervalMs ?? 2000);
     kernel.statsTimer.unref();
@@ -150,6 +158,35 @@ export class Kernel {
   /** Throws E_UNAVAILABLE while shutting down, so late calls get a clear answer. */
   assertRunning(): void {
     if (this.state !== 'running') throw new HabitatError('E_UNAVAILABLE', 'the kernel is shutting down');
+  }
+
+  /**
+   * Container agents can outlive their kernel: those whose container still runs are taken over (same PID, a new
+   * shell); Habitat containers of no live agent are removed. Without a daemon there is nothing to reconcile.
+   */
+  private async adoptContainers(): Promise<void> {
+    try {
+      await this.containers.sandbox.engine.ping();
+    } catch {
+      return;
+    }
+    const candidates = this.store
+      .listProcesses({ states: ['created', 'running', 'sleeping', 'stopped'] })
+      .filter((r) => r.sandbox.kind === 'docker' && r.bootId !== this.bootId && r.sandbox.containerId);
+    const live = new Set(candidates.map((r) => r.pid));
+    const { reattached } = await this.containers.sandbox.reconcile({
+      bootId: this.bootId,
+      isLive: (pid) => live.has(pid),
+    });
+    for (const id of reattached) {
+      const record = candidates.find((r) => r.sandbox.containerId === id);
+      if (!record) continue;
+      try {
+        await this.processes.adopt(record, await this.containers.attach(id));
+      } catch (error) {
+        this.store.appendEvent(record.pid, 'process.reattach.failed', { error: String(error) });
+      }
+    }
   }
 
   /** After an unclean stop (a crash, SIGKILL), the database is checked before anything trusts it. */

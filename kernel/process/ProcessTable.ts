@@ -148,7 +148,7 @@ export class ProcessTable {
    * Takes over an agent of a previous kernel whose sandbox still lives (a container): it keeps its PID and state,
    * and gets a new shell.
    */
-  adopt(record: ProcessRecord, sandbox: AgentSandbox): ProcessInfo {
+  async adopt(record: ProcessRecord, sandbox: AgentSandbox): Promise<ProcessInfo> {
     const home = typeof record.config.home === 'string' ? record.config.home : '';
     const proc: LiveProcess = {
       record,
@@ -160,8 +160,13 @@ export class ProcessTable {
     };
     record.bootId = this.options.bootId;
     this.live.set(record.pid, proc);
+    const stopped = record.state === 'stopped';
+    if (stopped) await sandbox.signal('CONT', null); // a frozen container cannot start the new shell
     this.startShell(proc);
-    if (record.state === 'stopped') proc.control.pause();
+    if (stopped) {
+      proc.control.pause();
+      await sandbox.signal('STOP', null);
+    }
     this.update(proc, {}, 'process.reattached');
     return this.info(proc);
   }
@@ -170,7 +175,8 @@ export class ProcessTable {
     const pid = proc.record.pid;
     const shell = this.options.launchShell(proc.sandbox!.terminal(this.shellArgv()), pid);
     proc.shell = shell;
-    proc.record.sandbox.osPid = shell.osPid;
+    // a container's shell is an exec with no host PID of its own: the container id stands for it
+    proc.record.sandbox.osPid = Number.isInteger(shell.osPid) && shell.osPid > 0 ? shell.osPid : null;
     shell.onExit((exit) => this.onShellExit(pid, exit));
   }
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
 import { HabitatError } from '../../shared/protocol/index.js';
 import type { Disposable } from '../events/index.js';
@@ -84,6 +85,19 @@ export class Store {
       .prepare("INSERT INTO meta (key, value) VALUES ('in_use', 1) ON CONFLICT (key) DO UPDATE SET value = 1")
       .run();
     return { previousCloseClean: !row || row.value === 0 };
+  }
+
+  /**
+   * A stable id for this data folder, made on first use: it labels what this kernel owns outside the database
+   * (containers), so kernels of other data folders sharing a Docker daemon leave them alone.
+   */
+  instanceId(): string {
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'instance_id'").get() as
+      { value: string } | undefined;
+    if (row) return row.value;
+    const id = `h${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+    this.db.prepare("INSERT INTO meta (key, value) VALUES ('instance_id', ?)").run(id);
+    return id;
   }
 
   /** The schema version the database is at (the latest this code knows, once open). */

@@ -1,5 +1,4 @@
 import type { Kernel } from '../../kernel/index.js';
-import { HabitatError } from '../../shared/protocol/index.js';
 import type { Handlers } from '../bridge/index.js';
 
 export function processHandlers(kernel: Kernel): Handlers {
@@ -7,10 +6,14 @@ export function processHandlers(kernel: Kernel): Handlers {
   return {
     'process.spawn': async (args) => {
       kernel.assertRunning();
-      if (args.sandbox === 'docker') {
-        throw new HabitatError('E_UNAVAILABLE', 'docker sandboxes are not available in this kernel yet');
-      }
       return processes.spawn({
+        sandbox: args.sandbox,
+        image: args.image,
+        limits: {
+          memoryBytes: args.memoryBytes,
+          cpus: args.cpus,
+          processes: args.pids,
+        },
         name: args.name,
         role: args.role,
         goal: args.goal,

@@ -65,7 +65,18 @@ export const SpawnArgsSchema = z
     goal: z.string().max(20_000).optional(),
     parent: PidSchema.optional(),
     sandbox: SandboxKindSchema.default('host'),
+    /** Container image (docker sandboxes; default habitat/sandbox:base). */
+    image: z.string().min(1).max(256).optional(),
     network: z.boolean().default(false),
+    /** Container limits (docker): memory in bytes, CPUs, processes. */
+    memoryBytes: z
+      .number()
+      .int()
+      .min(16 * 1024 * 1024)
+      .max(2 ** 50)
+      .optional(),
+    cpus: z.number().min(0.01).max(1024).optional(),
+    pids: z.number().int().min(8).max(1_000_000).optional(),
   })
   .strict();
 

@@ -9,7 +9,8 @@ const rows = z.number().int().min(1).max(1000);
 export const TerminalInfoSchema = z.object({
   terminal: TerminalIdSchema,
   pid: PidSchema,
-  osPid: z.number().int(),
+  /** The host process behind the terminal; null inside a container (an exec has none of its own). */
+  osPid: z.number().int().nullable(),
   cols,
   rows,
   main: z.boolean(),

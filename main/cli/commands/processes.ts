@@ -11,6 +11,35 @@ import { formatDuration, table } from '../format.js';
 
 const LIVE: ProcessState[] = ['created', 'running', 'sleeping', 'stopped', 'zombie'];
 
+interface SpawnFlags {
+  name?: string;
+  role?: string;
+  goal?: string;
+  parent?: string;
+  sandbox: 'host' | 'docker';
+  image?: string;
+  memory?: string;
+  cpus?: string;
+  pids?: string;
+  network?: boolean;
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+
+/** Docker's size notation: 512m, 2g, 1048576. */
+export function parseSize(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([bkmgt]?)(?:i?b)?$/i.exec(text.trim());
+  if (!match) throw new HabitatError('E_INVALID', `not a size: ${text} (try 512m or 2g)`);
+  return Math.round(Number(match[1]) * SIZE_UNITS[match[2]!.toLowerCase()]!);
+}
+
+function parseNumber(text: string, flag: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new HabitatError('E_INVALID', `${flag} must be a positive number`);
+  return value;
+}
+
 export function formatProcesses(processes: ProcessInfo[], now = Date.now()): string {
   return table(
     ['PID', 'PPID', 'NAME', 'STATE', 'PHASE', 'SANDBOX', 'OS PID / CONTAINER', 'AGE'],
@@ -57,31 +86,34 @@ export function registerProcesses(ctx: CliContext): void {
     .option('--goal <goal>', 'its goal')
     .option('--parent <pid>', 'parent kernel PID')
     .addOption(new Option('--sandbox <kind>', 'host or docker').choices(['host', 'docker']).default('host'))
+    .option('--image <image>', 'container image (docker; default habitat/sandbox:base)')
+    .option('--memory <size>', 'container memory limit, e.g. 512m or 2g (docker)')
+    .option('--cpus <n>', 'container CPU limit, e.g. 1 or 0.5 (docker)')
+    .option('--pids <n>', 'container process limit (docker)')
     .option('--network', 'give it network access (off by default)')
     .action(
-      withClient(
-        async (
-          client,
-          flags: {
-            name?: string;
-            role?: string;
-            goal?: string;
-            parent?: string;
-            sandbox: 'host' | 'docker';
-            network?: boolean;
-          },
-        ) => {
-          const info = await client.call('process.spawn', {
-            name: flags.name,
-            role: flags.role,
-            goal: flags.goal,
-            parent: flags.parent === undefined ? undefined : parsePid(flags.parent),
-            sandbox: flags.sandbox,
-            network: flags.network ?? false,
-          });
-          print(info, () => String(info.pid));
-        },
-      ),
+      withClient(async (client, flags: SpawnFlags) => {
+        const docker = flags.sandbox === 'docker';
+        if (!docker && (flags.image || flags.memory || flags.cpus || flags.pids)) {
+          throw new HabitatError(
+            'E_INVALID',
+            '--image, --memory, --cpus and --pids apply to --sandbox docker',
+          );
+        }
+        const info = await client.call('process.spawn', {
+          name: flags.name,
+          role: flags.role,
+          goal: flags.goal,
+          parent: flags.parent === undefined ? undefined : parsePid(flags.parent),
+          sandbox: flags.sandbox,
+          image: flags.image,
+          memoryBytes: flags.memory === undefined ? undefined : parseSize(flags.memory),
+          cpus: flags.cpus === undefined ? undefined : parseNumber(flags.cpus, '--cpus'),
+          pids: flags.pids === undefined ? undefined : parseNumber(flags.pids, '--pids'),
+          network: flags.network ?? false,
+        });
+        print(info, () => String(info.pid));
+      }),
     );
 
   program

@@ -1,0 +1,98 @@
+import type { Signal } from '../../shared/protocol/index.js';
+import type {
+  AgentSandbox,
+  SandboxExecOptions,
+  SandboxExecResult,
+  SandboxProvider,
+  SandboxSpec,
+  TerminalLaunch,
+} from '../sandbox/index.js';
+import type { ContainerAgent } from './ContainerAgent.js';
+import { HOME_IN_CONTAINER } from './containerConfig.js';
+import type { DockerSandbox } from './DockerSandbox.js';
+
+/** One agent's container as the process table drives it (kernel/docker/README.md has the table of calls). */
+class ContainerAgentSandbox implements AgentSandbox {
+  readonly kind = 'docker' as const;
+  readonly isolation = 'container' as const;
+
+  constructor(readonly agent: ContainerAgent) {}
+
+  get containerId(): string {
+    return this.agent.id;
+  }
+
+  terminal(argv: string[]): TerminalLaunch {
+    const [file = 'bash', ...args] = argv;
+    return { spawner: this.agent.ptySpawner(), file, args, env: {}, cwd: HOME_IN_CONTAINER };
+  }
+
+  exec(argv: string[], options: SandboxExecOptions): Promise<SandboxExecResult> {
+    return this.agent.exec(argv, options);
+  }
+
+  async signal(signal: Signal): Promise<void> {
+    switch (signal) {
+      case 'STOP':
+        return this.agent.pause(); // the cgroup freezer: nothing in the container escapes
+      case 'CONT':
+        return this.agent.unpause();
+      case 'TERM':
+        await this.agent.unpause();
+        await this.agent.signal('SIGTERM');
+        return;
+      case 'KILL':
+        return this.agent.kill();
+      case 'INT':
+      case 'WINCH':
+        await this.agent.signal(`SIG${signal}`);
+        return;
+    }
+  }
+
+  destroy(): Promise<void> {
+    return this.agent.remove();
+  }
+}
+
+/** Container sandboxes as a SandboxProvider: create() makes and starts the agent's container. */
+export class DockerProvider implements SandboxProvider {
+  readonly kind = 'docker' as const;
+  readonly isolation = 'container' as const;
+  readonly warning = undefined;
+
+  constructor(
+    readonly sandbox: DockerSandbox,
+    private readonly bootId: string,
+  ) {}
+
+  async create(spec: SandboxSpec): Promise<AgentSandbox> {
+    await this.sandbox.engine.ping();
+    const agent = await this.sandbox.create({
+      pid: spec.pid,
+      bootId: this.bootId,
+      home: spec.home,
+      network: spec.network,
+      image: spec.image,
+      limits: {
+        memoryBytes: spec.limits?.memoryBytes,
+        cpus: spec.limits?.cpus,
+        pids: spec.limits?.processes,
+        openFiles: spec.limits?.openFiles,
+      },
+      env: spec.env,
+    });
+    try {
+      await agent.start();
+    } catch (error) {
+      await agent.remove().catch(() => {});
+      throw error;
+    }
+    return new ContainerAgentSandbox(agent);
+  }
+
+  /** The sandbox of an agent whose container outlived its kernel. */
+  async attach(containerId: string): Promise<AgentSandbox> {
+    return new ContainerAgentSandbox(await this.sandbox.attach(containerId));
+  }
+}

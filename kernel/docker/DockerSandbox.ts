@@ -1,0 +1,114 @@
+import { HabitatError } from '../../shared/protocol/index.js';
+import { DEFAULT_SANDBOX_IMAGE, requireImage } from '../images/index.js';
+import type { SandboxBackend } from '../sandbox/index.js';
+import { ContainerAgent } from './ContainerAgent.js';
+import { containerCreateOptions, HOME_IN_CONTAINER, type ContainerSpec } from './containerConfig.js';
+import type { DockerEngine } from './DockerEngine.js';
+import { engineStatus } from './errors.js';
+import { prepareHomeOwner } from './homeOwner.js';
+import { assertInstance, containerName, LABELS, labelledPid, type ContainerIdentity } from './labels.js';
+import { DEFAULT_CONTAINER_LIMITS, resolveLimits, type ContainerLimits } from './limits.js';
+import { assertMountSourcesSafe } from './mountSafety.js';
+import {
+  listManaged,
+  reconcileContainers,
+  type ManagedContainer,
+  type ReconcileOptions,
+  type ReconcileResult,
+} from './reconcile.js';
+
+export interface DockerSandboxOptions extends ContainerIdentity {
+  /** Image of agents whose spec names none (default habitat/sandbox:base). */
+  image?: string;
+  /** Limits of agents whose spec leaves them out (default 512 MiB, 1 CPU, 256 pids, 4096 files). */
+  defaultLimits?: ContainerLimits;
+}
+
+/**
+ * The Docker sandbox backend: one container per agent, on one engine. It plays HostSandbox's role for container
+ * agents, but a container is a thing with a lifecycle, not a way to launch a program, so instead of plan() it
+ * creates ContainerAgents that the process table drives.
+ */
+export class DockerSandbox implements Omit<SandboxBackend, 'plan'> {
+  readonly kind = 'docker' as const;
+  readonly isolation = 'container' as const;
+  readonly warning = undefined;
+  readonly homeInside = HOME_IN_CONTAINER;
+  private readonly identity: ContainerIdentity;
+  private readonly image: string;
+  private readonly defaultLimits: Required<ContainerLimits>;
+
+  constructor(
+    readonly engine: DockerEngine,
+    options: DockerSandboxOptions,
+  ) {
+    assertInstance(options.instance);
+    this.identity = { instance: options.instance, version: options.version };
+    this.image = options.image ?? DEFAULT_SANDBOX_IMAGE;
+    this.defaultLimits = resolveLimits(options.defaultLimits, DEFAULT_CONTAINER_LIMITS);
+  }
+
+  /**
+   * Creates (not starts) the agent's container. Checks everything it can before touching the engine: E_INVALID for
+   * bad limits or paths, E_DENIED for a mount that would expose the Docker socket, E_NOT_FOUND (saying how to build
+   * it) for a missing image, E_CONFLICT if the agent has a container already, E_UNAVAILABLE if the engine is down.
+   */
+  async create(spec: ContainerSpec): Promise<ContainerAgent> {
+    if (!Number.isSafeInteger(spec.pid) || spec.pid <= 0) {
+      throw new HabitatError('E_INVALID', 'a PID is a positive integer');
+    }
+    if (!spec.bootId) throw new HabitatError('E_INVALID', 'a container needs the boot id');
+    const limits = resolveLimits(spec.limits, this.defaultLimits);
+    const image = spec.image ?? this.image;
+    assertMountSourcesSafe(
+      [spec.home, ...(spec.mounts ?? []).map((mount) => mount.source)],
+      this.knownSockets(),
+    );
+    await this.engine.call('look up the image', () => requireImage(this.engine.docker, image));
+    const user = await prepareHomeOwner(spec.home);
+    const options = containerCreateOptions(spec, { image, limits, user, identity: this.identity });
+    try {
+      const container = await this.engine.call('create the container', (abortSignal) =>
+        this.engine.docker.createContainer({ ...options, abortSignal }),
+      );
+      return new ContainerAgent(this.engine, { id: container.id, pid: spec.pid, name: options.name! });
+    } catch (error) {
+      if (engineStatus(error) === 409) {
+        throw new HabitatError('E_CONFLICT', `agent ${spec.pid} has a container already`, { pid: spec.pid });
+      }
+      throw error;
+    }
+  }
+
+  /** The agent of a container this instance created (after reconcileContainers said to re-attach it). */
+  async attach(id: string): Promise<ContainerAgent> {
+    const info = await this.engine.call('inspect the container', (abortSignal) =>
+      this.engine.docker.getContainer(id).inspect({ abortSignal }),
+    );
+    const labels = info.Config.Labels ?? {};
+    const pid = labelledPid(labels);
+    if (labels[LABELS.managed] !== '1' || labels[LABELS.instance] !== this.identity.instance || !pid) {
+      throw new HabitatError('E_NOT_FOUND', `container ${id} is not one of this kernel's agents`);
+    }
+    return new ContainerAgent(this.engine, {
+      id: info.Id,
+      pid,
+      name: containerName(this.identity.instance, pid),
+    });
+  }
+
+  /** See reconcileContainers: this instance's containers of live processes are kept, the rest removed. */
+  reconcile(options: Omit<ReconcileOptions, 'instance'>): Promise<ReconcileResult> {
+    return reconcileContainers(this.engine, { ...options, instance: this.identity.instance });
+  }
+
+  /** This instance's containers, in every state (count them to prove none leaked). */
+  listManaged(): Promise<ManagedContainer[]> {
+    return listManaged(this.engine, this.identity.instance);
+  }
+
+  private knownSockets(): string[] {
+    const name = this.engine.name;
+    return name.startsWith('unix://') ? [name.slice('unix://'.length)] : [];
+  }
+}

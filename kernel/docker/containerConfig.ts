@@ -1,0 +1,123 @@
+import type Dockerode from 'dockerode';
+import { HabitatError } from '../../shared/protocol/index.js';
+import { scrubbedEnvironment } from '../sandbox/index.js';
+import { containerName, managedLabels, type ContainerIdentity } from './labels.js';
+import type { ContainerLimits } from './limits.js';
+
+export const HOME_IN_CONTAINER = '/home/agent';
+
+/** A folder shared into the container besides the home (shared workspaces, a VNC socket folder). */
+export interface ContainerMount {
+  source: string;
+  target: string;
+  readOnly?: boolean;
+}
+
+/** What the kernel asks for when it spawns a container agent. */
+export interface ContainerSpec {
+  /** Kernel PID of the agent. */
+  pid: number;
+  /** The kernel's boot id, recorded so a later boot can tell its own containers from a predecessor's. */
+  bootId: string;
+  /** The agent's home on the engine's host; bind-mounted read-write at /home/agent. */
+  home: string;
+  /** Without it the container has no network interface but loopback. */
+  network: boolean;
+  /** Default: the sandbox's default image (habitat/sandbox:base). */
+  image?: string;
+  limits?: ContainerLimits;
+  /** Extra environment on top of the scrubbed base; never host secrets. */
+  env?: Record<string, string>;
+  /** A read-only root filesystem, with a private /tmp; the home stays writable. */
+  readonlyRootfs?: boolean;
+  mounts?: ContainerMount[];
+}
+
+/** Everything decided before the container can be described: resolved, validated, owned. */
+export interface ResolvedContainer {
+  image: string;
+  limits: Required<ContainerLimits>;
+  user: { uid: number; gid: number };
+  identity: ContainerIdentity;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const TMPFS_OPTIONS = 'rw,nosuid,nodev,size=268435456';
+
+function environment(spec: ContainerSpec): string[] {
+  const env = scrubbedEnvironment(
+    { pid: spec.pid, home: spec.home, network: spec.network, ...(spec.env ? { env: spec.env } : {}) },
+    HOME_IN_CONTAINER,
+  );
+  return Object.entries(env).map(([name, value]) => {
+    if (!ENV_NAME.test(name) || value.includes('\0')) {
+      throw new HabitatError('E_INVALID', `not a valid environment variable: ${name}`);
+    }
+    return `${name}=${value}`;
+  });
+}
+
+function mounts(spec: ContainerSpec): Dockerode.MountConfig {
+  const extra = (spec.mounts ?? []).map((mount) => {
+    if (!mount.target.startsWith('/') || mount.target.split('/').includes('..')) {
+      throw new HabitatError('E_INVALID', `a mount target must be an absolute path: ${mount.target}`);
+    }
+    return {
+      Type: 'bind' as const,
+      Source: mount.source,
+      Target: mount.target,
+      ReadOnly: mount.readOnly ?? false,
+    };
+  });
+  return [{ Type: 'bind', Source: spec.home, Target: HOME_IN_CONTAINER, ReadOnly: false }, ...extra];
+}
+
+/**
+ * The container for one agent, safe by default:
+ * - no network (NetworkMode none) unless granted, then Docker's default bridge;
+ * - every capability dropped and none added back: the agent runs as an unprivileged user and needs none (binding
+ *   ports under 1024, raw sockets for ping, chown of others' files are deliberately unavailable);
+ * - no-new-privileges, so no setuid binary can regain root; never privileged; Docker's default seccomp profile;
+ * - a non-root user (see homeOwner.ts); an init (docker-init) that reaps orphans as PID 1;
+ * - cgroup limits on memory (swap equal: no swap), CPU and pids, and RLIMIT_NOFILE;
+ * - only the home (and explicitly given folders, checked by mountSafety.ts) mounted: never the Docker socket;
+ * - labels that say it is Habitat's, whose, of which boot and version.
+ * The main process only keeps the container alive; the agent's shell and commands run as execs.
+ */
+export function containerCreateOptions(
+  spec: ContainerSpec,
+  resolved: ResolvedContainer,
+): Dockerode.ContainerCreateOptions {
+  const { limits, user, identity } = resolved;
+  return {
+    name: containerName(identity.instance, spec.pid),
+    Image: resolved.image,
+    Cmd: ['sleep', 'infinity'],
+    User: `${user.uid}:${user.gid}`,
+    WorkingDir: HOME_IN_CONTAINER,
+    Hostname: `agent-${spec.pid}`,
+    Env: environment(spec),
+    Labels: managedLabels(identity, spec.pid, spec.bootId),
+    HostConfig: {
+      NetworkMode: spec.network ? 'bridge' : 'none',
+      CapDrop: ['ALL'],
+      CapAdd: [],
+      SecurityOpt: ['no-new-privileges'],
+      Privileged: false,
+      ReadonlyRootfs: spec.readonlyRootfs ?? false,
+      ...(spec.readonlyRootfs ? { Tmpfs: { '/tmp': TMPFS_OPTIONS, '/var/tmp': TMPFS_OPTIONS } } : {}),
+      Init: true,
+      IpcMode: 'private',
+      Mounts: mounts(spec),
+      Memory: limits.memoryBytes,
+      MemorySwap: limits.memoryBytes,
+      NanoCpus: Math.round(limits.cpus * 1e9),
+      PidsLimit: limits.pids,
+      Ulimits: [{ Name: 'nofile', Soft: limits.openFiles, Hard: limits.openFiles }],
+      // the kernel outlives its agents: under host memory pressure their processes go first
+      OomScoreAdj: 500,
+      RestartPolicy: { Name: 'no' },
+      AutoRemove: false,
+    },
+  };
+}

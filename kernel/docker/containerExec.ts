@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import type Dockerode from 'dockerode';
+import { HabitatError } from '../../shared/protocol/index.js';
+import type { DockerEngine } from './DockerEngine.js';
+import { execExitCode, startExec, streamClosed } from './execStream.js';
+
+export interface ContainerExecOptions {
+  timeoutMs: number;
+  /** Bytes kept of stdout and of stderr each; the rest is counted but dropped. */
+  maxOutputBytes: number;
+  /** Written to the command's standard input, which is then closed. */
+  input?: string;
+  env?: Record<string, string>;
+}
+
+/** The same shape as the process table's ExecResult, so the kernel returns either unchanged. */
+export interface ContainerExecResult {
+  /** Null when it could not be learnt (the container went away). 128+n after signal n. */
+  exitCode: number | null;
+  /** Docker reports signals only as 128+n exit codes, so this is always null. */
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  truncated: boolean;
+  timedOut: boolean;
+  durationMs: number;
+}
+
+export interface RunExecHooks {
+  /** Called at the timeout with the command's tag: kill what carries it. */
+  onTimeout?(tag: string): Promise<unknown>;
+}
+
+/** How long the output may keep coming after the timeout's kill before the connection is cut. */
+const AFTER_KILL_MS = 2_000;
+
+class CappedSink extends Writable {
+  readonly chunks: Buffer[] = [];
+  private size = 0;
+  truncated = false;
+
+  constructor(private readonly cap: number) {
+    super();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
+    const room = this.cap - this.size;
+    if (chunk.length > room) this.truncated = true;
+    if (room > 0) {
+      this.chunks.push(chunk.subarray(0, room));
+      this.size += Math.min(room, chunk.length);
+    }
+    done();
+  }
+
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+/** Runs one command in a running container to completion, with a timeout and an output cap. */
+export async function runExec(
+  engine: DockerEngine,
+  container: Dockerode.Container,
+  argv: string[],
+  options: ContainerExecOptions,
+  hooks: RunExecHooks = {},
+): Promise<ContainerExecResult> {
+  if (argv.length === 0) throw new HabitatError('E_INVALID', 'exec needs a command');
+  const started = Date.now();
+  const tag = randomUUID();
+  const { exec, socket } = await startExec(engine, container, {
+    argv,
+    tag,
+    tty: false,
+    ...(options.env ? { env: options.env } : {}),
+  });
+  const stdout = new CappedSink(options.maxOutputBytes);
+  const stderr = new CappedSink(options.maxOutputBytes);
+  engine.docker.modem.demuxStream(socket, stdout, stderr);
+  socket.on('error', () => undefined); // a cut connection ends the command like its end does
+  socket.end(options.input ?? ''); // half-close: the command sees the end of its input
+
+  let timedOut = false;
+  let cutTimer: NodeJS.Timeout | undefined;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    void hooks.onTimeout?.(tag).catch(() => undefined);
+    cutTimer = setTimeout(() => socket.destroy(), AFTER_KILL_MS);
+  }, options.timeoutMs);
+  await streamClosed(socket);
+  clearTimeout(timer);
+  clearTimeout(cutTimer);
+  const exitCode = await execExitCode(engine, exec);
+  return {
+    exitCode: exitCode ?? null,
+    signal: null,
+    stdout: stdout.text(),
+    stderr: stderr.text(),
+    truncated: stdout.truncated || stderr.truncated,
+    timedOut,
+    durationMs: Date.now() - started,
+  };
+}

@@ -1,0 +1,133 @@
+import Dockerode from 'dockerode';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dockerForTests } from '../../test/docker.js';
+import { tempDir, waitFor } from '../../test/helpers.js';
+import { ensureSandboxImage } from '../images/index.js';
+import { Kernel } from '../Kernel.js';
+
+// Container agents through the whole kernel: the process table, terminals and boot reconciliation on a real daemon.
+const docker = await dockerForTests('container agents');
+
+describe.skipIf(!docker)('container agents', () => {
+  const dir = tempDir();
+  const kernels: Kernel[] = [];
+  const open = async (): Promise<Kernel> => {
+    const kernel = await Kernel.open({
+      dataDir: dir.path,
+      mode: 'headless',
+      version: 'test',
+      termGraceMs: 1000,
+    });
+    kernels.push(kernel);
+    return kernel;
+  };
+  const managed = async (kernel: Kernel) =>
+    (
+      await docker!.listContainers({
+        all: true,
+        filters: { label: [`dev.habitat.instance=${kernel.store.instanceId()}`] },
+      })
+    ).length;
+
+  afterAll(async () => {
+    for (const kernel of kernels) await kernel.close().catch(() => {});
+    const leftovers = await docker!.listContainers({
+      all: true,
+      filters: { label: ['dev.habitat.managed=1'] },
+    });
+    for (const c of leftovers.filter(
+      (c) => c.Labels['dev.habitat.boot'] && kernels.some((k) => k.bootId === c.Labels['dev.habitat.boot']),
+    )) {
+      await docker!
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => {});
+    }
+    dir.cleanup();
+  });
+
+  it('spawns an agent in a locked-down container with its limits, and drives it with signals', async () => {
+    await ensureSandboxImage(docker as Dockerode);
+    const kernel = await open();
+    const agent = await kernel.processes.spawn({
+      sandbox: 'docker',
+      network: false,
+      limits: { memoryBytes: 256 * 1024 * 1024, cpus: 0.5, processes: 64 },
+    });
+    expect(agent.sandbox).toMatchObject({ kind: 'docker', isolation: 'container', osPid: null });
+    const container = docker!.getContainer(agent.sandbox.containerId!);
+    const inspect = await container.inspect();
+    expect(inspect.HostConfig).toMatchObject({
+      Memory: 256 * 1024 * 1024,
+      NanoCpus: 500_000_000,
+      PidsLimit: 64,
+      NetworkMode: 'none',
+      Privileged: false,
+      CapDrop: ['ALL'],
+    });
+
+    // terminal round trip through the kernel's terminal session
+    const session = kernel.terminals.get(agent.terminal!).session;
+    let screen = '';
+    const consumer = session.attach((data) => (screen += data), { flowControl: false });
+    await session.write('echo inside-$(id -un)\n');
+    await waitFor(() => screen.includes('inside-agent'), 15_000, 'the echo from the container');
+
+    // STOP freezes the container, CONT thaws it
+    expect((await kernel.processes.signal(agent.pid, 'STOP')).state).toBe('stopped');
+    expect((await container.inspect()).State.Paused).toBe(true);
+    expect((await kernel.processes.signal(agent.pid, 'CONT')).state).toBe('running');
+    expect((await container.inspect()).State.Paused).toBe(false);
+
+    const result = await kernel.processes.exec(
+      agent.pid,
+      ['sh', '-c', 'cat /sys/fs/cgroup/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids/pids.max; exit 3'],
+      {
+        timeoutMs: 10_000,
+        maxOutputBytes: 1000,
+      },
+    );
+    expect(result).toMatchObject({ exitCode: 3, stdout: '64\n' });
+
+    consumer.detach();
+    await kernel.processes.signal(agent.pid, 'KILL');
+    await waitFor(() => kernel.processes.get(agent.pid).state === 'zombie', 15_000, 'the zombie');
+    const poll = setInterval(
+      () =>
+        void container.inspect().then(
+          () => {},
+          () => (removed = true),
+        ),
+      200,
+    );
+    let removed = false;
+    await waitFor(() => removed, 15_000, 'the container removed with its agent').finally(() =>
+      clearInterval(poll),
+    );
+  });
+
+  it('re-attaches a running container agent after the kernel restarts, and leaks none', async () => {
+    const first = kernels.at(-1) ?? (await open());
+    const agent = await first.processes.spawn({ sandbox: 'docker', network: false });
+    // the kernel dies without cleaning up (as after SIGKILL): its containers keep running
+    first.store.close();
+    kernels.splice(kernels.indexOf(first), 1);
+
+    const second = await open();
+    await first.terminals.closeAll(); // what the dead kernel's process would have lost anyway
+    const adopted = second.processes.get(agent.pid);
+    expect(adopted.state).toBe('running');
+    expect(adopted.sandbox.containerId).toBe(agent.sandbox.containerId);
+    const session = second.terminals.get(adopted.terminal!).session;
+    let screen = '';
+    session.attach((data) => (screen += data), { flowControl: false });
+    await session.write('echo still-here\n');
+    await waitFor(() => screen.includes('still-here'), 15_000, 'the re-attached shell');
+    expect(await managed(second)).toBe(1);
+
+    await second.close();
+    kernels.splice(kernels.indexOf(second), 1);
+    const third = await open();
+    expect(await managed(third)).toBe(0); // shut down cleanly: every container removed
+  });
+});
