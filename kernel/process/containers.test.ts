@@ -1,4 +1,4 @@
-import Dockerode from 'dockerode';
+import type Dockerode from 'dockerode';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dockerForTests } from '../../test/docker.js';
 import { tempDir, waitFor } from '../../test/helpers.js';
