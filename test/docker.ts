@@ -13,6 +13,7 @@ export async function dockerForTests(suite: string): Promise<Docker | undefined>
     if (process.env.HABITAT_REQUIRE_DOCKER === '1') {
       throw new Error(
         `${suite}: Docker is required (HABITAT_REQUIRE_DOCKER=1) but the daemon is not reachable: ${String(error)}`,
+        { cause: error },
       );
     }
     console.warn(

@@ -106,6 +106,31 @@ describe.skipIf(!docker)('container agents', () => {
     );
   });
 
+  it('closes an extra terminal in a container: its program ends, the agent lives on', async () => {
+    const kernel = kernels.at(-1) ?? (await open());
+    const agent = await kernel.processes.spawn({ sandbox: 'docker', network: false });
+    const extra = kernel.terminals.open(
+      agent.pid,
+      kernel.processes.terminalLaunch(agent.pid, ['sleep', '300']),
+      {
+        main: false,
+      },
+    );
+    const count = async () =>
+      (
+        await kernel.processes.exec(agent.pid, ['sh', '-c', 'pgrep -c -x sleep || true'], {
+          timeoutMs: 5000,
+          maxOutputBytes: 100,
+        })
+      ).stdout.trim();
+    await waitFor(() => false, 300).catch(() => {});
+    expect(Number(await count())).toBeGreaterThanOrEqual(2); // the keep-alive and ours
+    await kernel.terminals.close(extra.id);
+    expect(Number(await count())).toBe(1);
+    expect(kernel.processes.get(agent.pid).state).toBe('running');
+    await kernel.processes.signal(agent.pid, 'KILL');
+  });
+
   it('re-attaches a running container agent after the kernel restarts, and leaks none', async () => {
     const first = kernels.at(-1) ?? (await open());
     const agent = await first.processes.spawn({ sandbox: 'docker', network: false });

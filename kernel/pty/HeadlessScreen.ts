@@ -12,10 +12,12 @@ const disposedError = (): HabitatError => new HabitatError('E_CONFLICT', 'the te
 /** Cancels any half-parsed sequence (CAN) and resets the pen, after output was dropped. */
 const RESYNC = '\x18\x1b[0m';
 /**
- * In a flood, the pause between slices: parsing output that will mostly be dropped gets a few percent of the event
- * loop instead of a third of it. Longer than the batch interval, so a pause that sees no new output ends the flood.
+ * A flood is over once less than FLOOD_END_CHARS arrive in FLOOD_WINDOW_MS (about 1.3 MB/s: more than anyone reads,
+ * a small part of what xterm parses). The window is long enough that a busy host, whose timer fires late ahead of
+ * the output that piled up meanwhile, does not end a flood by mistake.
  */
-const FLOOD_SLICE_GAP_MS = 10;
+const FLOOD_WINDOW_MS = 50;
+const FLOOD_END_CHARS = 65_536;
 
 export interface ScreenSnapshot {
   cols: number;
@@ -32,9 +34,9 @@ export interface HeadlessScreenOptions {
   cols: number;
   rows: number;
   scrollback: number;
-  /** Output waiting to be parsed above this many characters is a flood: the oldest is dropped (default 1 MiB)... */
+  /** Output waiting to be parsed above this many characters is dropped, oldest first (default 1 MiB)... */
   maxBacklogChars?: number;
-  /** ...down to this many (default 256 KiB). */
+  /** ...down to this many; a backlog above it means a flood (default 256 KiB). */
   keepChars?: number;
   /** xterm parses at most this many characters per turn of the event loop (default 16 KiB). */
   sliceChars?: number;
@@ -44,16 +46,18 @@ export interface HeadlessScreenOptions {
 type Action = () => void;
 
 /**
- * An xterm.js terminal without a view, fed with a session's output. It never slows the session down: xterm parses
- * more slowly than a pty can produce, so output waits here, and is parsed in small slices, one per turn of the event
- * loop, so that parsing never holds up other terminals' I/O.
+ * An xterm.js terminal without a view, fed with a session's output. It never holds the session back: output waits
+ * here and is parsed in slices of at most sliceChars, one per turn of the event loop, so that parsing (far slower
+ * than a pty can produce) never keeps other terminals' I/O waiting for long.
  *
- * The trade-off: when a flood outruns the parser by more than maxBacklogChars, the oldest unparsed output is dropped,
- * keeping the latest keepChars from a line start; the parser is resynchronised there (a half-parsed sequence is
- * cancelled, the pen reset, the cursor put at a line start) while the buffer, scrollback, alternate screen and modes
- * stay as they were. So screen() and replay() are exact for anything but a flood, and during one show its tail,
- * which is what a viewer of a flood would see anyway. Every read is queued behind the output written before it, so
- * it sees exactly that output, less what a flood made us drop.
+ * The trade-off, for floods only. Output that gets more than keepChars ahead of the parser is a flood: parsing then
+ * stops until the flood is over or a read waits, since most of what it would parse would be dropped unread. Beyond
+ * maxBacklogChars the oldest unparsed output is dropped, keeping the latest keepChars from a line start, where the
+ * parser is resynchronised (a half-parsed sequence cancelled, the pen reset, the cursor at a line start); the
+ * buffer, scrollback, alternate screen and modes stay as they were. So screen() and replay() are exact for anything
+ * but a flood (a burst below maxBacklogChars included), and during or after one show its tail, as a viewer would.
+ * A read is queued behind the output written before it, so it sees exactly that output, less what a flood made us
+ * drop.
  */
 export class HeadlessScreen {
   private readonly terminal: XtermTerminal;
@@ -66,12 +70,12 @@ export class HeadlessScreen {
   /** A slice is with xterm: nothing else is handed over until it has been parsed. */
   private parsing = false;
   private nextSlice: NodeJS.Immediate | undefined;
-  private floodGap: NodeJS.Timeout | undefined;
   /** Output was dropped: resynchronise the parser before the next slice. */
   private resync = false;
-  /** Output comes faster than it is parsed (some was dropped): slices are spaced out, unless a read waits. */
+  /** Output outpaces the parser: nothing is parsed (unless a read waits) until it slows down. */
   private flooding = false;
-  private wroteDuringGap = false;
+  private floodWatch: NodeJS.Timeout | undefined;
+  private writtenInWindow = 0;
   private cursorHidden = false;
   private disposed = false;
   /** Reads not answered yet: a disposed terminal parses nothing more, so dispose() fails them. */
@@ -99,11 +103,11 @@ export class HeadlessScreen {
   }
 
   write(data: string): void {
-    if (process.env.NOSCREEN) return;
     if (this.disposed || data.length === 0) return;
     this.queue.push(data);
     this.backlogChars += data.length;
-    this.wroteDuringGap = true;
+    this.writtenInWindow += data.length;
+    if (this.backlogChars > this.keepChars) this.flooding = true;
     if (this.backlogChars > this.maxBacklogChars) this.dropOldest();
     this.pump();
   }
@@ -145,7 +149,7 @@ export class HeadlessScreen {
     if (this.disposed) return;
     this.disposed = true;
     clearImmediate(this.nextSlice);
-    clearTimeout(this.floodGap);
+    clearTimeout(this.floodWatch);
     this.queue = [];
     this.backlogChars = 0;
     this.terminal.dispose();
@@ -166,49 +170,47 @@ export class HeadlessScreen {
           reject(error);
         }
       });
-      if (this.floodGap !== undefined) {
-        // a reader is waiting: parse up to it at full pace
-        clearTimeout(this.floodGap);
-        this.floodGap = undefined;
-        this.scheduleSlice();
-      } else {
-        this.pump();
-      }
+      this.pump();
     });
   }
 
-  /** Runs the actions that are due and hands xterm the next slice, unless it is still parsing one. */
+  /** Runs the actions that are due, then hands xterm the next slice unless it is busy or a flood holds it. */
   private pump(): void {
-    if (this.parsing || this.nextSlice !== undefined || this.floodGap !== undefined || this.disposed) return;
+    if (this.parsing || this.nextSlice !== undefined || this.disposed) return;
     while (typeof this.queue[0] === 'function') (this.queue.shift() as Action)();
-    if (this.queue.length === 0 || this.disposed) return;
+    if (this.queue.length === 0 || this.disposed) {
+      this.flooding = false;
+      return;
+    }
+    if (this.flooding && this.pendingReads.size === 0) {
+      this.floodWatch ??= this.watchFlood();
+      return;
+    }
     this.parsing = true;
     this.terminal.write(this.takeSlice(), () => {
       this.parsing = false;
-      if (!this.disposed) this.scheduleSlice();
-    });
-  }
-
-  /**
-   * Never straight from xterm's callback: what is written there is parsed in the same turn, without yielding. In a
-   * flood, after a pause; a pause without new output ends the flood.
-   */
-  private scheduleSlice(): void {
-    if (this.queue.length === 0) {
-      this.flooding = false;
-    } else if (this.flooding && this.pendingReads.size === 0) {
-      this.wroteDuringGap = false;
-      this.floodGap = setTimeout(() => {
-        this.floodGap = undefined;
-        if (!this.wroteDuringGap) this.flooding = false;
-        this.pump();
-      }, FLOOD_SLICE_GAP_MS);
-    } else {
+      // never from xterm's callback itself: what is written there is parsed in the same turn, without yielding
+      if (this.disposed) return;
       this.nextSlice = setImmediate(() => {
         this.nextSlice = undefined;
         this.pump();
       });
-    }
+    });
+  }
+
+  /** Ends the flood, and resumes parsing, once output slows to less than FLOOD_END_CHARS per FLOOD_WINDOW_MS. */
+  private watchFlood(): NodeJS.Timeout {
+    this.writtenInWindow = 0;
+    return setTimeout(() => {
+      this.floodWatch = undefined;
+      if (this.disposed) return;
+      if (this.writtenInWindow >= FLOOD_END_CHARS) {
+        this.floodWatch = this.watchFlood();
+        return;
+      }
+      this.flooding = false;
+      this.pump();
+    }, FLOOD_WINDOW_MS);
   }
 
   /** Up to sliceChars of the queued output, never splitting a surrogate pair, stopping at an action. */
@@ -225,16 +227,17 @@ export class HeadlessScreen {
       const text = this.queue[0];
       if (text.length <= room) {
         this.queue.shift();
-      } else {
-        const cut = room >= 2 ? safeCutIndex(text, room) : 0;
-        if (cut === 0) break;
+        slice += text;
+        taken += text.length;
+        continue;
+      }
+      const cut = room >= 2 ? safeCutIndex(text, room) : 0;
+      if (cut > 0) {
         this.queue[0] = text.slice(cut);
         slice += text.slice(0, cut);
         taken += cut;
-        break;
       }
-      slice += text;
-      taken += text.length;
+      break;
     }
     this.backlogChars -= taken;
     return slice;
@@ -262,7 +265,6 @@ export class HeadlessScreen {
     }
     this.queue = kept;
     this.resync = true;
-    this.flooding = true;
   }
 
   private trackCursor(params: (number | number[])[], hidden: boolean): boolean {

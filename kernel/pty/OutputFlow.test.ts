@@ -42,6 +42,29 @@ describe('OutputBatcher', () => {
     batcher.dispose();
   });
 
+  it('delivers the first output after a quiet interval on the next turn, and paces the rest', () => {
+    vi.useFakeTimers();
+    const batches: string[] = [];
+    const batcher = new OutputBatcher((batch) => batches.push(batch), 5, 1_000);
+    batcher.push('a');
+    batcher.push('b'); // read in the same turn: still one batch
+    expect(batches).toEqual([]);
+    vi.advanceTimersByTime(0); // the next turn, not the interval
+    expect(batches).toEqual(['ab']);
+    vi.advanceTimersByTime(1);
+    batcher.push('c'); // output keeps coming: at the earliest an interval after the last delivery
+    vi.advanceTimersByTime(3);
+    expect(batches).toEqual(['ab']);
+    vi.advanceTimersByTime(1);
+    expect(batches).toEqual(['ab', 'c']);
+    vi.advanceTimersByTime(50); // quiet again
+    batcher.push('d');
+    vi.advanceTimersByTime(0);
+    expect(batches).toEqual(['ab', 'c', 'd']);
+    batcher.dispose();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('holds output while held and delivers it, in order, when released', () => {
     vi.useFakeTimers();
     const batches: string[] = [];

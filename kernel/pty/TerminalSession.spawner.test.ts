@@ -82,6 +82,58 @@ describe('TerminalSession with an injected spawner', () => {
     expect(kill).not.toHaveBeenCalled(); // the group id may belong to someone else by now
   });
 
+  it('never lets the headless screen hold the program back: a flood reaches consumers, the screen shows its tail', async () => {
+    const pty = new FakePty();
+    const pause = vi.spyOn(pty, 'pause');
+    const session = new TerminalSession({ spawn: () => pty }, { file: 'anything', cols: 40, rows: 5 });
+    let received = 0;
+    const consumer = session.attach((data) => {
+      received += data.length;
+      consumer.ack(data.length); // a viewer that keeps up
+    });
+    let printed = 0;
+    for (let i = 0; i < 200_000; i++) {
+      const line = `line ${i}\r\n`;
+      pty.print(line);
+      printed += line.length;
+    }
+    expect(received).toBeGreaterThan(printed - 65_536); // all but the last partial batch, without waiting for xterm
+    expect(pause).not.toHaveBeenCalled();
+    expect(session.isPaused).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the last batch's interval
+    expect(received).toBe(printed);
+    expect((await session.screen()).lines.slice(0, 4)).toEqual([
+      'line 199996',
+      'line 199997',
+      'line 199998',
+      'line 199999',
+    ]);
+    pty.exit(0);
+    await session.dispose();
+  });
+
+  it('delivers the first output after a quiet interval at once, and paces output that keeps coming', async () => {
+    const pty = new FakePty();
+    const session = new TerminalSession({ spawn: () => pty }, { file: 'anything', batchIntervalMs: 300 });
+    let output = '';
+    session.attach((data) => (output += data));
+    const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+    pty.print('x'); // a keystroke's echo
+    await nextTurn();
+    expect(output).toBe('x');
+    pty.print('y');
+    await nextTurn();
+    expect(output).toBe('x'); // within the interval: coalesced
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    expect(output).toBe('xy');
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    pty.print('z');
+    await nextTurn();
+    expect(output).toBe('xyz');
+    pty.exit(0);
+    await session.dispose();
+  });
+
   it('reports a program that cannot be started as E_UNAVAILABLE', () => {
     const spawner: PtySpawner = {
       spawn: () => {

@@ -155,6 +155,21 @@ describe.skipIf(process.platform === 'win32')('TerminalSession on a real pty', (
     55_000,
   );
 
+  it('holds input for a program that is not reading, without blocking the kernel, until it reads', async () => {
+    const { session, output } = open(`stty raw -echo; printf 'ready\\n'; sleep 1; head -c 300000 | wc -c`);
+    await waitFor('raw mode', () => output.text.includes('ready'));
+    let last = Date.now();
+    let longestStall = 0;
+    const ticker = setInterval(() => {
+      longestStall = Math.max(longestStall, Date.now() - last);
+      last = Date.now();
+    }, 5);
+    await session.write('x'.repeat(300_000)); // far more than the pty holds while the program sleeps
+    await waitFor('the count', () => /300000/.test(output.text), 10_000);
+    clearInterval(ticker);
+    expect(longestStall).toBeLessThan(500);
+  });
+
   it('pauses a fast producer for a consumer that does not acknowledge, and resumes when it does', async () => {
     const lines = 1_000_000;
     const session = new TerminalSession(nodePtySpawner, {

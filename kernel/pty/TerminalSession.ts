@@ -87,6 +87,8 @@ export class TerminalSession {
   readonly id: string;
   /** The program's pid; it leads its own session, so this is also its process group id. */
   readonly osPid: number;
+  /** False for a program without a host PID (a container exec, NaN): signals go through its PtyProcess. */
+  private readonly hostProcess: boolean;
 
   private readonly pty: PtyProcess;
   private readonly ptySubscriptions: PtyDisposable[] = [];
@@ -149,6 +151,7 @@ export class TerminalSession {
       throw new HabitatError('E_UNAVAILABLE', `cannot start ${options.file}: ${(error as Error).message}`);
     }
     this.osPid = this.pty.pid;
+    this.hostProcess = Number.isInteger(this.osPid) && this.osPid > 0;
     this.ptySubscriptions.push(this.pty.onData((data) => this.batcher.push(data)));
     this.exitDone = new Promise((resolve) => {
       this.ptySubscriptions.push(this.pty.onExit((event) => void this.handleExit(event).then(resolve)));
@@ -201,7 +204,9 @@ export class TerminalSession {
     if (!Object.hasOwn(constants.signals, signal)) {
       throw new HabitatError('E_INVALID', `unknown signal ${String(signal)}`);
     }
-    if (!this.disposing && !this.groupEnded) signalGroup(this.osPid, signal);
+    if (this.disposing || this.groupEnded) return;
+    if (this.hostProcess) signalGroup(this.osPid, signal);
+    else this.pty.kill(signal); // a container exec: its PtyProcess signals what it started
   }
 
   /** Delivers output to `consumer` from now on; see AttachOptions for flow control and the replay. */
@@ -259,7 +264,17 @@ export class TerminalSession {
 
   private async teardown(): Promise<void> {
     this.startDraining(); // a paused pty would hold back the end of output, and with it the exit
-    if (!this.groupEnded) await terminateSession(this.osPid, this.killGraceMs);
+    if (this.groupEnded) {
+      // nothing left to end
+    } else if (this.hostProcess) {
+      await terminateSession(this.osPid, this.killGraceMs);
+    } else {
+      let exited = false;
+      void this.exitDone.then(() => (exited = true));
+      this.pty.kill('SIGHUP');
+      await withTimeout(this.exitDone, this.killGraceMs);
+      if (!exited) this.pty.kill('SIGKILL');
+    }
     await withTimeout(this.exitDone, EXIT_WAIT_MS);
     clearInterval(this.groupWatch);
     this.close();

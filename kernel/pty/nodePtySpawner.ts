@@ -1,4 +1,4 @@
-import { readSync } from 'node:fs';
+import { readSync, writeSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import * as nodePty from 'node-pty';
@@ -6,6 +6,8 @@ import type { PtyDisposable, PtyProcess, PtySpawner } from './PtySpawner.js';
 
 /** Enough for what the kernel can hold for a terminal (about 64 KiB), with room to spare. */
 const MAX_DRAIN_BYTES = 4 * 1024 * 1024;
+/** How soon input the pty had no room for is tried again when the program took none of it last time. */
+const INPUT_RETRY_MS = 1;
 
 /** What node-pty's UnixTerminal has but does not declare. */
 interface UnixTerminalInternals {
@@ -18,6 +20,8 @@ interface UnixTerminalInternals {
  * does not: libuv may report end-of-file on the pty while the kernel still holds output (libuv issue #4992), and
  * node-pty destroys its socket 200 ms after the program exits even if output is still unread (a busy host, or flow
  * control holding it). Both times we first read what is left straight from the pty, up to the kernel's "no more".
+ * It also writes input straight to the pty (non-blocking, as libuv opened it): node-pty writes from libuv's thread
+ * pool, so on a busy host a keystroke waited for a pool thread and then for the event loop to hear back.
  */
 export const nodePtySpawner: PtySpawner = {
   spawn(file, args, options) {
@@ -32,6 +36,9 @@ export const nodePtySpawner: PtySpawner = {
 class DrainedUnixPty implements PtyProcess {
   private readonly decoder = new StringDecoder('utf8');
   private readonly dataListeners = new Set<(data: string) => void>();
+  /** Input the pty had no room for yet, in order. */
+  private pendingInput: Buffer[] = [];
+  private cancelInputRetry: (() => void) | undefined;
 
   constructor(
     private readonly pty: nodePty.IPty,
@@ -43,7 +50,10 @@ class DrainedUnixPty implements PtyProcess {
     socket.setEncoding('latin1');
     pty.onData((chunk) => this.emit(this.decoder.write(Buffer.from(chunk, 'latin1'))));
     // registered first, so the last bytes are out before anyone hears of the exit
-    pty.onExit(() => this.emit(this.decoder.end()));
+    pty.onExit(() => {
+      this.emit(this.decoder.end());
+      this.dropInput(); // no one reads it any more
+    });
     socket.on('end', () => this.drain());
     const destroy = socket.destroy.bind(socket);
     socket.destroy = ((error?: Error) => {
@@ -66,7 +76,10 @@ class DrainedUnixPty implements PtyProcess {
   }
 
   write(data: string): void {
-    this.pty.write(data);
+    const input = Buffer.from(data, 'utf8');
+    if (input.length === 0) return;
+    this.pendingInput.push(input);
+    if (this.pendingInput.length === 1) this.writeInput();
   }
 
   resize(cols: number, rows: number): void {
@@ -83,6 +96,51 @@ class DrainedUnixPty implements PtyProcess {
 
   kill(signal?: string): void {
     this.pty.kill(signal);
+  }
+
+  /**
+   * Writes pending input until the pty has no room. The rest is tried again on the next turn while the program
+   * keeps taking input (a paste goes at its pace), else a little later (no spinning on one that reads nothing).
+   */
+  private writeInput(): void {
+    this.cancelInputRetry = undefined;
+    let progress = false;
+    while (this.pendingInput.length > 0) {
+      // once node-pty has let go of the pty, its descriptor number may soon name another file
+      if (this.socket.destroyed) return this.dropInput();
+      const input = this.pendingInput[0]!;
+      let written: number;
+      try {
+        written = writeSync(this.fd, input);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EAGAIN') {
+          this.retryInput(progress);
+        } else {
+          this.dropInput(); // EIO, EBADF: the program's side is gone
+        }
+        return;
+      }
+      progress ||= written > 0;
+      if (written < input.length) this.pendingInput[0] = input.subarray(written);
+      else this.pendingInput.shift();
+    }
+  }
+
+  private retryInput(soon: boolean): void {
+    const retry = (): void => this.writeInput();
+    if (soon) {
+      const immediate = setImmediate(retry);
+      this.cancelInputRetry = () => clearImmediate(immediate);
+    } else {
+      const timer = setTimeout(retry, INPUT_RETRY_MS);
+      this.cancelInputRetry = () => clearTimeout(timer);
+    }
+  }
+
+  private dropInput(): void {
+    this.cancelInputRetry?.();
+    this.cancelInputRetry = undefined;
+    this.pendingInput = [];
   }
 
   private emit(data: string): void {

@@ -97,6 +97,15 @@ describe.skipIf(!bwrap)('host sandbox under bubblewrap', () => {
     expect(result.out.split('\n')).toEqual(['123', '7', String(2 * 1024 * 1024)]);
   });
 
+  it('treats limits given as undefined as the defaults', async () => {
+    const result = await runIn(
+      sandbox,
+      { ...spec, limits: { openFiles: undefined, processes: undefined } },
+      'ulimit -n',
+    );
+    expect(result.out).toBe('4096');
+  });
+
   it('gives the agent its own PID namespace and hostname', async () => {
     const result = await runIn(sandbox, spec, 'hostname; ls /proc | grep -E "^[0-9]+$" | wc -l');
     const [hostname, count] = result.out.split('\n');
