@@ -27,7 +27,8 @@ export function describeAim(m: Metric): string {
   const met = meetsAim(m);
   if (met === undefined) return '';
   const verdict = met ? 'met' : 'NOT met';
-  if (m.aimRatio !== undefined && m.ratio !== undefined) return `ratio <= ${m.aimRatio} ${verdict}`;
+  if (m.aimRatio !== undefined && m.ratio !== undefined)
+    return `ratio <= ${+m.aimRatio.toFixed(2)} ${verdict}`;
   if (m.aimAtMost !== undefined) return `<= ${m.aimAtMost} ${verdict}`;
   return `>= ${m.aimAtLeast} ${verdict}`;
 }
