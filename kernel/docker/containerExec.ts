@@ -2,30 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { HabitatError } from '../../shared/protocol/index.js';
+import type { SandboxExecOptions, SandboxExecResult } from '../sandbox/index.js';
 import type { DockerEngine } from './DockerEngine.js';
 import { execExitCode, startExec, streamClosed } from './execStream.js';
 
-export interface ContainerExecOptions {
-  timeoutMs: number;
-  /** Bytes kept of stdout and of stderr each; the rest is counted but dropped. */
-  maxOutputBytes: number;
-  /** Written to the command's standard input, which is then closed. */
-  input?: string;
+export interface ContainerExecOptions extends SandboxExecOptions {
   env?: Record<string, string>;
 }
 
-/** The same shape as the process table's ExecResult, so the kernel returns either unchanged. */
-export interface ContainerExecResult {
-  /** Null when it could not be learnt (the container went away). 128+n after signal n. */
-  exitCode: number | null;
-  /** Docker reports signals only as 128+n exit codes, so this is always null. */
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-  truncated: boolean;
-  timedOut: boolean;
-  durationMs: number;
-}
+/**
+ * The sandbox interface's result: exitCode is null when it could not be learnt (the container went away), 128+n
+ * after signal n; signal is always null, since Docker reports signals only as exit codes.
+ */
+export type ContainerExecResult = SandboxExecResult;
 
 export interface RunExecHooks {
   /** Called at the timeout with the command's tag: kill what carries it. */

@@ -1,25 +1,13 @@
 import { spawn } from 'node:child_process';
-import type { LaunchPlan, SandboxExecResult } from './types.js';
+import type { LaunchPlan, SandboxExecOptions, SandboxExecResult } from './types.js';
 import { signalTree } from '../os/index.js';
 
-export interface ExecOptions {
-  timeoutMs: number;
-  /** Bytes kept of stdout and of stderr each; the rest is counted but dropped. */
-  maxOutputBytes: number;
-  input?: string;
+export interface ExecOptions extends SandboxExecOptions {
   /** Called with the child's process group id once it runs, and on exit with undefined: signals reach it too. */
   track?(pgid: number | undefined): void;
 }
 
-export interface ExecResult extends SandboxExecResult {
-  exitCode: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-  truncated: boolean;
-  timedOut: boolean;
-  durationMs: number;
-}
+export type ExecResult = SandboxExecResult;
 
 /** Runs one command to completion in its own process group, with a timeout and an output cap. */
 export function execPlan(plan: LaunchPlan, options: ExecOptions): Promise<ExecResult> {

@@ -45,7 +45,9 @@ export interface TerminalLaunch extends LaunchPlan {
 
 export interface SandboxExecOptions {
   timeoutMs: number;
+  /** Bytes kept of stdout and of stderr each; the rest is counted but dropped. */
   maxOutputBytes: number;
+  /** Written to the command's standard input, which is then closed. */
   input?: string;
 }
 
