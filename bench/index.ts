@@ -1,6 +1,7 @@
 import { arch, cpus, platform } from 'node:os';
 import * as bridgeRoundtrip from './bridge-roundtrip.js';
 import * as agentMemory from './agent-memory.js';
+import * as containerSpawn from './container-spawn.js';
 import * as sandboxSpawn from './sandbox-spawn.js';
 import * as storeEventlog from './store-eventlog.js';
 import * as terminalEcho from './terminal-echo.js';
@@ -17,6 +18,7 @@ const all: Benchmark[] = [
   terminalEcho,
   sandboxSpawn,
   agentMemory,
+  containerSpawn,
 ];
 // `npm run bench -- terminal` runs the benchmarks whose name contains "terminal".
 const filter = process.argv[2]?.toLowerCase();
