@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { statSync } from 'node:fs';
 import Dockerode from 'dockerode';
 import { cpus, freemem, hostname, totalmem, platform, arch, release } from 'node:os';
 import { HabitatError, type SystemInfo, type SystemStats } from '../shared/protocol/index.js';
@@ -95,7 +96,11 @@ export class Kernel {
   fs(pid: number): AgentFs {
     let files = this.files.get(pid);
     if (!files) {
-      files = new AgentFs({ root: this.processes.home(pid), quotaBytes: this.options.homeQuotaBytes });
+      const root = this.processes.home(pid);
+      // a container agent's home belongs to its user: what the kernel (root) writes there must stay theirs
+      const home = statSync(root);
+      const owner = process.getuid?.() === 0 && home.uid !== 0 ? { uid: home.uid, gid: home.gid } : undefined;
+      files = new AgentFs({ root, quotaBytes: this.options.homeQuotaBytes, owner });
       this.files.set(pid, files);
     }
     return files;

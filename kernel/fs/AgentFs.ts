@@ -14,7 +14,13 @@ import { tempName, writeAtomic } from './atomicWrite.js';
 import { display, errnoOf, fsError, mapFsError, symlinkRefused } from './errors.js';
 import { isWellFormedUnicode, joinHomePath, parseHomePath } from './homePath.js';
 import { HomeWatcher, type FsChangeListener } from './HomeWatcher.js';
-import { HomeResolver, type DirRef, type ResolutionMode, type ResolverHooks } from './resolver.js';
+import {
+  HomeResolver,
+  type DirRef,
+  type FileOwner,
+  type ResolutionMode,
+  type ResolverHooks,
+} from './resolver.js';
 import {
   copyFileInto,
   copySymlink,
@@ -29,6 +35,8 @@ import {
 export interface AgentFsOptions {
   /** The home folder, absolute. */
   root: string;
+  /** Owner of everything created: set when the home belongs to another user than the kernel (a container agent). */
+  owner?: FileOwner;
   /** Bytes of regular files the home may hold, checked on write and copy. Default 1 GiB. */
   quotaBytes?: number;
   /** Largest single read. Default FS_MAX_READ_BYTES (8 MiB). */
@@ -106,7 +114,7 @@ export class AgentFs {
     this.maxWatches = positive(options.maxWatches ?? 32, 'maxWatches');
     this.watchDebounceMs = options.watchDebounceMs ?? 50;
     this.usageCacheMs = options.usageCacheMs ?? 2000;
-    this.resolver = new HomeResolver(this.root, options.resolution ?? 'auto', options.hooks);
+    this.resolver = new HomeResolver(this.root, options.resolution ?? 'auto', options.hooks, options.owner);
   }
 
   /** One entry, lstat semantics: a symlink is described, not followed. */
@@ -250,6 +258,7 @@ export class AgentFs {
       return this.inParent(components, async (dir, name) => {
         try {
           await fsp.mkdir(this.resolver.childPath(dir, name), 0o755);
+          await this.resolver.adopt(dir, name);
         } catch (error) {
           const existing = errnoOf(error) === 'EEXIST' ? await this.resolver.lstatOrNull(dir, name) : null;
           throw existing?.isSymbolicLink() ? symlinkRefused(components) : mapFsError(error, components);
@@ -491,6 +500,7 @@ export class AgentFs {
       }
     }
     await fsp.mkdir(this.resolver.childPath(to, toName), 0o700);
+    await this.resolver.adopt(to, toName);
     const source = await this.resolver.openChild(from, fromName);
     try {
       const target = await this.resolver.openChild(to, toName);

@@ -26,6 +26,11 @@ export interface DirRef {
   close(): Promise<void>;
 }
 
+export interface FileOwner {
+  uid: number;
+  gid: number;
+}
+
 export interface ResolverHooks {
   /**
    * Test seam: runs after each folder of a walk is opened (the home included) and before the next step uses it,
@@ -66,7 +71,17 @@ export class HomeResolver {
     readonly root: string,
     private readonly mode: ResolutionMode = 'auto',
     private readonly hooks: ResolverHooks = {},
+    /** Who owns what the kernel creates here: the home's owner when it is not the kernel's user (a container agent). */
+    private readonly owner?: FileOwner,
   ) {}
+
+  /**
+   * Gives a new entry to the home's owner, through the same open folder (lchown: a link is changed, never
+   * followed), so that the agent can change what the kernel wrote for it.
+   */
+  async adopt(dir: DirRef, name: string): Promise<void> {
+    if (this.owner) await fsp.lchown(this.childPath(dir, name), this.owner.uid, this.owner.gid);
+  }
 
   childPath(dir: DirRef, name: string): string {
     return this.backend === 'procfd' ? `${dir.path}/${name}` : join(dir.path, name);
@@ -103,9 +118,12 @@ export class HomeResolver {
       for (const name of components) {
         const next = await this.openChild(dir, name).catch(async (error: unknown) => {
           if (!options.create || !isHabitatError(error) || error.code !== 'E_NOT_FOUND') throw error;
-          await fsp.mkdir(this.childPath(dir, name), 0o755).catch((mkdirError: unknown) => {
-            if (errnoOf(mkdirError) !== 'EEXIST') throw mapFsError(mkdirError, [...dir.components, name]);
-          });
+          await fsp.mkdir(this.childPath(dir, name), 0o755).then(
+            () => this.adopt(dir, name),
+            (mkdirError: unknown) => {
+              if (errnoOf(mkdirError) !== 'EEXIST') throw mapFsError(mkdirError, [...dir.components, name]);
+            },
+          );
           return this.openChild(dir, name);
         });
         await dir.close();
@@ -125,6 +143,7 @@ export class HomeResolver {
     let handle: FileHandle;
     try {
       handle = await fsp.open(path, flags | O_NOFOLLOW, mode);
+      if (this.owner && flags & constants.O_CREAT) await handle.chown(this.owner.uid, this.owner.gid);
     } catch (error) {
       throw errnoOf(error) === 'ELOOP' ? symlinkRefused(components) : mapFsError(error, components);
     }

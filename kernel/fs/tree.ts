@@ -150,6 +150,7 @@ export async function copySymlink(
   await fsp.symlink(target, resolver.childPath(to, toName)).catch((error: unknown) => {
     throw mapFsError(error, [...to.components, toName]);
   });
+  await resolver.adopt(to, toName);
 }
 
 /** Copies the contents of one open folder into another (freshly made, empty) one. Sockets and FIFOs are skipped. */
@@ -175,6 +176,7 @@ export async function copyTree(
       await fsp.mkdir(resolver.childPath(to, name), 0o700).catch((error: unknown) => {
         throw mapFsError(error, [...to.components, name]);
       });
+      await resolver.adopt(to, name);
       const source = await resolver.openChild(from, name);
       try {
         const target = await resolver.openChild(to, name);

@@ -106,6 +106,24 @@ describe.skipIf(!docker)('container agents', () => {
     );
   });
 
+  it('lets a container agent change what the kernel wrote into its home', async () => {
+    const kernel = kernels.at(-1) ?? (await open());
+    const agent = await kernel.processes.spawn({ sandbox: 'docker', network: false });
+    await kernel.fs(agent.pid).write('notes/from-kernel/todo.md', 'one\n', { createParents: true });
+    await kernel.fs(agent.pid).copy('notes/from-kernel', 'notes/copy');
+    const result = await kernel.processes.exec(
+      agent.pid,
+      [
+        'sh',
+        '-c',
+        'echo two >> notes/from-kernel/todo.md && mkdir notes/copy/mine && rm notes/copy/todo.md && cat notes/from-kernel/todo.md',
+      ],
+      { timeoutMs: 10_000, maxOutputBytes: 1000 },
+    );
+    expect(result).toMatchObject({ exitCode: 0, stdout: 'one\ntwo\n' });
+    await kernel.processes.signal(agent.pid, 'KILL');
+  });
+
   it('closes an extra terminal in a container: its program ends, the agent lives on', async () => {
     const kernel = kernels.at(-1) ?? (await open());
     const agent = await kernel.processes.spawn({ sandbox: 'docker', network: false });
