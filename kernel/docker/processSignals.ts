@@ -11,17 +11,22 @@ import { TAG_VARIABLE } from './execStream.js';
  * signal exactly the agent's own processes. Arguments, never interpolated: $0 the signal, $1 the tag.
  */
 const SIGNAL_SCRIPT = `
-n=0
-for d in /proc/[0-9]*; do
-  [ "\${d#/proc/}" = "$$" ] && continue
-  while IFS= read -r -d '' e; do
-    case $e in
-      ${TAG_VARIABLE}=*)
-        if [ -z "$1" ] || [ "$e" = "${TAG_VARIABLE}=$1" ]; then kill -s "$0" "\${d#/proc/}" && n=$((n+1)); fi
-        break;;
-    esac
-  done 2>/dev/null < "$d/environ"
-done 2>/dev/null
+send() {
+  n=0
+  for d in /proc/[0-9]*; do
+    [ "\${d#/proc/}" = "$$" ] && continue
+    while IFS= read -r -d '' e; do
+      case $e in
+        ${TAG_VARIABLE}=*)
+          if [ -z "$2" ] || [ "$e" = "${TAG_VARIABLE}=$2" ]; then kill -s "$1" "\${d#/proc/}" && n=$((n+1)); fi
+          break;;
+      esac
+    done 2>/dev/null < "$d/environ"
+  done 2>/dev/null
+}
+# KILL freezes everything first: killed one by one, a parent could run on for a moment after its child died
+[ "$0" = KILL ] && send STOP "$1"
+send "$0" "$1"
 echo "$n"`;
 
 /** 'SIGTERM' or 'TERM' to 'TERM', or E_INVALID. '0' only probes. */
