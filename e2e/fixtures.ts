@@ -1,17 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { test as base } from '@playwright/test';
+import { startServe, type ServeInfo } from '../test/servedHost.js';
 
-export interface ServedHost {
-  url: string;
-  wsUrl: string;
-  port: number;
-  token: string;
-  dataDir: string;
-  pid: number;
+export interface ServedHost extends ServeInfo {
   /** Runs the real `habitat` CLI against this host. */
   cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }>;
 }
@@ -23,18 +17,7 @@ export const test = base.extend<{ host: ServedHost }>({
   // eslint-disable-next-line no-empty-pattern -- Playwright reads fixture dependencies from this pattern
   host: async ({}, use) => {
     const dataDir = mkdtempSync(join(tmpdir(), 'habitat-e2e-'));
-    const child: ChildProcess = spawn(
-      process.execPath,
-      [BIN, '--json', '--data-dir', dataDir, 'serve', '--port', '0'],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    const line = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: child.stdout! }).once('line', resolve);
-      child.once('exit', (code) => reject(new Error(`habitat serve exited with ${code}`)));
-    });
-    const info = JSON.parse(line) as Omit<ServedHost, 'cli'>;
+    const { child, info } = await startServe([BIN], dataDir, 'inherit');
     const cli: ServedHost['cli'] = (args) =>
       new Promise((resolve) => {
         const run = spawn(process.execPath, [BIN, '--data-dir', dataDir, ...args]);

@@ -70,7 +70,7 @@ export class Kernel {
       launchShell: (launch, pid) => {
         const entry = this.terminals.open(pid, launch, { main: true });
         return {
-          osPid: entry.session.osPid,
+          osPid: entry.session.hostPid,
           terminalId: entry.id,
           onExit: (listener) =>
             void entry.session.onExit((exit) =>

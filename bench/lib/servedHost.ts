@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
 import { WebSocketClient } from '../../shared/client/index.js';
+import { startServe } from '../../test/servedHost.js';
 
 export interface ServedHost {
   client: WebSocketClient;
@@ -20,20 +19,8 @@ export interface ServedHost {
 export async function startServedHost(): Promise<ServedHost> {
   const dataDir = await mkdtemp(join(tmpdir(), 'habitat-bench-'));
   const bin = join(import.meta.dirname, '..', '..', 'bin', 'habitat.mjs');
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [bin, '--json', '--data-dir', dataDir, 'serve', '--port', '0'],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) =>
-      reject(new Error(`habitat serve exited with ${code}; run npm run build first`)),
-    );
-  });
-  const { wsUrl, token } = JSON.parse(line) as { wsUrl: string; token: string };
+  const { child, info } = await startServe([bin], dataDir, 'inherit');
+  const { wsUrl, token } = info;
   const connect = (): Promise<WebSocketClient> =>
     WebSocketClient.connect({
       url: wsUrl,

@@ -2,7 +2,7 @@ import { HabitatError } from '../../shared/protocol/index.js';
 import { DEFAULT_SANDBOX_IMAGE, requireImage } from '../images/index.js';
 import type { SandboxBackend } from '../sandbox/index.js';
 import { ContainerAgent } from './ContainerAgent.js';
-import { containerCreateOptions, HOME_IN_CONTAINER, type ContainerSpec } from './containerConfig.js';
+import { containerCreateOptions, type ContainerSpec } from './containerConfig.js';
 import type { DockerEngine } from './DockerEngine.js';
 import { engineStatus } from './errors.js';
 import { prepareHomeOwner } from './homeOwner.js';
@@ -33,7 +33,6 @@ export class DockerSandbox implements Omit<SandboxBackend, 'plan'> {
   readonly kind = 'docker' as const;
   readonly isolation = 'container' as const;
   readonly warning = undefined;
-  readonly homeInside = HOME_IN_CONTAINER;
   private readonly identity: ContainerIdentity;
   private readonly image: string;
   private readonly defaultLimits: Required<ContainerLimits>;

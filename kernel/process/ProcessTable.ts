@@ -175,8 +175,7 @@ export class ProcessTable {
     const pid = proc.record.pid;
     const shell = this.options.launchShell(proc.sandbox!.terminal(this.shellArgv()), pid);
     proc.shell = shell;
-    // a container's shell is an exec with no host PID of its own: the container id stands for it
-    proc.record.sandbox.osPid = Number.isInteger(shell.osPid) && shell.osPid > 0 ? shell.osPid : null;
+    proc.record.sandbox.osPid = shell.osPid; // null for a container's shell: the container id stands for it
     shell.onExit((exit) => this.onShellExit(pid, exit));
   }
 

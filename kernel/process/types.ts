@@ -1,4 +1,4 @@
-import type { AgentPhase, ProcessState, Signal } from '../../shared/protocol/index.js';
+import type { AgentPhase, ProcessState } from '../../shared/protocol/index.js';
 import type { TerminalLaunch } from '../sandbox/index.js';
 import type { ProcessRecord } from '../store/index.js';
 
@@ -16,12 +16,11 @@ export interface ProcessStore {
 
 /** The agent's main program (its shell) as the process table sees it: a PTY in a sandbox. */
 export interface AgentShell {
-  readonly osPid: number;
+  /** The shell's host PID; null where it has none (an exec in a container). */
+  readonly osPid: number | null;
   readonly terminalId: number;
   onExit(listener: (exit: { exitCode: number | null; signal: number | null }) => void): void;
   dispose(): Promise<void> | void;
 }
 
 export type ShellLauncher = (launch: TerminalLaunch, pid: number) => AgentShell;
-
-export type LoopSignal = Extract<Signal, 'STOP' | 'CONT' | 'TERM' | 'KILL'>;

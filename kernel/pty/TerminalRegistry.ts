@@ -58,7 +58,7 @@ export class TerminalRegistry {
       .map((entry) => ({
         terminal: entry.id,
         pid: entry.pid,
-        osPid: Number.isInteger(entry.session.osPid) && entry.session.osPid > 0 ? entry.session.osPid : null,
+        osPid: entry.session.hostPid,
         cols: entry.session.cols,
         rows: entry.session.rows,
         main: entry.main,

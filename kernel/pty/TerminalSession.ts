@@ -87,8 +87,8 @@ export class TerminalSession {
   readonly id: string;
   /** The program's pid; it leads its own session, so this is also its process group id. */
   readonly osPid: number;
-  /** False for a program without a host PID (a container exec, NaN): signals go through its PtyProcess. */
-  private readonly hostProcess: boolean;
+  /** The program's host PID, or null without one (a container exec: signals then go through its PtyProcess). */
+  readonly hostPid: number | null;
 
   private readonly pty: PtyProcess;
   private readonly ptySubscriptions: PtyDisposable[] = [];
@@ -151,7 +151,7 @@ export class TerminalSession {
       throw new HabitatError('E_UNAVAILABLE', `cannot start ${options.file}: ${(error as Error).message}`);
     }
     this.osPid = this.pty.pid;
-    this.hostProcess = Number.isInteger(this.osPid) && this.osPid > 0;
+    this.hostPid = Number.isInteger(this.osPid) && this.osPid > 0 ? this.osPid : null;
     this.ptySubscriptions.push(this.pty.onData((data) => this.batcher.push(data)));
     this.exitDone = new Promise((resolve) => {
       this.ptySubscriptions.push(this.pty.onExit((event) => void this.handleExit(event).then(resolve)));
@@ -205,7 +205,7 @@ export class TerminalSession {
       throw new HabitatError('E_INVALID', `unknown signal ${String(signal)}`);
     }
     if (this.disposing || this.groupEnded) return;
-    if (this.hostProcess) signalGroup(this.osPid, signal);
+    if (this.hostPid !== null) signalGroup(this.hostPid, signal);
     else this.pty.kill(signal); // a container exec: its PtyProcess signals what it started
   }
 
@@ -266,8 +266,8 @@ export class TerminalSession {
     this.startDraining(); // a paused pty would hold back the end of output, and with it the exit
     if (this.groupEnded) {
       // nothing left to end
-    } else if (this.hostProcess) {
-      await terminateSession(this.osPid, this.killGraceMs);
+    } else if (this.hostPid !== null) {
+      await terminateSession(this.hostPid, this.killGraceMs);
     } else {
       let exited = false;
       void this.exitDone.then(() => (exited = true));

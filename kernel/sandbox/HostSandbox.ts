@@ -18,7 +18,6 @@ export class HostSandbox implements SandboxBackend {
   readonly kind = 'host' as const;
   readonly isolation: Isolation;
   readonly warning: string | undefined;
-  readonly homeInside: string;
   private readonly bwrap: string | undefined;
   private readonly prlimit: string | undefined;
 
@@ -27,7 +26,6 @@ export class HostSandbox implements SandboxBackend {
     const prlimit = options.prlimit ?? '/usr/bin/prlimit';
     this.prlimit = existsSync(prlimit) ? prlimit : undefined;
     this.isolation = this.bwrap ? 'bubblewrap' : 'none';
-    this.homeInside = this.bwrap ? HOME_INSIDE : '';
     this.warning = this.bwrap
       ? undefined
       : 'bubblewrap is not installed: host agents run as plain processes with full access to your files and network. Install bubblewrap (apt-get install bubblewrap) for isolation.';

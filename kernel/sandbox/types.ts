@@ -90,7 +90,5 @@ export interface SandboxBackend {
   readonly kind: 'host' | 'docker';
   readonly isolation: Isolation;
   readonly warning: string | undefined;
-  /** The agent's home as programs inside see it. */
-  readonly homeInside: string;
   plan(spec: SandboxSpec, argv: string[]): LaunchPlan;
 }

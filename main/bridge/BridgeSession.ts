@@ -83,9 +83,11 @@ export class BridgeSession {
       case 'subscribe': {
         const fresh = message.topics.filter((t) => !this.subscriptions.has(t));
         if (this.subscriptions.size + fresh.length > MAX_SUBSCRIPTIONS) {
-          this.reply(message.id, false, {
-            code: 'E_LIMIT',
-            message: `at most ${MAX_SUBSCRIPTIONS} subscriptions per connection`,
+          this.send({
+            type: 'result',
+            id: message.id,
+            ok: false,
+            error: { code: 'E_LIMIT', message: `at most ${MAX_SUBSCRIPTIONS} subscriptions per connection` },
           });
           return;
         }
@@ -95,7 +97,7 @@ export class BridgeSession {
             this.bridge.events.on(topic, (payload, actual) => this.sendEvent(actual, payload)),
           );
         }
-        this.reply(message.id, true, { topics: [...this.subscriptions.keys()] });
+        this.replyTopics(message.id);
         return;
       }
       case 'unsubscribe':
@@ -103,7 +105,7 @@ export class BridgeSession {
           this.subscriptions.get(topic)?.dispose();
           this.subscriptions.delete(topic);
         }
-        this.reply(message.id, true, { topics: [...this.subscriptions.keys()] });
+        this.replyTopics(message.id);
         return;
     }
   }
@@ -172,12 +174,8 @@ export class BridgeSession {
     this.catchUpTimer.unref?.();
   }
 
-  private reply(id: RequestId, ok: boolean, value: unknown): void {
-    this.send(
-      ok
-        ? { type: 'result', id, ok: true, result: value }
-        : { type: 'result', id, ok: false, error: value as { code: 'E_LIMIT'; message: string } },
-    );
+  private replyTopics(id: RequestId): void {
+    this.send({ type: 'result', id, ok: true, result: { topics: [...this.subscriptions.keys()] } });
   }
 
   private send(message: ServerMessage): void {

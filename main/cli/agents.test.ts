@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { spawn as spawnPty } from 'node-pty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir, waitFor } from '../../test/helpers.js';
+import { startServe } from '../../test/servedHost.js';
 import { EXIT } from './program.js';
 
 // The agent verbs of the CLI, run as real subprocesses against a real headless host.
@@ -35,8 +35,7 @@ describe('habitat CLI: agents, terminals and files', () => {
   };
 
   beforeAll(async () => {
-    server = spawn(process.execPath, [...CLI, '--json', '--data-dir', dataDir, 'serve', '--port', '0']);
-    await new Promise((resolve) => createInterface({ input: server.stdout! }).once('line', resolve));
+    server = (await startServe(CLI, dataDir)).child;
   });
   afterAll(async () => {
     const exited = new Promise((r) => server.once('exit', r));

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers.js';
+import { startServe, type ServeInfo } from '../../test/servedHost.js';
 import { EXIT } from './program.js';
 
 // The CLI is an interface other programs script against: these tests run it as a real subprocess.
@@ -28,17 +28,10 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
 
 interface Served {
   child: ChildProcess;
-  info: { url: string; wsUrl: string; port: number; token: string; dataDir: string; pid: number };
+  info: ServeInfo;
 }
 
-async function serve(dataDir: string): Promise<Served> {
-  const child = spawn(process.execPath, [...CLI, '--json', '--data-dir', dataDir, 'serve', '--port', '0']);
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
-  });
-  return { child, info: JSON.parse(line) };
-}
+const serve = (dataDir: string): Promise<Served> => startServe(CLI, dataDir);
 
 function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));

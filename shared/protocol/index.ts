@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { CommandSpec, EventSpec } from './define.js';
-import { processCommands, processEvents, processExtraCommands } from './process.js';
+import { processCommands, processEvents } from './process.js';
 import { ptyCommands, ptyEvents } from './pty.js';
 import { fsCommands, fsEvents } from './fs.js';
 import { imageCommands, imageEvents } from './image.js';
@@ -19,7 +19,6 @@ export * from './image.js';
 export const commands = {
   ...systemCommands,
   ...processCommands,
-  ...processExtraCommands,
   ...ptyCommands,
   ...fsCommands,
   ...imageCommands,

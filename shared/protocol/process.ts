@@ -80,6 +80,26 @@ export const SpawnArgsSchema = z
   })
   .strict();
 
+export const LogEntrySchema = z.object({
+  seq: z.number().int(),
+  pid: PidSchema.nullable(),
+  type: z.string(),
+  at: z.number(),
+  payload: z.unknown(),
+});
+export type LogEntry = z.infer<typeof LogEntrySchema>;
+
+export const ExecResultSchema = z.object({
+  exitCode: z.number().int().nullable(),
+  signal: z.string().nullable(),
+  stdout: z.string(),
+  stderr: z.string(),
+  truncated: z.boolean(),
+  timedOut: z.boolean(),
+  durationMs: z.number().nonnegative(),
+});
+export type ExecResult = z.infer<typeof ExecResultSchema>;
+
 export const processCommands = {
   'process.spawn': command({
     description: 'Create an agent process: a kernel PID, a home folder, a sandbox and its shell.',
@@ -112,29 +132,7 @@ export const processCommands = {
     args: z.object({ pid: PidSchema }).strict(),
     result: ProcessInfoSchema,
   }),
-};
 
-export const LogEntrySchema = z.object({
-  seq: z.number().int(),
-  pid: PidSchema.nullable(),
-  type: z.string(),
-  at: z.number(),
-  payload: z.unknown(),
-});
-export type LogEntry = z.infer<typeof LogEntrySchema>;
-
-export const ExecResultSchema = z.object({
-  exitCode: z.number().int().nullable(),
-  signal: z.string().nullable(),
-  stdout: z.string(),
-  stderr: z.string(),
-  truncated: z.boolean(),
-  timedOut: z.boolean(),
-  durationMs: z.number().nonnegative(),
-});
-export type ExecResult = z.infer<typeof ExecResultSchema>;
-
-export const processExtraCommands = {
   'process.exec': command({
     description: "Run a command to completion inside the agent's sandbox; returns its output and exit code.",
     args: z

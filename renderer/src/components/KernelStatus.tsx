@@ -1,16 +1,5 @@
+import { formatBytes, formatDuration } from '../../../shared/format.js';
 import { useKernel } from '../store.js';
-
-function formatBytes(bytes: number): string {
-  const gib = bytes / 1024 ** 3;
-  return gib >= 1 ? `${gib.toFixed(1)} GiB` : `${(bytes / 1024 ** 2).toFixed(0)} MiB`;
-}
-
-function formatUptime(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  return h ? `${h}h ${m}m` : m ? `${m}m ${s % 60}s` : `${s}s`;
-}
 
 const CONNECTION_LABEL = {
   connecting: 'Connecting…',
@@ -61,7 +50,7 @@ export function KernelStatus() {
           <dt>Mode</dt>
           <dd data-testid="kernel-mode">{info.mode}</dd>
           <dt>Uptime</dt>
-          <dd>{uptime !== undefined ? formatUptime(uptime) : '—'}</dd>
+          <dd>{uptime !== undefined ? formatDuration(uptime) : '—'}</dd>
           <dt>Isolation</dt>
           <dd data-testid="kernel-isolation">{info.sandbox.hostIsolation}</dd>
           <dt>Agents</dt>
