@@ -5,7 +5,7 @@ import type { IpcMainEvent, MessagePortMain } from 'electron';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ClientCore, WebSocketClient } from '../../shared/client/index.js';
-import { HabitatError } from '../../shared/protocol/index.js';
+import { decodeBinaryFrame, HabitatError } from '../../shared/protocol/index.js';
 import { EventBus } from '../../kernel/index.js';
 import {
   Bridge,
@@ -25,14 +25,17 @@ interface Harness {
 }
 
 const TOKEN = 'contract-token';
+/** Multi-byte characters, an astral one, escapes: what terminal output holds, about 100 KB of it. */
+const TTY_TEXT = 'h\u00e9llo \u2713 \u{1F600} \u001b[31mred\u001b[0m\r\n'.repeat(3000);
 
 function makeBridge(bus: EventBus): Bridge {
   const handlers: Handlers = {
-    'system.ping': ({ nonce }) => {
+    'system.ping': ({ nonce }, context) => {
       if (nonce === 'boom') throw new Error('secret internal detail');
       if (nonce === 'denied') throw new HabitatError('E_DENIED', 'not for you', { why: 'test' });
       if (nonce === 'bad-result') return { pong: false } as never;
       if (nonce === 'slow') return new Promise((r) => setTimeout(() => r({ pong: true, nonce, at: 1 }), 50));
+      if (nonce === 'tty') context.push('pty.data.7', { terminal: 7, data: TTY_TEXT });
       return { pong: true, nonce, at: Date.now() };
     },
   };
@@ -70,7 +73,9 @@ const transports: Record<string, (bridge: Bridge) => Promise<Harness>> = {
     });
     const raw = new WebSocket(url, ['habitat.v1', `habitat.token.${TOKEN}`]);
     const receivedRaw: unknown[] = [];
-    raw.on('message', (data) => receivedRaw.push(JSON.parse(data.toString())));
+    raw.on('message', (data: Buffer, isBinary) =>
+      receivedRaw.push(isBinary ? { binary: decodeBinaryFrame(data) } : JSON.parse(data.toString())),
+    );
     await new Promise((r) => raw.once('open', r));
     return {
       client,
@@ -171,6 +176,15 @@ for (const [name, open] of Object.entries(transports)) {
         ['slow', 'a', 'b', 'c'].map((nonce) => client.call('system.ping', { nonce })),
       );
       expect(results.map((r) => r.nonce)).toEqual(['slow', 'a', 'b', 'c']);
+    });
+
+    it('delivers terminal output pushed to a connection intact, whatever its characters', async () => {
+      const { client } = await setup();
+      const received: unknown[] = [];
+      client.subscribe('pty.data.7', (payload, topic) => received.push({ topic, payload }));
+      await client.call('system.ping', { nonce: 'tty' });
+      const event = await until(() => received[0]);
+      expect(event).toEqual({ topic: 'pty.data.7', payload: { terminal: 7, data: TTY_TEXT } });
     });
 
     it('refuses an unknown command with E_NOT_FOUND', async () => {

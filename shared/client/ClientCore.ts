@@ -88,20 +88,24 @@ export class ClientCore implements HabitatApi {
     const parsed = ServerMessageSchema.safeParse(raw);
     if (!parsed.success) return;
     const message = parsed.data;
-    if (message.type === 'event') {
-      for (const [pattern, set] of this.listeners) {
-        if (!topicMatches(pattern, message.topic)) continue;
-        for (const listener of set) {
-          try {
-            listener(message.payload, message.topic);
-          } catch (error) {
-            console.error(`[habitat] listener for ${message.topic} threw:`, error);
-          }
-        }
-      }
-    } else if (message.type === 'result') {
+    if (message.type === 'event') this.receiveEvent(message.topic, message.payload);
+    else if (message.type === 'result') {
       if (message.ok) this.settle(message.id, undefined, message.result);
       else this.settle(message.id, message.error);
+    }
+  }
+
+  /** Deliver an event the transport has already decoded and checked (a binary terminal frame, say). */
+  receiveEvent(topic: string, payload: unknown): void {
+    for (const [pattern, set] of this.listeners) {
+      if (!topicMatches(pattern, topic)) continue;
+      for (const listener of set) {
+        try {
+          listener(payload, topic);
+        } catch (error) {
+          console.error(`[habitat] listener for ${topic} threw:`, error);
+        }
+      }
     }
   }
 

@@ -1,4 +1,10 @@
-import { HabitatError, WS_SUBPROTOCOL, WS_TOKEN_PREFIX, type ClientMessage } from '../protocol/index.js';
+import {
+  decodeBinaryFrame,
+  HabitatError,
+  WS_SUBPROTOCOL,
+  WS_TOKEN_PREFIX,
+  type ClientMessage,
+} from '../protocol/index.js';
 import { ClientCore } from './ClientCore.js';
 
 /** The part of the WHATWG WebSocket this client uses: the browser's and Node 22's global WebSocket both fit. */
@@ -9,6 +15,8 @@ export interface WebSocketLike {
   onopen: ((event: unknown) => void) | null;
   onclose: ((event: { code: number; reason: string }) => void) | null;
   onmessage: ((event: { data: unknown }) => void) | null;
+  /** Terminal output arrives in binary frames: bytes are wanted, not the Blobs a browser hands out by default. */
+  binaryType?: string;
   onerror: ((event: unknown) => void) | null;
 }
 export type WebSocketFactory = (url: string, protocols: string[]) => WebSocketLike;
@@ -82,8 +90,16 @@ export class WebSocketClient extends ClientCore {
       this.opened?.resolve();
       this.opened = undefined;
     };
+    // Node's ws hands out its own buffer with 'nodebuffer' (no copy); browsers ignore that value and take 'arraybuffer'
+    socket.binaryType = 'nodebuffer';
+    if (socket.binaryType !== 'nodebuffer') socket.binaryType = 'arraybuffer';
     socket.onmessage = (event) => {
-      if (typeof event.data !== 'string') return;
+      if (typeof event.data !== 'string') {
+        const bytes = asBytes(event.data);
+        const decoded = bytes && decodeBinaryFrame(bytes);
+        if (decoded) this.receiveEvent(decoded.topic, decoded.payload);
+        return;
+      }
       let value: unknown;
       try {
         value = JSON.parse(event.data);
@@ -130,4 +146,11 @@ export class WebSocketClient extends ClientCore {
     const delay = Math.min(this.options.maxBackoffMs ?? 5000, 250 * 2 ** this.attempt++);
     this.retryTimer = setTimeout(() => this.open(), delay * (0.75 + Math.random() * 0.5));
   }
+}
+
+/** Binary frame data as bytes: an ArrayBuffer (browsers, 'arraybuffer'), or a Uint8Array view (Node's ws). */
+function asBytes(data: unknown): Uint8Array | undefined {
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return undefined;
 }

@@ -9,6 +9,7 @@ import { systemCommands, systemEvents } from './system.js';
 export * from './errors.js';
 export * from './define.js';
 export * from './wire.js';
+export * from './frames.js';
 export * from './system.js';
 export * from './process.js';
 export * from './pty.js';

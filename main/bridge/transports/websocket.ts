@@ -2,7 +2,16 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
-import { CLOSE_CODES, WIRE_LIMITS, WS_SUBPROTOCOL, WS_TOKEN_PREFIX } from '../../../shared/protocol/index.js';
+import {
+  BINARY_FRAME_HEADER_BYTES,
+  BINARY_FRAME_KIND,
+  binaryFrameTerminal,
+  CLOSE_CODES,
+  WIRE_LIMITS,
+  WS_SUBPROTOCOL,
+  WS_TOKEN_PREFIX,
+  type ServerMessage,
+} from '../../../shared/protocol/index.js';
 import type { Bridge } from '../Bridge.js';
 import type { BridgeSession } from '../BridgeSession.js';
 
@@ -52,6 +61,22 @@ function presentedToken(request: IncomingMessage): string | undefined {
   return undefined;
 }
 
+/** Terminal output as a binary frame (see shared/protocol/frames.ts), everything else as JSON text. */
+export function encodeServerMessage(message: ServerMessage): string | Buffer {
+  if (message.type === 'event') {
+    const terminal = binaryFrameTerminal(message.topic, message.payload);
+    if (terminal !== undefined) {
+      const data = (message.payload as { data: string }).data;
+      const frame = Buffer.allocUnsafe(BINARY_FRAME_HEADER_BYTES + Buffer.byteLength(data));
+      frame.writeUInt8(BINARY_FRAME_KIND.ptyData, 0);
+      frame.writeUInt32BE(terminal, 1);
+      frame.write(data, BINARY_FRAME_HEADER_BYTES, 'utf8');
+      return frame;
+    }
+  }
+  return JSON.stringify(message);
+}
+
 function refuse(socket: Duplex, status: number, reason: string): void {
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`,
@@ -92,7 +117,7 @@ export function attachWebSocketTransport(
         {
           send: (message) => {
             if (ws.readyState !== ws.OPEN) return;
-            ws.send(JSON.stringify(message));
+            ws.send(encodeServerMessage(message));
             applyBackpressure(ws);
           },
           canSendEvent: () => ws.bufferedAmount < high,

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { BINARY_FRAME_KIND, decodeBinaryFrame } from '../../shared/protocol/index.js';
+import { encodeServerMessage } from './transports/websocket.js';
+
+const ptyEvent = (terminal: number, data: string, topic = `pty.data.${terminal}`) =>
+  ({ type: 'event', topic, payload: { terminal, data } }) as const;
+
+describe('binary terminal frames', () => {
+  it('carries terminal output as header plus UTF-8, and decodes back to the same event', () => {
+    const data = 'caf\u00e9 \u2713 \u{1F680}\u001b[0m\r\n';
+    const frame = encodeServerMessage(ptyEvent(4_000_000_000, data));
+    expect(Buffer.isBuffer(frame)).toBe(true);
+    const bytes = frame as Buffer;
+    expect(bytes[0]).toBe(BINARY_FRAME_KIND.ptyData);
+    expect(bytes.readUInt32BE(1)).toBe(4_000_000_000);
+    expect(bytes.subarray(5).toString('utf8')).toBe(data);
+    expect(decodeBinaryFrame(bytes)).toEqual({
+      topic: 'pty.data.4000000000',
+      payload: { terminal: 4_000_000_000, data },
+    });
+  });
+
+  it('keeps every other message, and anything that does not look like terminal output, as JSON text', () => {
+    const others = [
+      { type: 'event', topic: 'process.changed', payload: { pid: 1 } },
+      { type: 'event', topic: 'pty.exit.3', payload: { terminal: 3, exitCode: 0, signal: null } },
+      ptyEvent(5, 'x', 'pty.data.6'), // topic and payload disagree
+      { type: 'event', topic: 'pty.data.2', payload: { terminal: 2, data: 42 } },
+      ptyEvent(0, 'x'),
+      { type: 'result', id: 1, ok: true, result: { data: 'pty.data.1' } },
+    ] as const;
+    for (const message of others) expect(encodeServerMessage(message)).toBe(JSON.stringify(message));
+  });
+
+  it('ignores malformed frames instead of trusting them', () => {
+    const valid = encodeServerMessage(ptyEvent(1, 'ok')) as Buffer;
+    const wrongKind = Buffer.from(valid);
+    wrongKind[0] = 9;
+    const zeroTerminal = Buffer.from(valid);
+    zeroTerminal.writeUInt32BE(0, 1);
+    const notUtf8 = Buffer.concat([valid.subarray(0, 5), Buffer.from([0xc3, 0x28, 0xff])]);
+    for (const bad of [Buffer.alloc(0), valid.subarray(0, 4), wrongKind, zeroTerminal, notUtf8]) {
+      expect(decodeBinaryFrame(bad)).toBeUndefined();
+    }
+    expect(decodeBinaryFrame(valid.subarray(0, 5))).toEqual({
+      topic: 'pty.data.1',
+      payload: { terminal: 1, data: '' },
+    });
+  });
+
+  it('decodes from an ArrayBuffer view at any offset (how browsers and Node hand frames over)', () => {
+    const frame = encodeServerMessage(ptyEvent(9, '\u00fcber')) as Buffer;
+    const padded = new Uint8Array(frame.length + 3);
+    padded.set(frame, 3);
+    expect(decodeBinaryFrame(padded.subarray(3))).toEqual({
+      topic: 'pty.data.9',
+      payload: { terminal: 9, data: '\u00fcber' },
+    });
+  });
+});
