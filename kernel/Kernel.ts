@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import { cpus, freemem, hostname, totalmem, platform, arch, release } from 'node:os';
 import { HabitatError, type SystemInfo, type SystemStats } from '../shared/protocol/index.js';
 import { ensureDataDir, type DataDirLayout } from './datadir/index.js';
 import { EventBus } from './events/index.js';
-import { DockerEngine, DockerProvider, DockerSandbox } from './docker/index.js';
+import { DockerEngine, DockerProvider, DockerSandbox, WarmPool } from './docker/index.js';
+import { DEFAULT_SANDBOX_IMAGE } from './images/index.js';
 import { AgentFs, createHome } from './fs/index.js';
 import { ProcessTable } from './process/index.js';
 import { signalNumber, TerminalRegistry, type PtySpawner } from './pty/index.js';
@@ -25,6 +27,11 @@ export interface KernelOptions {
   termGraceMs?: number;
   /** The Docker engine for images and container sandboxes (default: the local one, or DOCKER_HOST). */
   docker?: Dockerode;
+  /**
+   * Containers kept ready per image (default 2, 0 for none). Off the shelf only after the first container spawn of
+   * an image, unless prefill names images to fill at boot.
+   */
+  warmPool?: { size?: number; prefill?: string[] };
 }
 
 /** Wires the kernel's subsystems together and stays small: each subsystem lives in its own folder. */
@@ -38,6 +45,7 @@ export class Kernel {
   /** Connects lazily: a missing daemon fails only the calls that need it, with E_UNAVAILABLE. */
   readonly docker: Dockerode;
   readonly containers: DockerProvider;
+  readonly warmPool: WarmPool;
   readonly processes: ProcessTable;
   private readonly files = new Map<number, AgentFs>();
   private readonly startedAt = Date.now();
@@ -52,13 +60,19 @@ export class Kernel {
     this.sandbox = new HostProvider(options.hostSandbox);
     this.terminals = new TerminalRegistry(options.ptySpawner);
     this.docker = options.docker ?? new Dockerode();
-    this.containers = new DockerProvider(
-      new DockerSandbox(new DockerEngine(this.docker), {
-        instance: this.store.instanceId(),
-        version: options.version,
-      }),
-      this.bootId,
-    );
+    const dockerSandbox = new DockerSandbox(new DockerEngine(this.docker), {
+      instance: this.store.instanceId(),
+      version: options.version,
+    });
+    this.warmPool = new WarmPool(dockerSandbox, {
+      size: options.warmPool?.size ?? 2,
+      dir: join(this.layout.homes, '.spares'),
+      bootId: this.bootId,
+      defaultImage: DEFAULT_SANDBOX_IMAGE,
+      prefill: options.warmPool?.prefill,
+      onError: (error) => this.store.appendEvent(null, 'docker.pool.failed', { error: String(error) }),
+    });
+    this.containers = new DockerProvider(dockerSandbox, this.bootId, this.warmPool);
     this.processes = new ProcessTable({
       store: this.store,
       events: this.events,
@@ -87,6 +101,7 @@ export class Kernel {
     kernel.checkStore();
     await kernel.adoptContainers();
     kernel.processes.reconcile();
+    await kernel.warmPool.start();
     kernel.statsTimer = setInterval(() => kernel.publishStats(), options.statsIntervalMs ?? 2000);
     kernel.statsTimer.unref();
     return kernel;
@@ -155,6 +170,7 @@ export class Kernel {
     this.state = 'stopping';
     if (this.statsTimer) clearInterval(this.statsTimer);
     await this.processes.shutdown();
+    await this.warmPool.close();
     await this.terminals.closeAll();
     for (const files of this.files.values()) files.close();
     this.store.close();
@@ -182,12 +198,13 @@ export class Kernel {
     const { reattached } = await this.containers.sandbox.reconcile({
       bootId: this.bootId,
       isLive: (pid) => live.has(pid),
+      liveContainers: new Set(candidates.map((r) => r.sandbox.containerId!)),
     });
     for (const id of reattached) {
       const record = candidates.find((r) => r.sandbox.containerId === id);
       if (!record) continue;
       try {
-        await this.processes.adopt(record, await this.containers.attach(id));
+        await this.processes.adopt(record, await this.containers.attach(id, record.pid));
       } catch (error) {
         this.store.appendEvent(record.pid, 'process.reattach.failed', { error: String(error) });
       }

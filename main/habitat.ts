@@ -7,6 +7,8 @@ export interface HabitatOptions {
   dataDir: string;
   mode: 'desktop' | 'headless';
   statsIntervalMs?: number;
+  /** Ready containers per image (see KernelOptions.warmPool). */
+  warmPool?: { size?: number; prefill?: string[] };
 }
 
 export interface Habitat {
@@ -22,6 +24,7 @@ export async function createHabitat(options: HabitatOptions): Promise<Habitat> {
     mode: options.mode,
     version: HABITAT_VERSION,
     statsIntervalMs: options.statsIntervalMs,
+    warmPool: options.warmPool,
   });
   const bridge = new Bridge({ handlers: createHandlers(kernel), events: kernel.events });
   return {

@@ -1,6 +1,7 @@
 import type Dockerode from 'dockerode';
 import { HabitatError } from '../../shared/protocol/index.js';
 import type { PtySpawner } from '../pty/index.js';
+import { agentIdentityEnvironment } from '../sandbox/index.js';
 import type { DockerEngine } from './DockerEngine.js';
 import { runExec, type ContainerExecOptions, type ContainerExecResult } from './containerExec.js';
 import { ContainerTerminal, type ContainerTerminalOptions } from './ContainerTerminal.js';
@@ -21,6 +22,11 @@ export interface ContainerAgentInfo {
   /** Kernel PID of the agent it belongs to. */
   pid: number;
   name: string;
+}
+
+/** Every exec names its agent itself: a warm-pool container was made before the agent existed. */
+function withIdentity(pid: number, env: Record<string, string> | undefined): Record<string, string> {
+  return pid > 0 ? { ...env, ...agentIdentityEnvironment(pid) } : { ...env };
 }
 
 const STOP_POLL_MS = 100;
@@ -62,16 +68,27 @@ export class ContainerAgent {
         const env: Record<string, string> = { TERM: options.name };
         for (const [name, value] of Object.entries(options.env ?? {}))
           if (value !== undefined) env[name] = value;
-        return this.openTerminal({ cols: options.cols, rows: options.rows, argv: [file, ...args], env });
+        return this.openTerminal({
+          cols: options.cols,
+          rows: options.rows,
+          argv: [file, ...args],
+          env: withIdentity(this.pid, env),
+        });
       },
     };
   }
 
   /** Runs a command to completion; at the timeout it and everything it started are killed. */
   exec(argv: string[], options: ContainerExecOptions): Promise<ContainerExecResult> {
-    return runExec(this.engine, this.container, argv, options, {
-      onTimeout: (tag) => signalTagged(this.engine, this.container, 'SIGKILL', tag),
-    });
+    return runExec(
+      this.engine,
+      this.container,
+      argv,
+      { ...options, env: withIdentity(this.pid, options.env) },
+      {
+        onTimeout: (tag) => signalTagged(this.engine, this.container, 'SIGKILL', tag),
+      },
+    );
   }
 
   /**

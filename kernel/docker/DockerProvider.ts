@@ -8,8 +8,9 @@ import type {
   TerminalLaunch,
 } from '../sandbox/index.js';
 import type { ContainerAgent } from './ContainerAgent.js';
-import { HOME_IN_CONTAINER } from './containerConfig.js';
+import { HOME_IN_CONTAINER, type ContainerSpec } from './containerConfig.js';
 import type { DockerSandbox } from './DockerSandbox.js';
+import type { WarmPool } from './WarmPool.js';
 
 /** One agent's container as the process table drives it (kernel/docker/README.md has the table of calls). */
 class ContainerAgentSandbox implements AgentSandbox {
@@ -64,11 +65,12 @@ export class DockerProvider implements SandboxProvider {
   constructor(
     readonly sandbox: DockerSandbox,
     private readonly bootId: string,
+    /** Ready containers: a spawn that fits one takes it instead of waiting for a container to be created. */
+    readonly pool?: WarmPool,
   ) {}
 
   async create(spec: SandboxSpec): Promise<AgentSandbox> {
-    await this.sandbox.engine.ping();
-    const agent = await this.sandbox.create({
+    const containerSpec: ContainerSpec = {
       pid: spec.pid,
       bootId: this.bootId,
       home: spec.home,
@@ -81,7 +83,12 @@ export class DockerProvider implements SandboxProvider {
         openFiles: spec.limits?.openFiles,
       },
       env: spec.env,
-    });
+    };
+    // extra environment is fixed at creation, so an agent that brings its own is always made to measure
+    const spare = spec.env === undefined ? await this.pool?.claim(containerSpec) : undefined;
+    if (spare) return new ContainerAgentSandbox(spare);
+    await this.sandbox.engine.ping();
+    const agent = await this.sandbox.create(containerSpec);
     try {
       await agent.start();
     } catch (error) {
@@ -91,8 +98,8 @@ export class DockerProvider implements SandboxProvider {
     return new ContainerAgentSandbox(agent);
   }
 
-  /** The sandbox of an agent whose container outlived its kernel. */
-  async attach(containerId: string): Promise<AgentSandbox> {
-    return new ContainerAgentSandbox(await this.sandbox.attach(containerId));
+  /** The sandbox of an agent whose container outlived its kernel (its PID, for a claimed spare's sake). */
+  async attach(containerId: string, pid: number): Promise<AgentSandbox> {
+    return new ContainerAgentSandbox(await this.sandbox.attach(containerId, pid));
   }
 }

@@ -2,7 +2,7 @@ import { HabitatError } from '../../shared/protocol/index.js';
 import { DEFAULT_SANDBOX_IMAGE, requireImage } from '../images/index.js';
 import type { SandboxBackend } from '../sandbox/index.js';
 import { ContainerAgent } from './ContainerAgent.js';
-import { containerCreateOptions, type ContainerSpec } from './containerConfig.js';
+import { containerCreateOptions, spareContainerOptions, type ContainerSpec } from './containerConfig.js';
 import type { DockerEngine } from './DockerEngine.js';
 import { engineStatus } from './errors.js';
 import { prepareHomeOwner } from './homeOwner.js';
@@ -79,13 +79,97 @@ export class DockerSandbox implements Omit<SandboxBackend, 'plan'> {
     }
   }
 
-  /** The agent of a container this instance created (after reconcileContainers said to re-attach it). */
-  async attach(id: string): Promise<ContainerAgent> {
+  /**
+   * A warm-pool spare: created and started before any agent exists, with its own home folder (see
+   * spareContainerOptions). It becomes an agent's container through claimSpare.
+   */
+  async createSpare(spare: {
+    slot: number;
+    bootId: string;
+    home: string;
+    image?: string;
+  }): Promise<ContainerAgent> {
+    const image = spare.image ?? this.image;
+    assertMountSourcesSafe([spare.home], this.knownSockets());
+    await this.engine.call('look up the image', () => requireImage(this.engine.docker, image));
+    const user = await prepareHomeOwner(spare.home);
+    const options = spareContainerOptions(spare, {
+      image,
+      limits: this.defaultLimits,
+      user,
+      identity: this.identity,
+    });
+    const container = await this.engine.call('create a spare container', (abortSignal) =>
+      this.engine.docker.createContainer({ ...options, abortSignal }),
+    );
+    const agent = new ContainerAgent(this.engine, { id: container.id, pid: 0, name: options.name! });
+    try {
+      await agent.start();
+    } catch (error) {
+      await agent.remove().catch(() => undefined);
+      throw error;
+    }
+    return agent;
+  }
+
+  /** Whether a spare (default image, limits and files; no network or extra mounts) can serve this spec. */
+  canUseSpare(spec: ContainerSpec): boolean {
+    return (
+      !spec.network &&
+      !spec.readonlyRootfs &&
+      (spec.mounts ?? []).length === 0 &&
+      (spec.limits?.openFiles ?? this.defaultLimits.openFiles) === this.defaultLimits.openFiles
+    );
+  }
+
+  /**
+   * Makes a spare the agent's container: renamed to the agent's name (E_CONFLICT if it has one), given the agent's
+   * limits where they differ from the defaults (cgroup limits can change on a running container). The caller moves
+   * the spare's home into place.
+   */
+  async claimSpare(spare: ContainerAgent, spec: ContainerSpec): Promise<ContainerAgent> {
+    const limits = resolveLimits(spec.limits, this.defaultLimits);
+    const name = containerName(this.identity.instance, spec.pid);
+    const container = this.engine.docker.getContainer(spare.id);
+    try {
+      await this.engine.call('rename the spare container', (abortSignal) =>
+        container.rename({ name, abortSignal }),
+      );
+    } catch (error) {
+      if (engineStatus(error) === 409) {
+        throw new HabitatError('E_CONFLICT', `agent ${spec.pid} has a container already`, { pid: spec.pid });
+      }
+      throw error;
+    }
+    const defaults = this.defaultLimits;
+    if (
+      limits.memoryBytes !== defaults.memoryBytes ||
+      limits.cpus !== defaults.cpus ||
+      limits.pids !== defaults.pids
+    ) {
+      await this.engine.call('apply the agent limits', (abortSignal) =>
+        container.update({
+          Memory: limits.memoryBytes,
+          MemorySwap: limits.memoryBytes,
+          NanoCpus: Math.round(limits.cpus * 1e9),
+          PidsLimit: limits.pids,
+          abortSignal,
+        }),
+      );
+    }
+    return new ContainerAgent(this.engine, { id: spare.id, pid: spec.pid, name });
+  }
+
+  /**
+   * The agent of a container this instance created (after reconcileContainers said to re-attach it). A claimed spare
+   * names no PID in its labels: the caller, who found it in the store, gives it.
+   */
+  async attach(id: string, knownPid?: number): Promise<ContainerAgent> {
     const info = await this.engine.call('inspect the container', (abortSignal) =>
       this.engine.docker.getContainer(id).inspect({ abortSignal }),
     );
     const labels = info.Config.Labels ?? {};
-    const pid = labelledPid(labels);
+    const pid = labelledPid(labels) ?? (labels[LABELS.pool] === '1' ? knownPid : undefined);
     if (labels[LABELS.managed] !== '1' || labels[LABELS.instance] !== this.identity.instance || !pid) {
       throw new HabitatError('E_NOT_FOUND', `container ${id} is not one of this kernel's agents`);
     }

@@ -1,7 +1,7 @@
 import type Dockerode from 'dockerode';
 import { HabitatError } from '../../shared/protocol/index.js';
-import { scrubbedEnvironment } from '../sandbox/index.js';
-import { containerName, managedLabels, type ContainerIdentity } from './labels.js';
+import { agentIdentityEnvironment, scrubbedEnvironment } from '../sandbox/index.js';
+import { containerName, LABELS, managedLabels, spareName, type ContainerIdentity } from './labels.js';
 import type { ContainerLimits } from './limits.js';
 
 export const HOME_IN_CONTAINER = '/home/agent';
@@ -119,5 +119,31 @@ export function containerCreateOptions(
       RestartPolicy: { Name: 'no' },
       AutoRemove: false,
     },
+  };
+}
+
+/**
+ * A spare for the warm pool: the same locked-down container, made before its agent exists, so it names no one:
+ * a pool name and label instead of a PID, no agent identity in its environment (every exec brings it), no network
+ * (a container cannot be moved off `none` later), and the spare's own home folder, which becomes the agent's home
+ * when it is claimed (the bind mount follows the folder when it is renamed).
+ */
+export function spareContainerOptions(
+  spare: { slot: number; bootId: string; home: string },
+  resolved: ResolvedContainer,
+): Dockerode.ContainerCreateOptions {
+  const options = containerCreateOptions(
+    { pid: spare.slot, bootId: spare.bootId, home: spare.home, network: false },
+    resolved,
+  );
+  const identity = new Set(Object.keys(agentIdentityEnvironment(spare.slot)));
+  const labels: Record<string, string> = { ...options.Labels, [LABELS.pool]: '1' };
+  delete labels[LABELS.pid];
+  return {
+    ...options,
+    name: spareName(resolved.identity.instance, spare.bootId, spare.slot),
+    Hostname: 'agent',
+    Labels: labels,
+    Env: (options.Env ?? []).filter((entry) => !identity.has(entry.slice(0, entry.indexOf('=')))),
   };
 }

@@ -23,3 +23,4 @@ export {
 } from './reconcile.js';
 export { AGENT_USER } from './homeOwner.js';
 export { DockerProvider } from './DockerProvider.js';
+export { WarmPool, type WarmPoolOptions, type WarmPoolStatus } from './WarmPool.js';

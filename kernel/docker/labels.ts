@@ -8,6 +8,8 @@ export const LABELS = {
   pid: 'dev.habitat.pid',
   boot: 'dev.habitat.boot',
   version: 'dev.habitat.version',
+  /** A warm-pool spare, made before its agent existed: it names no PID until it is claimed (then the store does). */
+  pool: 'dev.habitat.pool',
 } as const;
 
 const INSTANCE_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
@@ -47,6 +49,11 @@ export function managedFilter(instance?: string): string[] {
 /** Unique per engine: PIDs are never reused within a data folder, and the instance separates data folders. */
 export function containerName(instance: string, pid: number): string {
   return `habitat-${instance}-${pid}`;
+}
+
+/** A spare's name until it is claimed (then it is renamed to its agent's containerName). */
+export function spareName(instance: string, bootId: string, slot: number): string {
+  return `habitat-${instance}-spare-${bootId.slice(0, 8)}-${slot}`;
 }
 
 /** The kernel PID a container's labels name, or undefined when they name none. */

@@ -21,6 +21,8 @@ export interface ReconcileOptions {
   bootId: string;
   /** Whether the kernel still has a live process for this PID: its container is then kept. */
   isLive(pid: number): boolean;
+  /** Containers of live processes by id: a claimed warm-pool spare names no PID in its labels. */
+  liveContainers?: ReadonlySet<string>;
 }
 
 export interface ReconcileResult {
@@ -59,7 +61,10 @@ export async function reconcileContainers(
   for (const container of await listManaged(engine, options.instance)) {
     if (container.bootId === options.bootId) continue;
     const alive = container.state === 'running' || container.state === 'paused';
-    if (alive && container.pid !== undefined && options.isLive(container.pid)) {
+    const live =
+      (container.pid !== undefined && options.isLive(container.pid)) ||
+      (options.liveContainers?.has(container.id) ?? false);
+    if (alive && live) {
       result.reattached.push(container.id);
     } else {
       doomed.push(container);

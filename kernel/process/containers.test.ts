@@ -17,6 +17,7 @@ describe.skipIf(!docker)('container agents', () => {
       mode: 'headless',
       version: 'test',
       termGraceMs: 1000,
+      warmPool: { size: 0 }, // counts containers: no spares (warmPool.test.ts covers them)
     });
     kernels.push(kernel);
     return kernel;

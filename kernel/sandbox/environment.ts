@@ -17,8 +17,12 @@ export function scrubbedEnvironment(spec: SandboxSpec, home: string): Record<str
     COLORTERM: 'truecolor',
     LANG: 'C.UTF-8',
     LC_ALL: 'C.UTF-8',
-    HABITAT_PID: String(spec.pid),
-    PS1: `agent@${spec.pid}:\\w\\$ `,
+    ...agentIdentityEnvironment(spec.pid),
     ...spec.env,
   };
+}
+
+/** The part of the environment that names the agent: what a container made before its agent existed lacks. */
+export function agentIdentityEnvironment(pid: number): Record<string, string> {
+  return { HABITAT_PID: String(pid), PS1: `agent@${pid}:\\w\\$ ` };
 }

@@ -14,5 +14,5 @@ export { HostSandbox, type HostSandboxOptions } from './HostSandbox.js';
 export { HostProvider } from './HostProvider.js';
 export { execPlan, type ExecOptions, type ExecResult } from './hostExec.js';
 export { detectBubblewrap, HOME_INSIDE } from './bubblewrap.js';
-export { scrubbedEnvironment } from './environment.js';
+export { agentIdentityEnvironment, scrubbedEnvironment } from './environment.js';
 export { DEFAULT_LIMITS } from './limits.js';

@@ -129,6 +129,11 @@ describe('habitat CLI', () => {
     expect(usage.code).toBe(EXIT.usage);
     const badPort = await run(['serve', '--port', 'http']);
     expect(badPort.code).toBe(EXIT.usage);
+    for (const pool of ['-1', 'two', '1.5', '99']) {
+      const badPool = await run(['serve', '--port', '0', '--warm-pool', pool]);
+      expect(badPool.code).toBe(EXIT.usage);
+      expect(badPool.stderr).toContain('--warm-pool must be 0..32');
+    }
   });
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -23,6 +23,7 @@ export interface HeadlessHostOptions {
   rendererDir?: string;
   statsIntervalMs?: number;
   maxMessageBytes?: number;
+  warmPool?: { size?: number; prefill?: string[] };
 }
 
 export interface HeadlessHost {
@@ -75,6 +76,7 @@ export async function startHeadlessHost(options: HeadlessHostOptions): Promise<H
     dataDir: options.dataDir,
     mode: 'headless',
     statsIntervalMs: options.statsIntervalMs,
+    warmPool: options.warmPool,
   });
 
   let authorities = new Set<string>();

@@ -1,5 +1,5 @@
 import { Option } from 'commander';
-import { defaultDataDir } from '../../../kernel/index.js';
+import { DEFAULT_SANDBOX_IMAGE, defaultDataDir } from '../../../kernel/index.js';
 import { DEFAULT_PORT, LOOPBACK, startHeadlessHost } from '../../host/HeadlessHost.js';
 import { HABITAT_VERSION } from '../../version.js';
 import { EXIT, type CliContext } from '../context.js';
@@ -10,10 +10,22 @@ export function registerServe({ program, io, globals, setExit }: CliContext): vo
     .description('run the kernel headless and serve the UI and the bridge on one origin')
     .addOption(new Option('--host <address>', 'address to bind').default(LOOPBACK))
     .addOption(new Option('--port <port>', 'port (0 picks a free one)').default(String(DEFAULT_PORT)))
-    .action(async (flags: { host: string; port: string }) => {
+    .addOption(
+      new Option(
+        '--warm-pool <n>',
+        'containers kept ready for the default image, filled at start (default: 2, filled after the first container spawn)',
+      ),
+    )
+    .action(async (flags: { host: string; port: string; warmPool?: string }) => {
       const port = Number(flags.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
         io.err(`habitat: E_INVALID: --port must be 0..65535, not ${flags.port}`);
+        setExit(EXIT.usage);
+        return;
+      }
+      const poolSize = flags.warmPool === undefined ? undefined : Number(flags.warmPool);
+      if (poolSize !== undefined && !(Number.isInteger(poolSize) && poolSize >= 0 && poolSize <= 32)) {
+        io.err(`habitat: E_INVALID: --warm-pool must be 0..32, not ${flags.warmPool}`);
         setExit(EXIT.usage);
         return;
       }
@@ -31,7 +43,16 @@ export function registerServe({ program, io, globals, setExit }: CliContext): vo
       process.on('SIGTERM', stop);
       let host: Awaited<ReturnType<typeof startHeadlessHost>>;
       try {
-        host = await startHeadlessHost({ host: flags.host, port, dataDir, token: process.env.HABITAT_TOKEN });
+        host = await startHeadlessHost({
+          host: flags.host,
+          port,
+          dataDir,
+          token: process.env.HABITAT_TOKEN,
+          warmPool:
+            poolSize === undefined
+              ? undefined
+              : { size: poolSize, prefill: poolSize > 0 ? [DEFAULT_SANDBOX_IMAGE] : [] },
+        });
       } catch (error) {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
