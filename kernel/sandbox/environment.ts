@@ -19,6 +19,14 @@ export function scrubbedEnvironment(spec: SandboxSpec, home: string): Record<str
     LC_ALL: 'C.UTF-8',
     HABITAT_PID: String(spec.pid),
     PS1: `agent@${spec.pid}:\\w\\$ `,
+    ...gpuEnvironment(spec.gpus),
     ...spec.env,
   };
+}
+
+/** CUDA uses only the GPUs named here (an empty list hides them all); NVIDIA's container tooling reads the other. */
+function gpuEnvironment(gpus: string[] | undefined): Record<string, string> {
+  if (gpus === undefined) return {};
+  if (gpus.length === 0) return { CUDA_VISIBLE_DEVICES: '' };
+  return { CUDA_VISIBLE_DEVICES: gpus.join(','), NVIDIA_VISIBLE_DEVICES: gpus.join(',') };
 }
