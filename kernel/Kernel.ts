@@ -9,6 +9,7 @@ import { EventBus } from './events/index.js';
 import { DockerEngine, DockerProvider, DockerSandbox, WarmPool } from './docker/index.js';
 import { DEFAULT_SANDBOX_IMAGE } from './images/index.js';
 import { AgentFs, createHome } from './fs/index.js';
+import { GpuManager, type GpuOptions } from './gpu/index.js';
 import { ProcessTable } from './process/index.js';
 import { signalNumber, TerminalRegistry, type PtySpawner } from './pty/index.js';
 import { HostProvider, type HostSandboxOptions } from './sandbox/index.js';
@@ -32,6 +33,8 @@ export interface KernelOptions {
    * an image, unless prefill names images to fill at boot.
    */
   warmPool?: { size?: number; prefill?: string[] };
+  /** GPU detection and stats: which nvidia-smi (default: the one on PATH) and how often to poll it. */
+  gpu?: GpuOptions;
 }
 
 /** Wires the kernel's subsystems together and stays small: each subsystem lives in its own folder. */
@@ -47,6 +50,7 @@ export class Kernel {
   readonly containers: DockerProvider;
   readonly warmPool: WarmPool;
   readonly processes: ProcessTable;
+  readonly gpus: GpuManager;
   private readonly files = new Map<number, AgentFs>();
   private readonly startedAt = Date.now();
   private state: 'running' | 'stopping' = 'running';
@@ -60,6 +64,7 @@ export class Kernel {
     this.sandbox = new HostProvider(options.hostSandbox);
     this.terminals = new TerminalRegistry(options.ptySpawner);
     this.docker = options.docker ?? new Dockerode();
+    this.gpus = new GpuManager(this.events, options.gpu);
     const dockerSandbox = new DockerSandbox(new DockerEngine(this.docker), {
       instance: this.store.instanceId(),
       version: options.version,
@@ -80,6 +85,7 @@ export class Kernel {
       homesDir: this.layout.homes,
       providers: { host: this.sandbox, docker: this.containers },
       createHome,
+      gpus: this.gpus.allocator,
       termGraceMs: options.termGraceMs,
       launchShell: (launch, pid) => {
         const entry = this.terminals.open(pid, launch, { main: true });
@@ -99,8 +105,15 @@ export class Kernel {
   static async open(options: KernelOptions): Promise<Kernel> {
     const kernel = new Kernel(options);
     kernel.checkStore();
+    const detecting = kernel.gpus.detect(); // nvidia-smi may take a while: meanwhile, containers are adopted
     await kernel.adoptContainers();
     kernel.processes.reconcile();
+    await detecting;
+    // agents that live on (re-attached containers) keep their GPUs; those marked lost gave theirs back
+    for (const conflict of kernel.gpus.allocator.rebuild(kernel.processes.gpuHolders())) {
+      kernel.store.appendEvent(conflict.pid, 'gpu.conflict', conflict); // two records claim one GPU
+    }
+    kernel.gpus.start();
     await kernel.warmPool.start();
     kernel.statsTimer = setInterval(() => kernel.publishStats(), options.statsIntervalMs ?? 2000);
     kernel.statsTimer.unref();
@@ -169,6 +182,7 @@ export class Kernel {
     if (this.state === 'stopping') return;
     this.state = 'stopping';
     if (this.statsTimer) clearInterval(this.statsTimer);
+    this.gpus.stop();
     await this.processes.shutdown();
     await this.warmPool.close();
     await this.terminals.closeAll();

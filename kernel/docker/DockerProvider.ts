@@ -1,4 +1,4 @@
-import type { Signal } from '../../shared/protocol/index.js';
+import { HabitatError, type Signal } from '../../shared/protocol/index.js';
 import type {
   AgentSandbox,
   SandboxExecOptions,
@@ -56,6 +56,13 @@ class ContainerAgentSandbox implements AgentSandbox {
   }
 }
 
+/** Docker's "could not select device driver" says what failed, not what to install. */
+function withGpuHint(error: unknown): unknown {
+  if (!(error instanceof HabitatError) || !/device driver/i.test(error.message)) return error;
+  const hint = 'GPU containers need the NVIDIA Container Toolkit on the Docker host';
+  return new HabitatError(error.code, `${error.message} (${hint})`, error.details);
+}
+
 /** Container sandboxes as a SandboxProvider: create() makes and starts the agent's container. */
 export class DockerProvider implements SandboxProvider {
   readonly kind = 'docker' as const;
@@ -83,6 +90,7 @@ export class DockerProvider implements SandboxProvider {
         openFiles: spec.limits?.openFiles,
       },
       env: spec.env,
+      gpus: spec.gpus,
     };
     // extra environment is fixed at creation, so an agent that brings its own is always made to measure
     const spare = spec.env === undefined ? await this.pool?.claim(containerSpec) : undefined;
@@ -93,7 +101,7 @@ export class DockerProvider implements SandboxProvider {
       await agent.start();
     } catch (error) {
       await agent.remove().catch(() => {});
-      throw error;
+      throw spec.gpus?.length ? withGpuHint(error) : error;
     }
     return new ContainerAgentSandbox(agent);
   }

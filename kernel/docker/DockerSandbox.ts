@@ -112,11 +112,12 @@ export class DockerSandbox implements Omit<SandboxBackend, 'plan'> {
     return agent;
   }
 
-  /** Whether a spare (default image, limits and files; no network or extra mounts) can serve this spec. */
+  /** Whether a spare (default files limit; no network, GPUs or extra mounts) can serve this spec. */
   canUseSpare(spec: ContainerSpec): boolean {
     return (
       !spec.network &&
       !spec.readonlyRootfs &&
+      (spec.gpus ?? []).length === 0 &&
       (spec.mounts ?? []).length === 0 &&
       (spec.limits?.openFiles ?? this.defaultLimits.openFiles) === this.defaultLimits.openFiles
     );

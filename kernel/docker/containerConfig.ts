@@ -31,6 +31,8 @@ export interface ContainerSpec {
   /** A read-only root filesystem, with a private /tmp; the home stays writable. */
   readonlyRootfs?: boolean;
   mounts?: ContainerMount[];
+  /** UUIDs of the agent's GPUs: requested from the engine's nvidia driver (the NVIDIA Container Toolkit). */
+  gpus?: string[];
 }
 
 /** Everything decided before the container can be described: resolved, validated, owned. */
@@ -70,6 +72,11 @@ function mounts(spec: ContainerSpec): Dockerode.MountConfig {
     };
   });
   return [{ Type: 'bind', Source: spec.home, Target: HOME_IN_CONTAINER, ReadOnly: false }, ...extra];
+}
+
+/** Exactly these GPUs, by UUID (never a count: the kernel's allocation table decides which). */
+function gpuRequests(uuids: string[]): Dockerode.DeviceRequest[] {
+  return [{ Driver: 'nvidia', DeviceIDs: [...uuids], Capabilities: [['gpu']] }];
 }
 
 /**
@@ -114,6 +121,7 @@ export function containerCreateOptions(
       NanoCpus: Math.round(limits.cpus * 1e9),
       PidsLimit: limits.pids,
       Ulimits: [{ Name: 'nofile', Soft: limits.openFiles, Hard: limits.openFiles }],
+      ...(spec.gpus?.length ? { DeviceRequests: gpuRequests(spec.gpus) } : {}),
       // the kernel outlives its agents: under host memory pressure their processes go first
       OomScoreAdj: 500,
       RestartPolicy: { Name: 'no' },

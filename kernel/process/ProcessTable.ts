@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import {
   HabitatError,
   type AgentPhase,
+  type GpuRequest,
   type ProcessInfo,
   type ProcessState,
   type Signal,
@@ -16,7 +17,7 @@ import type {
   TerminalLaunch,
 } from '../sandbox/index.js';
 import { LoopControl } from './LoopControl.js';
-import type { AgentShell, ProcessRecord, ProcessStore, ShellLauncher } from './types.js';
+import type { AgentShell, GpuLedger, ProcessRecord, ProcessStore, ShellLauncher } from './types.js';
 
 export interface SpawnRequest {
   name?: string;
@@ -27,6 +28,8 @@ export interface SpawnRequest {
   image?: string;
   network: boolean;
   limits?: SandboxLimits;
+  /** A count or device ids; exclusive while the agent lives. */
+  gpus?: GpuRequest;
 }
 
 export interface ProcessTableOptions {
@@ -38,6 +41,8 @@ export interface ProcessTableOptions {
   providers: Partial<Record<'host' | 'docker', SandboxProvider>>;
   createHome(homesDir: string, pid: number): Promise<string>;
   launchShell: ShellLauncher;
+  /** The GPU allocation table; without it, a spawn that asks for GPUs is refused. */
+  gpus?: GpuLedger;
   /** How long TERM waits before it escalates to KILL. */
   termGraceMs?: number;
   shellArgv?: string[];
@@ -87,8 +92,17 @@ export class ProcessTable {
       );
     }
     const { store } = this.options;
+    // GPUs are settled before anything exists: a refusal (E_LIMIT) leaves no PID, home or record behind
+    const gpus = request.gpus === undefined ? [] : this.gpuLedger().pick(request.gpus);
     const pid = store.allocatePid();
-    const home = await this.options.createHome(this.options.homesDir, pid);
+    if (gpus.length > 0) this.gpuLedger().allocate(pid, gpus); // same tick as pick: nobody took them since
+    let home: string;
+    try {
+      home = await this.options.createHome(this.options.homesDir, pid);
+    } catch (error) {
+      this.options.gpus?.release(pid);
+      throw error;
+    }
     const record: ProcessRecord = {
       pid,
       ppid: request.parent ?? null,
@@ -104,12 +118,19 @@ export class ProcessTable {
         containerId: null,
         network: request.network,
       },
-      config: { network: request.network, limits: request.limits ?? {}, home, image: request.image ?? null },
+      config: {
+        network: request.network,
+        limits: request.limits ?? {},
+        home,
+        image: request.image ?? null,
+        gpus: request.gpus ?? null,
+      },
       bootId: this.options.bootId,
       createdAt: new Date().toISOString(),
       endedAt: null,
       exitCode: null,
       exitReason: null,
+      gpus,
     };
     const proc: LiveProcess = {
       record,
@@ -130,6 +151,7 @@ export class ProcessTable {
         network: request.network,
         limits: request.limits,
         image: request.image,
+        gpus,
       });
       record.sandbox.containerId = proc.sandbox.containerId;
       this.startShell(proc);
@@ -272,6 +294,7 @@ export class ProcessTable {
     }
     this.update(proc, { state: 'dead' }, 'process.reaped');
     this.live.delete(pid);
+    this.options.gpus?.release(pid);
     return toInfo(proc.record);
   }
 
@@ -317,6 +340,13 @@ export class ProcessTable {
     }
   }
 
+  /** What live agents hold, from their records: rebuilds the GPU table after a restart. */
+  gpuHolders(): { pid: number; gpus: string[] }[] {
+    return [...this.live.values()]
+      .filter((p) => LIVE_STATES.has(p.record.state) && p.record.gpus.length > 0)
+      .map((p) => ({ pid: p.record.pid, gpus: [...p.record.gpus] }));
+  }
+
   /** PIDs of the processes this kernel runs (for reconciling containers at boot). */
   livePids(): Set<number> {
     return new Set(
@@ -342,6 +372,8 @@ export class ProcessTable {
 
   private finish(proc: LiveProcess, exitCode: number | null, reason: string, phase: AgentPhase): void {
     proc.control.kill();
+    // the record keeps which GPUs it had (the archive); the table lets the next agent have them
+    this.options.gpus?.release(proc.record.pid);
     proc.record.exitCode = exitCode;
     proc.record.exitReason = reason;
     proc.record.endedAt = new Date().toISOString();
@@ -392,6 +424,11 @@ export class ProcessTable {
     throw new HabitatError('E_NOT_FOUND', `no process ${pid}`);
   }
 
+  private gpuLedger(): GpuLedger {
+    if (!this.options.gpus) throw new HabitatError('E_LIMIT', 'this kernel has no GPUs to give');
+    return this.options.gpus;
+  }
+
   private shellArgv(): string[] {
     return this.options.shellArgv ?? ['/bin/bash', '--noprofile', '--norc', '-i'];
   }
@@ -417,6 +454,7 @@ export function toInfo(record: ProcessRecord, terminal: number | null = null): P
     state: record.state,
     phase: record.phase,
     sandbox: { ...record.sandbox },
+    gpus: [...record.gpus],
     terminal,
     createdAt: record.createdAt,
     endedAt: record.endedAt,

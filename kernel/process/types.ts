@@ -1,4 +1,4 @@
-import type { AgentPhase, ProcessState } from '../../shared/protocol/index.js';
+import type { AgentPhase, GpuRequest, ProcessState } from '../../shared/protocol/index.js';
 import type { TerminalLaunch } from '../sandbox/index.js';
 import type { ProcessRecord } from '../store/index.js';
 
@@ -24,3 +24,11 @@ export interface AgentShell {
 }
 
 export type ShellLauncher = (launch: TerminalLaunch, pid: number) => AgentShell;
+
+/** The GPU allocation table as the process table uses it (kernel/gpu's GpuAllocator). */
+export interface GpuLedger {
+  /** The UUIDs a request would get, taking nothing; throws E_LIMIT, E_NOT_FOUND or E_INVALID. */
+  pick(request: GpuRequest): string[];
+  allocate(pid: number, request: GpuRequest): string[];
+  release(pid: number): string[];
+}

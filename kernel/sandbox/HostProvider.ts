@@ -1,4 +1,5 @@
 import type { Signal } from '../../shared/protocol/index.js';
+import { nvidiaDeviceNodes } from '../gpu/index.js';
 import { signalTree } from '../os/index.js';
 import { HostSandbox, type HostSandboxOptions } from './HostSandbox.js';
 import { execPlan } from './hostExec.js';
@@ -80,6 +81,8 @@ export class HostProvider implements SandboxProvider {
   }
 
   async create(spec: SandboxSpec): Promise<AgentSandbox> {
-    return new HostAgentSandbox(this.backend, spec);
+    // looked up once: every terminal and exec of the agent binds the same GPU nodes
+    const devices = spec.devices ?? nvidiaDeviceNodes(spec.gpus ?? []);
+    return new HostAgentSandbox(this.backend, { ...spec, devices });
   }
 }

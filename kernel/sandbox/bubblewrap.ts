@@ -72,6 +72,8 @@ export function bubblewrapArgs(spec: SandboxSpec): string[] {
     '/proc',
     '--dev',
     '/dev',
+    // a fresh /dev has no GPUs: bind the agent's own (-try: a node that vanished since is skipped, not fatal)
+    ...(spec.devices ?? []).flatMap((node) => ['--dev-bind-try', node, node]),
     '--tmpfs',
     '/tmp',
     '--dir',

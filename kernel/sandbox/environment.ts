@@ -18,6 +18,7 @@ export function scrubbedEnvironment(spec: SandboxSpec, home: string): Record<str
     LANG: 'C.UTF-8',
     LC_ALL: 'C.UTF-8',
     ...agentIdentityEnvironment(spec.pid),
+    ...gpuEnvironment(spec.gpus),
     ...spec.env,
   };
 }
@@ -25,4 +26,11 @@ export function scrubbedEnvironment(spec: SandboxSpec, home: string): Record<str
 /** The part of the environment that names the agent: what a container made before its agent existed lacks. */
 export function agentIdentityEnvironment(pid: number): Record<string, string> {
   return { HABITAT_PID: String(pid), PS1: `agent@${pid}:\\w\\$ ` };
+}
+
+/** CUDA uses only the GPUs named here (an empty list hides them all); NVIDIA's container tooling reads the other. */
+function gpuEnvironment(gpus: string[] | undefined): Record<string, string> {
+  if (gpus === undefined) return {};
+  if (gpus.length === 0) return { CUDA_VISIBLE_DEVICES: '' };
+  return { CUDA_VISIBLE_DEVICES: gpus.join(','), NVIDIA_VISIBLE_DEVICES: gpus.join(',') };
 }

@@ -28,6 +28,10 @@ export interface SandboxSpec {
   image?: string;
   /** Extra environment for the agent (on top of the scrubbed base); never host secrets. */
   env?: Record<string, string>;
+  /** UUIDs of the agent's GPUs. Given (even empty), CUDA sees only these: an agent never uses another's GPU. */
+  gpus?: string[];
+  /** Host device nodes bound into a bubblewrap sandbox (its GPUs' /dev/nvidia*); the host provider fills it in. */
+  devices?: string[];
 }
 
 /** How to start a program inside a sandbox: hand it to a PTY spawner or child_process. */

@@ -54,6 +54,11 @@ export const MIGRATIONS: readonly Migration[] = [
         CREATE INDEX events_by_pid ON events (pid, seq);
       `),
   },
+  {
+    version: 2,
+    description: 'processes.gpus: the GPUs each agent holds, so a restart can rebuild the allocation table',
+    up: (db) => db.exec(`ALTER TABLE processes ADD COLUMN gpus TEXT NOT NULL DEFAULT '[]'`),
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;

@@ -17,10 +17,12 @@ export interface ProcessRow {
   ended_at: string | null;
   exit_code: number | null;
   exit_reason: string | null;
+  /** JSON array of GPU UUIDs. */
+  gpus: string;
 }
 
 export const PROCESS_COLUMNS =
-  'pid, ppid, name, role, goal, state, phase, sandbox, config, boot_id, created_at, ended_at, exit_code, exit_reason';
+  'pid, ppid, name, role, goal, state, phase, sandbox, config, boot_id, created_at, ended_at, exit_code, exit_reason, gpus';
 
 export function toRecord(row: ProcessRow): ProcessRecord {
   return {
@@ -38,6 +40,7 @@ export function toRecord(row: ProcessRow): ProcessRecord {
     endedAt: row.ended_at,
     exitCode: row.exit_code,
     exitReason: row.exit_reason,
+    gpus: JSON.parse(row.gpus) as string[],
   };
 }
 
@@ -58,6 +61,8 @@ export function toRow(record: ProcessRecord, lastPid: number): ProcessRow {
     throw invalid(`unknown state ${record.state}`);
   if (!(PROCESS_PHASES as readonly string[]).includes(record.phase))
     throw invalid(`unknown phase ${record.phase}`);
+  if (!Array.isArray(record.gpus) || !record.gpus.every((uuid) => typeof uuid === 'string'))
+    throw invalid('gpus must be a list of GPU UUIDs');
   return {
     pid: record.pid,
     ppid: record.ppid,
@@ -73,6 +78,7 @@ export function toRow(record: ProcessRecord, lastPid: number): ProcessRow {
     ended_at: record.endedAt,
     exit_code: record.exitCode,
     exit_reason: record.exitReason,
+    gpus: toJson(record.gpus, 'gpus', record.pid),
   };
 }
 

@@ -33,6 +33,8 @@ export interface ProcessRecord {
   endedAt: string | null;
   exitCode: number | null;
   exitReason: string | null;
+  /** UUIDs of the GPUs the agent was given (held while it lives). */
+  gpus: string[];
 }
 
 /** Every field narrows the list; an absent field does not filter. `ppid: null` selects processes without a parent. */

@@ -14,6 +14,7 @@ function info(pid: number, state: ProcessInfo['state']): ProcessInfo {
     state,
     phase: 'waiting',
     sandbox: { kind: 'host', isolation: 'none', osPid: null, containerId: null, network: false },
+    gpus: [],
     terminal: null,
     createdAt: '2026-01-01T00:00:00.000Z',
     endedAt: null,

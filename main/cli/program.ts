@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { HABITAT_VERSION } from '../version.js';
 import { registerAttach } from './commands/attach.js';
 import { registerFiles } from './commands/files.js';
+import { registerGpus } from './commands/gpus.js';
 import { registerImages } from './commands/images.js';
 import { registerInfo } from './commands/info.js';
 import { registerProcesses } from './commands/processes.js';
@@ -35,6 +36,7 @@ export function buildProgram(io: CliIo = defaultIo, setExit: (code: number) => v
     registerAttach,
     registerFiles,
     registerImages,
+    registerGpus,
   ]) {
     register(context);
   }

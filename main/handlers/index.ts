@@ -1,6 +1,7 @@
 import type { Kernel } from '../../kernel/index.js';
 import type { Handlers } from '../bridge/index.js';
 import { fsHandlers } from './fs.js';
+import { gpuHandlers } from './gpu.js';
 import { imageHandlers } from './images.js';
 import { processHandlers } from './process.js';
 import { ptyHandlers } from './pty.js';
@@ -14,5 +15,6 @@ export function createHandlers(kernel: Kernel): Handlers {
     ...ptyHandlers(kernel),
     ...fsHandlers(kernel),
     ...imageHandlers(kernel.docker, kernel.events),
+    ...gpuHandlers(kernel),
   };
 }

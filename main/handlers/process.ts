@@ -19,6 +19,7 @@ export function processHandlers(kernel: Kernel): Handlers {
         goal: args.goal,
         parent: args.parent,
         network: args.network,
+        gpus: args.gpus,
       });
     },
     'process.list': (args) => ({ processes: processes.list(args) }),

@@ -4,6 +4,7 @@ import { processCommands, processEvents } from './process.js';
 import { ptyCommands, ptyEvents } from './pty.js';
 import { fsCommands, fsEvents } from './fs.js';
 import { imageCommands, imageEvents } from './image.js';
+import { gpuCommands, gpuEvents } from './gpu.js';
 import { systemCommands, systemEvents } from './system.js';
 
 export * from './errors.js';
@@ -15,6 +16,7 @@ export * from './process.js';
 export * from './pty.js';
 export * from './fs.js';
 export * from './image.js';
+export * from './gpu.js';
 
 /** Every command, by name. The schemas are the single source of truth; types below are inferred from them. */
 export const commands = {
@@ -23,6 +25,7 @@ export const commands = {
   ...ptyCommands,
   ...fsCommands,
   ...imageCommands,
+  ...gpuCommands,
 } as const satisfies Record<string, CommandSpec>;
 
 export const events = {
@@ -31,6 +34,7 @@ export const events = {
   ...ptyEvents,
   ...fsEvents,
   ...imageEvents,
+  ...gpuEvents,
 } as const satisfies Record<string, EventSpec>;
 
 export type Commands = typeof commands;

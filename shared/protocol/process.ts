@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { command, event } from './define.js';
+import { GpuRequestSchema } from './gpu.js';
 
 /** Kernel PIDs are virtual, positive, and never reused within a data folder. */
 export const PidSchema = z
@@ -43,6 +44,8 @@ export const ProcessInfoSchema = z.object({
     containerId: z.string().nullable(),
     network: z.boolean(),
   }),
+  /** UUIDs of the GPUs the agent holds (exclusively, while it lives). */
+  gpus: z.array(z.string()),
   /** The agent's main terminal (its shell), while it lives. */
   terminal: z.number().int().nullable(),
   createdAt: z.string(),
@@ -77,6 +80,8 @@ export const SpawnArgsSchema = z
       .optional(),
     cpus: z.number().min(0.01).max(1024).optional(),
     pids: z.number().int().min(8).max(1_000_000).optional(),
+    /** GPUs: a count (any free ones) or device ids (index or UUID); E_LIMIT when not enough are free. */
+    gpus: GpuRequestSchema.optional(),
   })
   .strict();
 

@@ -23,6 +23,7 @@ export function processRecord(pid: number, overrides: Partial<ProcessRecord> = {
     endedAt: null,
     exitCode: null,
     exitReason: null,
+    gpus: [],
     ...overrides,
   };
 }

@@ -8,6 +8,7 @@ import {
 } from '../../../shared/protocol/index.js';
 import { EXIT, parsePid, type CliContext } from '../context.js';
 import { formatDuration, table } from '../format.js';
+import { parseGpus } from './gpus.js';
 
 const LIVE: ProcessState[] = ['created', 'running', 'sleeping', 'stopped', 'zombie'];
 
@@ -22,6 +23,7 @@ interface SpawnFlags {
   cpus?: string;
   pids?: string;
   network?: boolean;
+  gpus?: string;
 }
 
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
@@ -91,6 +93,7 @@ export function registerProcesses(ctx: CliContext): void {
     .option('--cpus <n>', 'container CPU limit, e.g. 1 or 0.5 (docker)')
     .option('--pids <n>', 'container process limit (docker)')
     .option('--network', 'give it network access (off by default)')
+    .option('--gpus <gpus>', 'GPUs it holds: a count (2), ids (0,1 or GPU-uuid), or device=1 for GPU 1 alone')
     .action(
       withClient(async (client, flags: SpawnFlags) => {
         const docker = flags.sandbox === 'docker';
@@ -111,6 +114,7 @@ export function registerProcesses(ctx: CliContext): void {
           cpus: flags.cpus === undefined ? undefined : parseNumber(flags.cpus, '--cpus'),
           pids: flags.pids === undefined ? undefined : parseNumber(flags.pids, '--pids'),
           network: flags.network ?? false,
+          gpus: flags.gpus === undefined ? undefined : parseGpus(flags.gpus),
         });
         print(info, () => String(info.pid));
       }),
