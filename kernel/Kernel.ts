@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { statSync } from 'node:fs';
-import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import { cpus, freemem, hostname, totalmem, platform, arch, release } from 'node:os';
 import { HabitatError, type SystemInfo, type SystemStats } from '../shared/protocol/index.js';
 import { ensureDataDir, type DataDirLayout } from './datadir/index.js';
 import { EventBus } from './events/index.js';
-import { DockerEngine, DockerProvider, DockerSandbox, WarmPool } from './docker/index.js';
-import { DEFAULT_SANDBOX_IMAGE } from './images/index.js';
+import { DockerEngines, type EngineConfig, type WarmPool } from './docker/index.js';
 import { AgentFs, createHome } from './fs/index.js';
 import { GpuManager, type GpuOptions } from './gpu/index.js';
 import { ProcessTable } from './process/index.js';
@@ -33,6 +31,8 @@ export interface KernelOptions {
    * an image, unless prefill names images to fill at boot.
    */
   warmPool?: { size?: number; prefill?: string[] };
+  /** Docker engines besides the local one (remote over TLS or SSH, or another socket), each named. */
+  dockerEngines?: EngineConfig[];
   /** GPU detection and stats: which nvidia-smi (default: the one on PATH) and how often to poll it. */
   gpu?: GpuOptions;
 }
@@ -47,8 +47,8 @@ export class Kernel {
   readonly terminals: TerminalRegistry;
   /** Connects lazily: a missing daemon fails only the calls that need it, with E_UNAVAILABLE. */
   readonly docker: Dockerode;
-  readonly containers: DockerProvider;
-  readonly warmPool: WarmPool;
+  /** Every Docker engine agents can run on: the local one and those configured. */
+  readonly engines: DockerEngines;
   readonly processes: ProcessTable;
   readonly gpus: GpuManager;
   private readonly files = new Map<number, AgentFs>();
@@ -65,25 +65,24 @@ export class Kernel {
     this.terminals = new TerminalRegistry(options.ptySpawner);
     this.docker = options.docker ?? new Dockerode();
     this.gpus = new GpuManager(this.events, options.gpu);
-    const dockerSandbox = new DockerSandbox(new DockerEngine(this.docker), {
+    this.engines = new DockerEngines({
+      local: this.docker,
+      engines: options.dockerEngines,
       instance: this.store.instanceId(),
       version: options.version,
-    });
-    this.warmPool = new WarmPool(dockerSandbox, {
-      size: options.warmPool?.size ?? 2,
-      dir: join(this.layout.homes, '.spares'),
       bootId: this.bootId,
-      defaultImage: DEFAULT_SANDBOX_IMAGE,
+      homes: this.layout.homes,
+      poolSize: options.warmPool?.size ?? 2,
       prefill: options.warmPool?.prefill,
-      onError: (error) => this.store.appendEvent(null, 'docker.pool.failed', { error: String(error) }),
+      onPoolError: (engine, error) =>
+        this.store.appendEvent(null, 'docker.pool.failed', { engine, error: String(error) }),
     });
-    this.containers = new DockerProvider(dockerSandbox, this.bootId, this.warmPool);
     this.processes = new ProcessTable({
       store: this.store,
       events: this.events,
       bootId: this.bootId,
       homesDir: this.layout.homes,
-      providers: { host: this.sandbox, docker: this.containers },
+      providers: { host: this.sandbox, docker: this.engines },
       createHome,
       gpus: this.gpus.allocator,
       termGraceMs: options.termGraceMs,
@@ -114,7 +113,7 @@ export class Kernel {
       kernel.store.appendEvent(conflict.pid, 'gpu.conflict', conflict); // two records claim one GPU
     }
     kernel.gpus.start();
-    await kernel.warmPool.start();
+    await kernel.engines.startPools();
     kernel.statsTimer = setInterval(() => kernel.publishStats(), options.statsIntervalMs ?? 2000);
     kernel.statsTimer.unref();
     return kernel;
@@ -157,7 +156,13 @@ export class Kernel {
       },
       dataDir: this.layout.root,
       agents: this.processes.counts(),
-      sandbox: { hostIsolation: this.sandbox.isolation === 'bubblewrap' ? 'bubblewrap' : 'none' },
+      sandbox: {
+        hostIsolation: this.sandbox.isolation === 'bubblewrap' ? 'bubblewrap' : 'none',
+        dockerEngines: this.engines.names.map((name) => ({
+          name,
+          address: this.engines.get(name).sandbox.engine.name,
+        })),
+      },
       warnings: [this.sandbox.warning, this.storeWarning].filter((w): w is string => w !== undefined),
     };
   }
@@ -184,7 +189,7 @@ export class Kernel {
     if (this.statsTimer) clearInterval(this.statsTimer);
     this.gpus.stop();
     await this.processes.shutdown();
-    await this.warmPool.close();
+    await this.engines.closePools();
     await this.terminals.closeAll();
     for (const files of this.files.values()) files.close();
     this.store.close();
@@ -195,34 +200,25 @@ export class Kernel {
     if (this.state !== 'running') throw new HabitatError('E_UNAVAILABLE', 'the kernel is shutting down');
   }
 
+  /** The local engine's warm pool. */
+  get warmPool(): WarmPool {
+    return this.engines.pool()!;
+  }
+
   /**
    * Container agents can outlive their kernel: those whose container still runs are taken over (same PID, a new
-   * shell); Habitat containers of no live agent are removed. Without a daemon there is nothing to reconcile.
+   * shell); Habitat containers of no live agent are removed, on every engine that answers.
    */
   private async adoptContainers(): Promise<void> {
-    try {
-      await this.containers.sandbox.engine.ping();
-    } catch {
-      return;
-    }
     const candidates = this.store
       .listProcesses({ states: ['created', 'running', 'sleeping', 'stopped'] })
-      .filter((r) => r.sandbox.kind === 'docker' && r.bootId !== this.bootId && r.sandbox.containerId);
-    const live = new Set(candidates.map((r) => r.pid));
-    const { reattached } = await this.containers.sandbox.reconcile({
-      bootId: this.bootId,
-      isLive: (pid) => live.has(pid),
-      liveContainers: new Set(candidates.map((r) => r.sandbox.containerId!)),
-    });
-    for (const id of reattached) {
-      const record = candidates.find((r) => r.sandbox.containerId === id);
-      if (!record) continue;
-      try {
-        await this.processes.adopt(record, await this.containers.attach(id, record.pid));
-      } catch (error) {
-        this.store.appendEvent(record.pid, 'process.reattach.failed', { error: String(error) });
-      }
-    }
+      .filter((r) => r.sandbox.kind === 'docker' && r.bootId !== this.bootId);
+    await this.engines.reconcile(
+      candidates,
+      (record, sandbox) => this.processes.adopt(record, sandbox),
+      (record, error) =>
+        this.store.appendEvent(record.pid, 'process.reattach.failed', { error: String(error) }),
+    );
   }
 
   /** After an unclean stop (a crash, SIGKILL), the database is checked before anything trusts it. */

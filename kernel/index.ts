@@ -9,3 +9,4 @@ export { groupMembers, isGroupAlive, processTree, type OsProcess } from './os/in
 export { signalNumber, type TerminalConsumer, type TerminalEntry } from './pty/index.js';
 export { Store } from './store/index.js';
 export * from './images/index.js';
+export { LOCAL_ENGINE, parseEngineSpec, type EngineConfig } from './docker/index.js';

@@ -1,4 +1,4 @@
-import { Kernel } from '../kernel/index.js';
+import { Kernel, type EngineConfig } from '../kernel/index.js';
 import { Bridge } from './bridge/index.js';
 import { createHandlers } from './handlers/index.js';
 import { HABITAT_VERSION } from './version.js';
@@ -9,6 +9,7 @@ export interface HabitatOptions {
   statsIntervalMs?: number;
   /** Ready containers per image (see KernelOptions.warmPool). */
   warmPool?: { size?: number; prefill?: string[] };
+  dockerEngines?: EngineConfig[];
 }
 
 export interface Habitat {
@@ -25,6 +26,7 @@ export async function createHabitat(options: HabitatOptions): Promise<Habitat> {
     version: HABITAT_VERSION,
     statsIntervalMs: options.statsIntervalMs,
     warmPool: options.warmPool,
+    dockerEngines: options.dockerEngines,
   });
   const bridge = new Bridge({ handlers: createHandlers(kernel), events: kernel.events });
   return {

@@ -109,5 +109,5 @@ function describeClient(docker: Dockerode): string {
     return `${String(modem.protocol ?? 'http')}://${modem.host}${modem.port ? `:${String(modem.port)}` : ''}`;
   }
   if (typeof modem.socketPath === 'string') return `unix://${modem.socketPath}`;
-  return 'local'; // docker-modem finds the default socket lazily
+  return 'unix:///var/run/docker.sock'; // docker-modem finds the default socket lazily: this one, or DOCKER_HOST's
 }

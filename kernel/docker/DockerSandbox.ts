@@ -1,3 +1,4 @@
+import { isAbsolute, posix, relative, sep } from 'node:path';
 import { HabitatError } from '../../shared/protocol/index.js';
 import { DEFAULT_SANDBOX_IMAGE, requireImage } from '../images/index.js';
 import type { SandboxBackend } from '../sandbox/index.js';
@@ -22,6 +23,11 @@ export interface DockerSandboxOptions extends ContainerIdentity {
   image?: string;
   /** Limits of agents whose spec leaves them out (default 512 MiB, 1 CPU, 256 pids, 4096 files). */
   defaultLimits?: ContainerLimits;
+  /**
+   * For an engine on another machine: where the kernel's homes folder (`local`) appears on that machine
+   * (`engine`), a shared or network mount. Bind mounts name paths on the engine's host.
+   */
+  homesOnEngine?: { local: string; engine: string };
 }
 
 /**
@@ -36,6 +42,7 @@ export class DockerSandbox implements Omit<SandboxBackend, 'plan'> {
   private readonly identity: ContainerIdentity;
   private readonly image: string;
   private readonly defaultLimits: Required<ContainerLimits>;
+  private readonly homesOnEngine: { local: string; engine: string } | undefined;
 
   constructor(
     readonly engine: DockerEngine,
@@ -45,6 +52,18 @@ export class DockerSandbox implements Omit<SandboxBackend, 'plan'> {
     this.identity = { instance: options.instance, version: options.version };
     this.image = options.image ?? DEFAULT_SANDBOX_IMAGE;
     this.defaultLimits = resolveLimits(options.defaultLimits, DEFAULT_CONTAINER_LIMITS);
+    this.homesOnEngine = options.homesOnEngine;
+  }
+
+  /** The engine host's path of a home the kernel made (the same path unless the engine is elsewhere). */
+  engineHome(home: string): string {
+    const map = this.homesOnEngine;
+    if (!map) return home;
+    const rel = relative(map.local, home);
+    if (rel.startsWith('..') || isAbsolute(rel)) {
+      throw new HabitatError('E_INVALID', `${home} is not inside the homes folder ${map.local}`);
+    }
+    return posix.join(map.engine, ...rel.split(sep));
   }
 
   /**
@@ -65,7 +84,10 @@ export class DockerSandbox implements Omit<SandboxBackend, 'plan'> {
     );
     await this.engine.call('look up the image', () => requireImage(this.engine.docker, image));
     const user = await prepareHomeOwner(spec.home);
-    const options = containerCreateOptions(spec, { image, limits, user, identity: this.identity });
+    const options = containerCreateOptions(
+      { ...spec, home: this.engineHome(spec.home) },
+      { image, limits, user, identity: this.identity },
+    );
     try {
       const container = await this.engine.call('create the container', (abortSignal) =>
         this.engine.docker.createContainer({ ...options, abortSignal }),
@@ -93,12 +115,15 @@ export class DockerSandbox implements Omit<SandboxBackend, 'plan'> {
     assertMountSourcesSafe([spare.home], this.knownSockets());
     await this.engine.call('look up the image', () => requireImage(this.engine.docker, image));
     const user = await prepareHomeOwner(spare.home);
-    const options = spareContainerOptions(spare, {
-      image,
-      limits: this.defaultLimits,
-      user,
-      identity: this.identity,
-    });
+    const options = spareContainerOptions(
+      { ...spare, home: this.engineHome(spare.home) },
+      {
+        image,
+        limits: this.defaultLimits,
+        user,
+        identity: this.identity,
+      },
+    );
     const container = await this.engine.call('create a spare container', (abortSignal) =>
       this.engine.docker.createContainer({ ...options, abortSignal }),
     );

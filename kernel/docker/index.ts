@@ -24,3 +24,5 @@ export {
 export { AGENT_USER } from './homeOwner.js';
 export { DockerProvider } from './DockerProvider.js';
 export { WarmPool, type WarmPoolOptions, type WarmPoolStatus } from './WarmPool.js';
+export { DockerEngines, type DockerEnginesOptions } from './DockerEngines.js';
+export { LOCAL_ENGINE, parseEngineSpec, type EngineConfig } from './engineUrl.js';

@@ -128,7 +128,7 @@ describe.skipIf(!docker)('warm container pool', () => {
       filters: { label: [`dev.habitat.instance=${instance}`] },
     });
     expect(left).toEqual([]);
-    expect(existsSync(join(dataDir, 'homes', '.spares'))).toBe(false);
+    expect(existsSync(join(dataDir, 'homes', '.spares', 'local'))).toBe(false);
 
     const off = await open(fresh(), 0);
     const agent = await off.processes.spawn({ sandbox: 'docker', network: false });
@@ -161,7 +161,7 @@ describe.skipIf(!docker)('warm container pool', () => {
     const adopted = next.processes.get(crashed.pid);
     expect(adopted).toMatchObject({ state: 'running', sandbox: { containerId: crashed.containerId } });
     expect((await containersOf(next)).map((c) => c.Id)).toEqual([crashed.containerId]);
-    expect(readdirSync(join(dataDir, 'homes', '.spares'))).toEqual([]);
+    expect(readdirSync(join(dataDir, 'homes', '.spares', 'local'))).toEqual([]);
     expect(await run(next, crashed.pid, 'echo $HABITAT_PID')).toBe(String(crashed.pid));
   }, 90_000);
 });

@@ -30,6 +30,8 @@ export interface SpawnRequest {
   limits?: SandboxLimits;
   /** A count or device ids; exclusive while the agent lives. */
   gpus?: GpuRequest;
+  /** The Docker engine, by name (docker sandboxes; default the local one). */
+  engine?: string;
 }
 
 export interface ProcessTableOptions {
@@ -91,6 +93,10 @@ export class ProcessTable {
         `${kind} sandboxes are not available: is the Docker daemon running?`,
       );
     }
+    if (request.engine !== undefined && kind !== 'docker') {
+      throw new HabitatError('E_INVALID', 'an engine is named only for docker sandboxes');
+    }
+    provider.check?.({ engine: request.engine });
     const { store } = this.options;
     // GPUs are settled before anything exists: a refusal (E_LIMIT) leaves no PID, home or record behind
     const gpus = request.gpus === undefined ? [] : this.gpuLedger().pick(request.gpus);
@@ -117,6 +123,7 @@ export class ProcessTable {
         osPid: null,
         containerId: null,
         network: request.network,
+        engine: kind === 'docker' ? (request.engine ?? 'local') : null,
       },
       config: {
         network: request.network,
@@ -152,6 +159,7 @@ export class ProcessTable {
         limits: request.limits,
         image: request.image,
         gpus,
+        ...(request.engine === undefined ? {} : { engine: request.engine }),
       });
       record.sandbox.containerId = proc.sandbox.containerId;
       this.startShell(proc);
@@ -453,7 +461,10 @@ export function toInfo(record: ProcessRecord, terminal: number | null = null): P
     goal: record.goal,
     state: record.state,
     phase: record.phase,
-    sandbox: { ...record.sandbox },
+    sandbox: {
+      ...record.sandbox,
+      engine: record.sandbox.kind === 'docker' ? (record.sandbox.engine ?? 'local') : null,
+    },
     gpus: [...record.gpus],
     terminal,
     createdAt: record.createdAt,

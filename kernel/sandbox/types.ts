@@ -32,6 +32,8 @@ export interface SandboxSpec {
   gpus?: string[];
   /** Host device nodes bound into a bubblewrap sandbox (its GPUs' /dev/nvidia*); the host provider fills it in. */
   devices?: string[];
+  /** The Docker engine to run on, by name (docker sandboxes; default the local one). */
+  engine?: string;
 }
 
 /** How to start a program inside a sandbox: hand it to a PTY spawner or child_process. */
@@ -87,6 +89,8 @@ export interface SandboxProvider {
   /** A human-readable reason when isolation is weaker than it should be. */
   readonly warning: string | undefined;
   create(spec: SandboxSpec): Promise<AgentSandbox>;
+  /** Refuses a spec it can never serve (an unknown engine) before the spawn allocates anything. */
+  check?(spec: Pick<SandboxSpec, 'engine'>): void;
 }
 
 /** Host backends describe how to launch a program; HostProvider turns that into AgentSandboxes. */

@@ -26,6 +26,8 @@ export interface ProcessRecord {
     osPid: number | null;
     containerId: string | null;
     network: boolean;
+    /** The Docker engine a container agent runs on (absent in records from before engines had names: local). */
+    engine?: string | null;
   };
   config: Record<string, unknown>; // spawn configuration, JSON
   bootId: string; // which kernel instance ran it (for reconciliation)

@@ -134,6 +134,9 @@ describe('habitat CLI', () => {
       expect(badPool.code).toBe(EXIT.usage);
       expect(badPool.stderr).toContain('--warm-pool must be 0..32');
     }
+    const plainRemote = await run(['serve', '--port', '0', '--docker-engine', 'lab=tcp://10.1.2.3:2375']);
+    expect(plainRemote.code).toBe(EXIT.usage);
+    expect(plainRemote.stderr).toContain('without TLS');
   });
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

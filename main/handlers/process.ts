@@ -20,6 +20,7 @@ export function processHandlers(kernel: Kernel): Handlers {
         parent: args.parent,
         network: args.network,
         gpus: args.gpus,
+        engine: args.engine,
       });
     },
     'process.list': (args) => ({ processes: processes.list(args) }),

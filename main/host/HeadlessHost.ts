@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import type { EngineConfig } from '../../kernel/index.js';
 import { fileURLToPath } from 'node:url';
 import { attachWebSocketTransport, type WebSocketTransport } from '../bridge/index.js';
 import { createHabitat, type Habitat } from '../habitat.js';
@@ -24,6 +25,7 @@ export interface HeadlessHostOptions {
   statsIntervalMs?: number;
   maxMessageBytes?: number;
   warmPool?: { size?: number; prefill?: string[] };
+  dockerEngines?: EngineConfig[];
 }
 
 export interface HeadlessHost {
@@ -77,6 +79,7 @@ export async function startHeadlessHost(options: HeadlessHostOptions): Promise<H
     mode: 'headless',
     statsIntervalMs: options.statsIntervalMs,
     warmPool: options.warmPool,
+    dockerEngines: options.dockerEngines,
   });
 
   let authorities = new Set<string>();

@@ -43,6 +43,8 @@ export const ProcessInfoSchema = z.object({
     osPid: z.number().int().nullable(),
     containerId: z.string().nullable(),
     network: z.boolean(),
+    /** The Docker engine a container agent runs on ('local' or a name from habitat serve --docker-engine). */
+    engine: z.string().nullable(),
   }),
   /** UUIDs of the GPUs the agent holds (exclusively, while it lives). */
   gpus: z.array(z.string()),
@@ -70,6 +72,11 @@ export const SpawnArgsSchema = z
     sandbox: SandboxKindSchema.default('host'),
     /** Container image (docker sandboxes; default habitat/sandbox:base). */
     image: z.string().min(1).max(256).optional(),
+    /** Docker engine by name (docker sandboxes; default 'local'). */
+    engine: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,31}$/)
+      .optional(),
     network: z.boolean().default(false),
     /** Container limits (docker): memory in bytes, CPUs, processes. */
     memoryBytes: z

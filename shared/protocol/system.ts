@@ -31,6 +31,8 @@ export const SystemInfoSchema = z.object({
   sandbox: z.object({
     /** How host agents are isolated: bubblewrap namespaces, or nothing (a plain child process). */
     hostIsolation: z.enum(['bubblewrap', 'none']),
+    /** Docker engines container agents can run on: 'local' and those given to habitat serve --docker-engine. */
+    dockerEngines: z.array(z.object({ name: z.string(), address: z.string() })),
   }),
   /** Things a person must know, such as isolation being off. Shown loudly by every UI. */
   warnings: z.array(z.string()),

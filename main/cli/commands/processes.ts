@@ -19,6 +19,7 @@ interface SpawnFlags {
   parent?: string;
   sandbox: 'host' | 'docker';
   image?: string;
+  engine?: string;
   memory?: string;
   cpus?: string;
   pids?: string;
@@ -89,6 +90,10 @@ export function registerProcesses(ctx: CliContext): void {
     .option('--parent <pid>', 'parent kernel PID')
     .addOption(new Option('--sandbox <kind>', 'host or docker').choices(['host', 'docker']).default('host'))
     .option('--image <image>', 'container image (docker; default habitat/sandbox:base)')
+    .option(
+      '--engine <name>',
+      "Docker engine to run on (docker; default local, others from serve's --docker-engine)",
+    )
     .option('--memory <size>', 'container memory limit, e.g. 512m or 2g (docker)')
     .option('--cpus <n>', 'container CPU limit, e.g. 1 or 0.5 (docker)')
     .option('--pids <n>', 'container process limit (docker)')
@@ -97,10 +102,10 @@ export function registerProcesses(ctx: CliContext): void {
     .action(
       withClient(async (client, flags: SpawnFlags) => {
         const docker = flags.sandbox === 'docker';
-        if (!docker && (flags.image || flags.memory || flags.cpus || flags.pids)) {
+        if (!docker && (flags.image || flags.engine || flags.memory || flags.cpus || flags.pids)) {
           throw new HabitatError(
             'E_INVALID',
-            '--image, --memory, --cpus and --pids apply to --sandbox docker',
+            '--image, --engine, --memory, --cpus and --pids apply to --sandbox docker',
           );
         }
         const info = await client.call('process.spawn', {
@@ -110,6 +115,7 @@ export function registerProcesses(ctx: CliContext): void {
           parent: flags.parent === undefined ? undefined : parsePid(flags.parent),
           sandbox: flags.sandbox,
           image: flags.image,
+          engine: flags.engine,
           memoryBytes: flags.memory === undefined ? undefined : parseSize(flags.memory),
           cpus: flags.cpus === undefined ? undefined : parseNumber(flags.cpus, '--cpus'),
           pids: flags.pids === undefined ? undefined : parseNumber(flags.pids, '--pids'),

@@ -1,5 +1,10 @@
 import { Option } from 'commander';
-import { DEFAULT_SANDBOX_IMAGE, defaultDataDir } from '../../../kernel/index.js';
+import {
+  DEFAULT_SANDBOX_IMAGE,
+  defaultDataDir,
+  parseEngineSpec,
+  type EngineConfig,
+} from '../../../kernel/index.js';
 import { DEFAULT_PORT, LOOPBACK, startHeadlessHost } from '../../host/HeadlessHost.js';
 import { HABITAT_VERSION } from '../../version.js';
 import { EXIT, type CliContext } from '../context.js';
@@ -16,7 +21,15 @@ export function registerServe({ program, io, globals, setExit }: CliContext): vo
         'containers kept ready for the default image, filled at start (default: 2, filled after the first container spawn)',
       ),
     )
-    .action(async (flags: { host: string; port: string; warmPool?: string }) => {
+    .addOption(
+      new Option(
+        '--docker-engine <name=url>',
+        'another Docker engine for container agents (repeatable): unix:///sock, tcp://host:2376?tls=/certs, ssh://user@host; &homes=/path where that host sees the homes folder',
+      )
+        .argParser((value: string, previous: string[] = []) => [...previous, value])
+        .default([]),
+    )
+    .action(async (flags: { host: string; port: string; warmPool?: string; dockerEngine: string[] }) => {
       const port = Number(flags.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
         io.err(`habitat: E_INVALID: --port must be 0..65535, not ${flags.port}`);
@@ -26,6 +39,16 @@ export function registerServe({ program, io, globals, setExit }: CliContext): vo
       const poolSize = flags.warmPool === undefined ? undefined : Number(flags.warmPool);
       if (poolSize !== undefined && !(Number.isInteger(poolSize) && poolSize >= 0 && poolSize <= 32)) {
         io.err(`habitat: E_INVALID: --warm-pool must be 0..32, not ${flags.warmPool}`);
+        setExit(EXIT.usage);
+        return;
+      }
+      let dockerEngines: EngineConfig[];
+      try {
+        dockerEngines = flags.dockerEngine.map(parseEngineSpec);
+      } catch (error) {
+        io.err(
+          `habitat: E_INVALID: --docker-engine: ${error instanceof Error ? error.message : String(error)}`,
+        );
         setExit(EXIT.usage);
         return;
       }
@@ -48,6 +71,7 @@ export function registerServe({ program, io, globals, setExit }: CliContext): vo
           port,
           dataDir,
           token: process.env.HABITAT_TOKEN,
+          dockerEngines,
           warmPool:
             poolSize === undefined
               ? undefined
