@@ -1,0 +1,508 @@
+import { isHabitatError } from '../shared/protocol/index.js';
+import { needsApproval, type ApprovalGate, type ApprovalPolicy } from './approvals/index.js';
+import { InMemoryConversation, type ConversationLog } from './conversation/index.js';
+import type { AgentEvent, AgentEventSink, AgentOutcome, AgentRunResult } from './events.js';
+import { isProviderError } from './llm/errors.js';
+import {
+  LOOP_NOTE_PREFIX,
+  type ChatMessage,
+  type ChatResponse,
+  type Provider,
+  type ToolCall,
+} from './llm/types.js';
+import type { AgentMemory } from './memory/index.js';
+import { systemPrompt } from './prompt.js';
+import { clip } from './tools/paths.js';
+import type { ToolRegistry } from './tools/registry.js';
+import type { AgentHost, ToolContext, ToolOutput } from './tools/types.js';
+
+/** The loop's side of the kernel's LoopControl (kernel.processes.control(pid)); a structural type so tests may fake it. */
+export interface LoopSignals {
+  readonly signal: AbortSignal;
+  readonly isPaused: boolean;
+  readonly terminating: boolean;
+  pausePoint(): Promise<'continue' | 'end'>;
+}
+
+export interface AgentBudgets {
+  /** Model turns. Default 50. */
+  maxSteps?: number;
+  /** Wall-clock time of the whole run, waits for approval included. Default 30 minutes. */
+  maxDurationMs?: number;
+  /** Input plus output tokens, as the provider reports them. Default 2,000,000. */
+  maxTokens?: number;
+}
+
+export interface AgentApprovals {
+  policy: ApprovalPolicy;
+  gate: ApprovalGate;
+  /** How long a request waits before it is denied; default the gate's. */
+  timeoutMs?: number;
+}
+
+export interface AgentLoopOptions {
+  goal: string;
+  name?: string;
+  role?: string;
+  instructions?: string;
+  provider: Provider;
+  tools: ToolRegistry;
+  host: AgentHost;
+  control: LoopSignals;
+  sink?: AgentEventSink;
+  conversation?: ConversationLog;
+  memory?: AgentMemory;
+  /** Without it, nothing waits for approval (policy 'never'). */
+  approvals?: AgentApprovals;
+  budgets?: AgentBudgets;
+  now?: () => number;
+}
+
+/** Text of a tool result kept in events; the model gets the full result. */
+const EVENT_OUTPUT_CHARS = 8000;
+const MAX_SILENT_TURNS = 2;
+const MAX_INVALID_STREAK = 5;
+
+class EndRun extends Error {
+  constructor(
+    readonly outcome: AgentOutcome,
+    readonly reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+/**
+ * One agent's think → act → observe loop. Each step asks the model for its next move (thinking), runs the tool
+ * calls it made (executing; dangerous ones wait for a person first: waiting), and records the results (observing).
+ * Between steps it stops on STOP, ends on TERM, and KILL aborts whatever is in flight. Everything it does goes to
+ * the sink as events, and every message to the conversation log, so a restarted run resumes.
+ */
+export class AgentLoop {
+  private readonly now: () => number;
+  private readonly sink: AgentEventSink;
+  private readonly conversation: ConversationLog;
+  private readonly budgets: Required<AgentBudgets>;
+  private readonly deadline = new AbortController();
+  private step = 0;
+  private tokens = { input: 0, output: 0 };
+  private startedAt = 0;
+  private notes = '';
+  private completion: { summary: string; success: boolean } | undefined;
+  private running = false;
+  /** Model turns in a row without a tool call, and malformed calls in a row: both end a run that goes nowhere. */
+  private silentTurns = 0;
+  private invalidStreak = 0;
+  /** KILL or the time budget: aborts whatever is in flight. */
+  private readonly signal: AbortSignal;
+
+  constructor(private readonly options: AgentLoopOptions) {
+    this.now = options.now ?? Date.now;
+    const sink = options.sink ?? (() => {});
+    this.sink = (event) => {
+      try {
+        sink(event);
+      } catch {
+        // a broken listener must not break the agent
+      }
+    };
+    this.conversation = options.conversation ?? new InMemoryConversation();
+    this.budgets = {
+      maxSteps: options.budgets?.maxSteps ?? 50,
+      maxDurationMs: options.budgets?.maxDurationMs ?? 30 * 60_000,
+      maxTokens: options.budgets?.maxTokens ?? 2_000_000,
+    };
+    this.signal = AbortSignal.any([options.control.signal, this.deadline.signal]);
+  }
+
+  async run(): Promise<AgentRunResult> {
+    if (this.running) throw new Error('this loop is already running');
+    this.running = true;
+    this.startedAt = this.now();
+    const timer = setTimeout(() => this.deadline.abort(new Error('time budget')), this.budgets.maxDurationMs);
+    timer.unref?.();
+    try {
+      this.phase('booting');
+      const history = await this.boot();
+      for (;;) await this.runStep(history);
+    } catch (error) {
+      return this.end(error);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async boot(): Promise<ChatMessage[]> {
+    const history = await this.conversation.load();
+    // a run cut off mid-step left calls without results: answer them, so every provider accepts the history
+    const lastTurn = history.findLastIndex((m) => m.role === 'assistant');
+    const calls = lastTurn === -1 ? [] : ((history[lastTurn] as { toolCalls?: ToolCall[] }).toolCalls ?? []);
+    const answered = new Set(history.slice(lastTurn + 1).map((m) => (m.role === 'tool' ? m.callId : '')));
+    for (const call of calls) if (!answered.has(call.id)) await this.record(history, interrupted(call));
+    if (!history.some((m) => m.role === 'user'))
+      await this.record(history, { role: 'user', content: this.options.goal });
+    this.notes = (await this.options.memory?.read()) ?? '';
+    return history;
+  }
+
+  private async runStep(history: ChatMessage[]): Promise<void> {
+    const { control } = this.options;
+    // yield to I/O between steps: hundreds of agents with instant answers must not starve the event loop
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.checkKilled();
+    if ((await control.pausePoint()) === 'end') {
+      this.checkKilled();
+      throw new EndRun('terminated', 'terminated (TERM) between steps');
+    }
+    this.checkBudgets();
+    this.step++;
+    this.phase('thinking');
+    const response = await this.think(history);
+    const assistant: ChatMessage = {
+      role: 'assistant',
+      content: response.text,
+      ...(response.toolCalls.length ? { toolCalls: response.toolCalls } : {}),
+      ...(response.signature ? { signature: response.signature } : {}),
+    };
+    await this.record(history, assistant);
+    if (response.toolCalls.length === 0) return this.noToolCalls(history, response);
+    this.silentTurns = 0;
+
+    this.phase('executing');
+    for (const call of response.toolCalls) await this.record(history, await this.act(call));
+    this.phase('observing');
+    if (this.completion) {
+      const { summary, success } = this.completion;
+      throw new EndRun(
+        success ? 'completed' : 'failed',
+        success ? 'the agent completed its goal' : `the agent gave up: ${clip(summary, 300)}`,
+      );
+    }
+    if (this.invalidStreak >= MAX_INVALID_STREAK) {
+      throw new EndRun('failed', `the model made ${this.invalidStreak} malformed tool calls in a row`);
+    }
+  }
+
+  private async think(history: ChatMessage[]): Promise<ChatResponse> {
+    const { provider, tools } = this.options;
+    try {
+      const response = await provider.chat({
+        system: this.systemPrompt(),
+        messages: history,
+        tools: tools.declarations(),
+        signal: this.signal,
+        onText: (text) => this.emit({ type: 'thought.delta', text }),
+        onEvent: (event) =>
+          this.emit({
+            type: 'llm.retry',
+            attempt: event.attempt,
+            delayMs: event.delayMs,
+            error: event.error,
+          }),
+      });
+      this.tokens.input += response.usage.inputTokens;
+      this.tokens.output += response.usage.outputTokens;
+      this.emit({
+        type: 'usage',
+        inputTokens: response.usage.inputTokens,
+        outputTokens: response.usage.outputTokens,
+        totalInput: this.tokens.input,
+        totalOutput: this.tokens.output,
+      });
+      if (response.text) this.emit({ type: 'thought', text: response.text });
+      return response;
+    } catch (error) {
+      this.checkKilled();
+      this.checkDeadline();
+      const info = isProviderError(error)
+        ? error.info()
+        : {
+            kind: 'unavailable' as const,
+            message: error instanceof Error ? error.message : String(error),
+            provider: provider.name,
+            retryable: false,
+          };
+      this.emit({ type: 'llm.error', error: info });
+      throw new EndRun('failed', `the model (${provider.name}) failed: ${info.message}`);
+    }
+  }
+
+  /** A turn without tool calls: a malformed call the API rejected, or talk. Remind the model, then take it as done. */
+  private async noToolCalls(history: ChatMessage[], response: ChatResponse): Promise<void> {
+    if (/MALFORMED/i.test(response.finishReason ?? '')) {
+      this.invalidStreak++;
+      if (this.invalidStreak >= MAX_INVALID_STREAK)
+        throw new EndRun('failed', 'the model kept making malformed tool calls');
+      await this.record(
+        history,
+        note(
+          'Your last tool call was malformed and could not be read. Call the tool again with valid JSON arguments.',
+        ),
+      );
+      return;
+    }
+    if (++this.silentTurns > MAX_SILENT_TURNS) {
+      this.completion = { summary: response.text || '(no summary)', success: true };
+      this.emit({
+        type: 'warning',
+        message:
+          'the model stopped calling tools without calling complete; its last answer is taken as the summary',
+      });
+      throw new EndRun('completed', 'the model answered without calling complete');
+    }
+    await this.record(
+      history,
+      note(
+        'You answered without calling a tool. Go on with tools, or call complete with a summary if the goal is done.',
+      ),
+    );
+  }
+
+  /** One tool call: validate, approve, run, and turn whatever happens into a tool message for the model. */
+  private async act(call: ToolCall): Promise<ChatMessage> {
+    const { tools, host } = this.options;
+    if (this.completion) return result(call, 'not run: the run was completed by an earlier call', true);
+    const started = this.now();
+    this.emit({ type: 'tool.call', callId: call.id, tool: call.name, args: call.args });
+    const prepared = tools.prepare(call);
+    if (!prepared.ok) {
+      this.invalidStreak++;
+      this.emitResult(
+        call,
+        started,
+        { content: prepared.error, isError: true },
+        { code: 'E_INVALID', message: prepared.error },
+      );
+      return result(call, prepared.error, true);
+    }
+    this.invalidStreak = 0;
+    const { tool, args } = prepared;
+
+    const approvals = this.options.approvals;
+    if (approvals) {
+      const reasons = tools.dangerReasons(tool, args, host);
+      if (needsApproval(approvals.policy, { harmless: Boolean(tool.harmless), reasons })) {
+        const decision = await this.askApproval(
+          call,
+          args,
+          reasons.length ? reasons : [`the approval policy is '${approvals.policy}'`],
+        );
+        if (!decision.approved) {
+          const message = `not run: ${decision.reason}`;
+          this.emitResult(call, started, { content: message, isError: true }, { code: 'E_DENIED', message });
+          return result(call, message, true);
+        }
+      }
+    }
+    await this.holdWhileStopped();
+
+    let output: ToolOutput;
+    let error: { code: string; message: string } | undefined;
+    try {
+      const raw = await tool.handler(args, this.context());
+      output = typeof raw === 'string' ? { content: raw } : raw;
+    } catch (thrown) {
+      this.checkKilled();
+      this.checkDeadline();
+      error = isHabitatError(thrown)
+        ? { code: thrown.code, message: thrown.message }
+        : { code: 'E_INTERNAL', message: thrown instanceof Error ? thrown.message : String(thrown) };
+      output = { content: `${error.code}: ${error.message}`, isError: true };
+    }
+    this.emitResult(
+      call,
+      started,
+      output,
+      error ?? (output.isError ? { code: 'E_TOOL', message: clip(output.content, 500) } : undefined),
+    );
+    return result(call, output.content, Boolean(output.isError), output.images);
+  }
+
+  private async askApproval(call: ToolCall, args: unknown, reasons: string[]) {
+    const { gate, timeoutMs } = this.options.approvals!;
+    this.phase('waiting');
+    let requestId = '';
+    const decision = await gate.request({
+      pid: this.options.host.pid,
+      tool: call.name,
+      args,
+      reasons,
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      signal: this.signal,
+      onRequested: (request) => {
+        requestId = request.id;
+        this.emit({
+          type: 'approval.requested',
+          requestId,
+          callId: call.id,
+          tool: call.name,
+          args,
+          reasons,
+          expiresAt: request.expiresAt,
+        });
+      },
+    });
+    this.emit({
+      type: 'approval.resolved',
+      requestId,
+      callId: call.id,
+      approved: decision.approved,
+      by: decision.by,
+      reason: decision.reason,
+    });
+    this.checkKilled();
+    this.checkDeadline();
+    this.phase('executing');
+    return decision;
+  }
+
+  /** STOP arriving mid-step (during a model call or an approval) holds the next tool until CONT. TERM does not. */
+  private async holdWhileStopped(): Promise<void> {
+    const { control } = this.options;
+    if (control.isPaused && !control.terminating) await control.pausePoint();
+    this.checkKilled();
+  }
+
+  private context(): ToolContext {
+    return {
+      host: this.options.host,
+      signal: this.signal,
+      memory: this.options.memory,
+      step: this.step,
+      complete: (summary, success) => {
+        this.completion = { summary, success };
+      },
+      memoryChanged: (notes) => {
+        this.notes = notes;
+        this.emit({ type: 'memory', notes });
+      },
+    };
+  }
+
+  private systemPrompt(): string {
+    return systemPrompt({
+      goal: this.options.goal,
+      notes: this.notes,
+      policy: this.options.approvals?.policy ?? 'never',
+      maxSteps: this.budgets.maxSteps,
+      tools: this.options.tools.names(),
+      ...(this.options.name ? { name: this.options.name } : {}),
+      ...(this.options.role ? { role: this.options.role } : {}),
+      ...(this.options.instructions ? { instructions: this.options.instructions } : {}),
+    });
+  }
+
+  private checkKilled(): void {
+    if (this.options.control.signal.aborted) throw new EndRun('killed', 'killed (KILL)');
+  }
+
+  private checkDeadline(): void {
+    if (this.deadline.signal.aborted) throw this.timeBudgetExceeded();
+  }
+
+  private timeBudgetExceeded(): EndRun {
+    return new EndRun(
+      'failed',
+      `the time budget (${duration(this.budgets.maxDurationMs)}) ran out before the goal was done`,
+    );
+  }
+
+  private checkBudgets(): void {
+    const b = this.budgets;
+    if (this.deadline.signal.aborted || this.now() - this.startedAt >= b.maxDurationMs)
+      throw this.timeBudgetExceeded();
+    if (this.step >= b.maxSteps)
+      throw new EndRun('failed', `the step budget (${b.maxSteps} steps) ran out before the goal was done`);
+    const used = this.tokens.input + this.tokens.output;
+    if (used >= b.maxTokens)
+      throw new EndRun('failed', `the token budget (${b.maxTokens} tokens) ran out: ${used} used`);
+  }
+
+  private async record(history: ChatMessage[], message: ChatMessage): Promise<void> {
+    history.push(message);
+    await this.conversation.append(message);
+  }
+
+  private end(error: unknown): AgentRunResult {
+    const ended =
+      error instanceof EndRun
+        ? error
+        : new EndRun(
+            'failed',
+            `the runtime failed: ${error instanceof Error ? error.message : String(error)}`,
+          );
+    const result: AgentRunResult = {
+      outcome: ended.outcome,
+      reason: ended.reason,
+      ...(this.completion ? { summary: this.completion.summary } : {}),
+      steps: this.step,
+      tokens: { ...this.tokens },
+      durationMs: this.now() - this.startedAt,
+    };
+    this.phase(ended.outcome === 'completed' ? 'completed' : 'failed');
+    this.emit({ type: 'end', ...result });
+    return result;
+  }
+
+  private phase(phase: Extract<AgentEvent, { type: 'phase' }>['phase']): void {
+    this.emit({ type: 'phase', phase });
+  }
+
+  private emitResult(
+    call: ToolCall,
+    started: number,
+    output: ToolOutput,
+    error: { code: string; message: string } | undefined,
+  ): void {
+    this.emit({
+      type: 'tool.result',
+      callId: call.id,
+      tool: call.name,
+      ok: !output.isError,
+      output: clip(output.content, EVENT_OUTPUT_CHARS),
+      ...(output.data === undefined ? {} : { data: output.data }),
+      ...(error ? { error } : {}),
+      durationMs: this.now() - started,
+    });
+  }
+
+  private emit(event: DistributiveOmit<AgentEvent, 'at' | 'step'>): void {
+    this.sink({ ...event, at: this.now(), step: this.step } as AgentEvent);
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+function result(
+  call: ToolCall,
+  content: string,
+  isError: boolean,
+  images?: ToolOutput['images'],
+): ChatMessage {
+  return {
+    role: 'tool',
+    callId: call.id,
+    name: call.name,
+    content,
+    ...(isError ? { isError: true } : {}),
+    ...(images?.length ? { images } : {}),
+  };
+}
+
+function interrupted(call: ToolCall): ChatMessage {
+  return result(
+    call,
+    'interrupted: the agent was restarted before this call finished; check its effect before retrying',
+    true,
+  );
+}
+
+function duration(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
+  return `${Math.round(ms / 60_000)} min`;
+}
+
+function note(text: string): ChatMessage {
+  return { role: 'user', content: `${LOOP_NOTE_PREFIX}${text}` };
+}

@@ -1,0 +1,1 @@
+export { InMemoryConversation, type ConversationLog } from './conversation.js';

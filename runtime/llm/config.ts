@@ -1,0 +1,61 @@
+import { HabitatError } from '../../shared/protocol/index.js';
+import { GeminiProvider } from './gemini.js';
+import { HeuristicProvider } from './heuristic.js';
+import { OllamaProvider, OLLAMA_DEFAULT_HOST } from './ollama.js';
+import type { RetryOptions } from './retry.js';
+import type { Provider } from './types.js';
+
+export const PROVIDER_NAMES = ['heuristic', 'gemini', 'ollama'] as const;
+export type ProviderName = (typeof PROVIDER_NAMES)[number];
+
+/** What the settings store (or a spawn request) says about the model; anything missing comes from the environment. */
+export interface ProviderSettings {
+  provider?: ProviderName;
+  model?: string;
+  geminiApiKey?: string;
+  geminiBaseUrl?: string;
+  ollamaHost?: string;
+  retry?: RetryOptions;
+  idleTimeoutMs?: number;
+}
+
+/**
+ * The provider for an agent. Without a configured provider it is the offline planner; keys come from the settings
+ * (the desktop app keeps them encrypted) or, headless, from GEMINI_API_KEY / GOOGLE_API_KEY and OLLAMA_HOST.
+ */
+export function createProvider(
+  settings: ProviderSettings = {},
+  env: Record<string, string | undefined> = process.env,
+): Provider {
+  const name = settings.provider ?? 'heuristic';
+  const common = {
+    ...(settings.model ? { model: settings.model } : {}),
+    ...(settings.retry ? { retry: settings.retry } : {}),
+    ...(settings.idleTimeoutMs ? { idleTimeoutMs: settings.idleTimeoutMs } : {}),
+  };
+  switch (name) {
+    case 'heuristic':
+      return new HeuristicProvider();
+    case 'gemini': {
+      const apiKey = settings.geminiApiKey || env.GEMINI_API_KEY || env.GOOGLE_API_KEY;
+      if (!apiKey) {
+        throw new HabitatError(
+          'E_UNAVAILABLE',
+          'Gemini needs an API key: add one in Settings, or set GEMINI_API_KEY (or GOOGLE_API_KEY) for the headless host',
+        );
+      }
+      const baseUrl = settings.geminiBaseUrl || env.GEMINI_BASE_URL;
+      return new GeminiProvider({ apiKey, ...common, ...(baseUrl ? { baseUrl } : {}) });
+    }
+    case 'ollama':
+      return new OllamaProvider({
+        host: settings.ollamaHost || env.OLLAMA_HOST || OLLAMA_DEFAULT_HOST,
+        ...common,
+      });
+    default:
+      throw new HabitatError(
+        'E_INVALID',
+        `unknown provider ${JSON.stringify(name)}: one of ${PROVIDER_NAMES.join(', ')}`,
+      );
+  }
+}

@@ -1,0 +1,198 @@
+import { GoogleGenAI, type Content, type GenerateContentResponse, type Part } from '@google/genai';
+import { Attempt } from './attempt.js';
+import { ProviderError } from './errors.js';
+import { withRetries, type RetryOptions } from './retry.js';
+import { isMintedId, mintCallId } from './ids.js';
+import type { ChatMessage, ChatRequest, ChatResponse, ImagePart, Provider, ToolCall } from './types.js';
+
+export const GEMINI_DEFAULT_MODEL = 'gemini-2.5-flash';
+
+export interface GeminiOptions {
+  apiKey: string;
+  model?: string;
+  /** Another endpoint than Google's (a proxy, or a local test server). */
+  baseUrl?: string;
+  /** Default v1beta, where function calling with JSON Schema parameters and thought signatures live. */
+  apiVersion?: string;
+  retry?: RetryOptions;
+  /** Longest silence from the server before an attempt is abandoned (and retried). Default 120 s. */
+  idleTimeoutMs?: number;
+  temperature?: number;
+}
+
+/** Gemini through @google/genai: generateContentStream with function declarations, retried with backoff. */
+export class GeminiProvider implements Provider {
+  readonly name = 'gemini';
+  readonly model: string;
+  readonly supportsImages = true;
+
+  constructor(private readonly options: GeminiOptions) {
+    if (!options.apiKey) throw new ProviderError('auth', 'Gemini needs an API key', 'gemini');
+    this.model = options.model ?? GEMINI_DEFAULT_MODEL;
+  }
+
+  chat(request: ChatRequest): Promise<ChatResponse> {
+    let streamed = false;
+    return withRetries(
+      () =>
+        this.attempt(request, () => {
+          streamed = true;
+        }),
+      this.options.retry,
+      {
+        signal: request.signal,
+        canRetry: () => !streamed,
+        onRetry: (attempt, delayMs, error) =>
+          request.onEvent?.({ type: 'retry', attempt, delayMs, error: error.info() }),
+      },
+    );
+  }
+
+  private async attempt(request: ChatRequest, onStreamed: () => void): Promise<ChatResponse> {
+    const attempt = new Attempt('gemini', request.signal, this.options.idleTimeoutMs ?? 120_000);
+    const client = new GoogleGenAI({
+      apiKey: this.options.apiKey,
+      apiVersion: this.options.apiVersion ?? 'v1beta',
+      httpOptions: {
+        ...(this.options.baseUrl ? { baseUrl: this.options.baseUrl } : {}),
+        fetch: attempt.fetch,
+      },
+    });
+    const result: ChatResponse = { text: '', toolCalls: [], usage: { inputTokens: 0, outputTokens: 0 } };
+    try {
+      const stream = await client.models.generateContentStream({
+        model: this.model,
+        contents: toContents(request.messages, this.supportsImages),
+        config: {
+          abortSignal: attempt.signal,
+          ...(request.system ? { systemInstruction: request.system } : {}),
+          ...(request.tools.length
+            ? {
+                tools: [
+                  {
+                    functionDeclarations: request.tools.map((t) => ({
+                      name: t.name,
+                      description: t.description,
+                      parametersJsonSchema: t.parameters,
+                    })),
+                  },
+                ],
+              }
+            : {}),
+          ...(this.options.temperature === undefined ? {} : { temperature: this.options.temperature }),
+        },
+      });
+      for await (const chunk of stream) {
+        attempt.touch();
+        absorb(chunk, result, (delta) => {
+          onStreamed();
+          request.onText?.(delta);
+        });
+      }
+      return result;
+    } catch (error) {
+      throw attempt.classify(error, statusOf);
+    } finally {
+      attempt.dispose();
+    }
+  }
+}
+
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/** Folds one streamed chunk into the turn's result. */
+function absorb(chunk: GenerateContentResponse, result: ChatResponse, onText: (delta: string) => void): void {
+  const candidate = chunk.candidates?.[0];
+  for (const part of candidate?.content?.parts ?? []) {
+    if (part.functionCall) {
+      const call: ToolCall = {
+        id: part.functionCall.id || mintCallId(),
+        name: part.functionCall.name ?? '',
+        args: part.functionCall.args ?? {},
+      };
+      if (part.thoughtSignature) call.signature = part.thoughtSignature;
+      result.toolCalls.push(call);
+    } else if (typeof part.text === 'string' && part.text) {
+      result.text += part.text;
+      onText(part.text);
+      if (part.thoughtSignature) result.signature = part.thoughtSignature;
+    } else if (part.thoughtSignature) {
+      result.signature = part.thoughtSignature;
+    }
+  }
+  if (candidate?.finishReason) result.finishReason = String(candidate.finishReason);
+  else if (chunk.promptFeedback?.blockReason) result.finishReason = String(chunk.promptFeedback.blockReason);
+  const usage = chunk.usageMetadata;
+  if (usage) {
+    result.usage = {
+      inputTokens: usage.promptTokenCount ?? 0,
+      outputTokens: (usage.candidatesTokenCount ?? 0) + (usage.thoughtsTokenCount ?? 0),
+    };
+  }
+}
+
+/** The conversation as Gemini contents: roles user/model, tool results as functionResponse parts of a user turn. */
+export function toContents(messages: readonly ChatMessage[], images: boolean): Content[] {
+  const contents: Content[] = [];
+  const push = (role: 'user' | 'model', parts: Part[]) => {
+    if (parts.length === 0) return;
+    const last = contents.at(-1);
+    if (last?.role === role) last.parts!.push(...parts);
+    else contents.push({ role, parts });
+  };
+  const imageParts = (list: readonly ImagePart[] | undefined): Part[] =>
+    !list?.length
+      ? []
+      : images
+        ? list.map((img) => ({ inlineData: { mimeType: img.mimeType, data: base64(img.data) } }))
+        : [{ text: `[${list.length} image(s) omitted: this model does not take images]` }];
+  for (const message of messages) {
+    if (message.role === 'user') {
+      push('user', [...(message.content ? [{ text: message.content }] : []), ...imageParts(message.images)]);
+    } else if (message.role === 'assistant') {
+      const parts: Part[] = [];
+      if (message.content) {
+        parts.push({
+          text: message.content,
+          ...(message.signature ? { thoughtSignature: message.signature } : {}),
+        });
+      }
+      for (const call of message.toolCalls ?? []) {
+        parts.push({
+          functionCall: {
+            name: call.name,
+            args: asRecord(call.args),
+            ...(isMintedId(call.id) ? {} : { id: call.id }),
+          },
+          ...(call.signature ? { thoughtSignature: call.signature } : {}),
+        });
+      }
+      push('model', parts);
+    } else {
+      push('user', [
+        {
+          functionResponse: {
+            name: message.name,
+            response: message.isError ? { error: message.content } : { output: message.content },
+            ...(isMintedId(message.callId) ? {} : { id: message.callId }),
+          },
+        },
+        ...imageParts(message.images),
+      ]);
+    }
+  }
+  return contents;
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return value && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+}
+
+function base64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+}

@@ -1,0 +1,214 @@
+import { Ollama, type Message, type Tool } from 'ollama';
+import { Attempt } from './attempt.js';
+import { mintCallId } from './ids.js';
+import { withRetries, type RetryOptions } from './retry.js';
+import type { ChatMessage, ChatRequest, ChatResponse, Provider } from './types.js';
+
+export const OLLAMA_DEFAULT_HOST = 'http://127.0.0.1:11434';
+export const OLLAMA_DEFAULT_MODEL = 'llama3.2';
+
+export interface OllamaOptions {
+  host?: string;
+  model?: string;
+  retry?: RetryOptions;
+  /** Longest silence from the server before an attempt is abandoned. Default 300 s: local models load slowly. */
+  idleTimeoutMs?: number;
+  temperature?: number;
+  /** Whether the model may take images (a vision model such as llava or qwen2.5vl). */
+  vision?: boolean;
+}
+
+export interface PullProgress {
+  status: string;
+  digest?: string;
+  total?: number;
+  completed?: number;
+  /** 0..100 where total is known. */
+  percent?: number;
+}
+
+/** A local model through the `ollama` client: /api/chat with tools and stream:true; /api/pull with progress. */
+export class OllamaProvider implements Provider {
+  readonly name = 'ollama';
+  readonly model: string;
+  readonly supportsImages: boolean;
+  private readonly host: string;
+
+  constructor(private readonly options: OllamaOptions = {}) {
+    this.model = options.model ?? OLLAMA_DEFAULT_MODEL;
+    this.host = options.host ?? OLLAMA_DEFAULT_HOST;
+    this.supportsImages = options.vision ?? false;
+  }
+
+  chat(request: ChatRequest): Promise<ChatResponse> {
+    let streamed = false;
+    return withRetries(
+      () =>
+        this.attempt(request, () => {
+          streamed = true;
+        }),
+      this.options.retry,
+      {
+        signal: request.signal,
+        canRetry: () => !streamed,
+        onRetry: (attempt, delayMs, error) =>
+          request.onEvent?.({ type: 'retry', attempt, delayMs, error: error.info() }),
+      },
+    );
+  }
+
+  /** Downloads the model (or another) with progress; resolves when the server says success. */
+  async pull(
+    onProgress?: (progress: PullProgress) => void,
+    options: { model?: string; signal?: AbortSignal } = {},
+  ) {
+    const attempt = new Attempt('ollama', options.signal, this.options.idleTimeoutMs ?? 300_000);
+    try {
+      const client = new Ollama({ host: this.host, fetch: attempt.fetch });
+      const stream = await client.pull({ model: options.model ?? this.model, stream: true });
+      for await (const part of stream) {
+        attempt.touch();
+        const progress: PullProgress = { status: part.status };
+        if (part.digest) progress.digest = part.digest;
+        if (part.total) {
+          progress.total = part.total;
+          progress.completed = part.completed ?? 0;
+          progress.percent = Math.floor((100 * progress.completed) / part.total);
+        }
+        onProgress?.(progress);
+      }
+    } catch (error) {
+      throw attempt.classify(error, statusOf);
+    } finally {
+      attempt.dispose();
+    }
+  }
+
+  /** Whether the server has the model already (so a UI can offer to pull it). */
+  async hasModel(options: { signal?: AbortSignal } = {}): Promise<boolean> {
+    const attempt = new Attempt('ollama', options.signal, this.options.idleTimeoutMs ?? 30_000);
+    try {
+      const { models } = await new Ollama({ host: this.host, fetch: attempt.fetch }).list();
+      const wanted = withTag(this.model);
+      return models.some((m) => withTag(m.name) === wanted || withTag(m.model) === wanted);
+    } catch (error) {
+      throw attempt.classify(error, statusOf);
+    } finally {
+      attempt.dispose();
+    }
+  }
+
+  private async attempt(request: ChatRequest, onStreamed: () => void): Promise<ChatResponse> {
+    const attempt = new Attempt('ollama', request.signal, this.options.idleTimeoutMs ?? 300_000);
+    const result: ChatResponse = { text: '', toolCalls: [], usage: { inputTokens: 0, outputTokens: 0 } };
+    try {
+      const client = new Ollama({ host: this.host, fetch: attempt.fetch });
+      const stream = await client.chat({
+        model: this.model,
+        messages: toMessages(request.system, request.messages, this.supportsImages),
+        tools: request.tools.map((t): Tool => ({
+          type: 'function',
+          function: {
+            name: t.name,
+            description: t.description,
+            parameters: t.parameters as Tool['function']['parameters'],
+          },
+        })),
+        stream: true,
+        ...(this.options.temperature === undefined
+          ? {}
+          : { options: { temperature: this.options.temperature } }),
+      });
+      for await (const part of stream) {
+        attempt.touch();
+        const delta = (part.message?.thinking ?? '') + (part.message?.content ?? '');
+        if (delta) {
+          result.text += delta;
+          onStreamed();
+          request.onText?.(delta);
+        }
+        for (const call of part.message?.tool_calls ?? []) {
+          result.toolCalls.push({
+            id: mintCallId(),
+            name: call.function?.name ?? '',
+            args: parseArgs(call.function?.arguments),
+          });
+        }
+        if (part.done) {
+          result.finishReason = part.done_reason;
+          result.usage = { inputTokens: part.prompt_eval_count ?? 0, outputTokens: part.eval_count ?? 0 };
+        }
+      }
+      return result;
+    } catch (error) {
+      throw attempt.classify(error, statusOf);
+    } finally {
+      attempt.dispose();
+    }
+  }
+}
+
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { status_code?: unknown } | null)?.status_code;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/** Some servers send arguments as a JSON string; what does not parse stays a string for the loop to refuse. */
+function parseArgs(args: unknown): unknown {
+  if (typeof args !== 'string') return args ?? {};
+  try {
+    return JSON.parse(args);
+  } catch {
+    return args;
+  }
+}
+
+function withTag(name: string): string {
+  return name.includes(':') ? name : `${name}:latest`;
+}
+
+export function toMessages(system: string, messages: readonly ChatMessage[], images: boolean): Message[] {
+  const out: Message[] = system ? [{ role: 'system', content: system }] : [];
+  const encode = (list: ChatMessage & { images?: { data: Uint8Array }[] }) =>
+    list.images?.length && images
+      ? {
+          images: list.images.map((img) =>
+            Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength).toString('base64'),
+          ),
+        }
+      : {};
+  const omitted = (list: { images?: unknown[] }) =>
+    list.images?.length && !images
+      ? `\n[${list.images.length} image(s) omitted: this model does not take images]`
+      : '';
+  for (const m of messages) {
+    if (m.role === 'user') out.push({ role: 'user', content: m.content + omitted(m), ...encode(m) });
+    else if (m.role === 'assistant') {
+      out.push({
+        role: 'assistant',
+        content: m.content,
+        ...(m.toolCalls?.length
+          ? {
+              tool_calls: m.toolCalls.map((c) => ({
+                function: { name: c.name, arguments: asRecord(c.args) },
+              })),
+            }
+          : {}),
+      });
+    } else {
+      out.push({
+        role: 'tool',
+        tool_name: m.name,
+        content: (m.isError ? `Error: ${m.content}` : m.content) + omitted(m),
+        ...encode(m),
+      });
+    }
+  }
+  return out;
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return value && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+}

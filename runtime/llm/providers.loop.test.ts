@@ -1,0 +1,143 @@
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LoopControl } from '../../kernel/index.js';
+import { AgentLoop } from '../AgentLoop.js';
+import type { AgentEvent } from '../events.js';
+import { KernelAgents } from '../testing/kernelAgent.js';
+import { coreTools, type AgentHost } from '../tools/index.js';
+import { FakeHost } from '../tools/testing/FakeHost.js';
+import { GeminiProvider } from './gemini.js';
+import { OllamaProvider } from './ollama.js';
+import {
+  GEMINI_STREAM_PATH,
+  geminiCall,
+  geminiDone,
+  geminiError,
+  geminiStream,
+  geminiText,
+  ndjson,
+  ollamaCalls,
+  ollamaDone,
+  ollamaText,
+  ScriptedServer,
+} from './testing/index.js';
+import type { Provider } from './types.js';
+
+/** The loop driving real SDK clients against scripted model servers. */
+describe('providers in the loop', () => {
+  let server: ScriptedServer;
+  const agents = new KernelAgents();
+  beforeEach(async () => {
+    server = await ScriptedServer.start();
+  });
+  afterEach(() => server.close());
+  afterAll(() => agents.close());
+
+  const retry = { attempts: 3, sleep: async () => {} };
+  const run = async (provider: Provider, host: AgentHost = new FakeHost(), control = new LoopControl()) => {
+    const events: AgentEvent[] = [];
+    const result = await new AgentLoop({
+      goal: 'do it',
+      provider,
+      tools: coreTools(),
+      host,
+      control,
+      sink: (e) => events.push(e),
+    }).run();
+    return { result, events, host };
+  };
+
+  it('Gemini: malformed tool calls go back to the model as function errors, and it recovers', async () => {
+    server.on(
+      GEMINI_STREAM_PATH,
+      geminiStream([geminiCall('delete_everything', {}), geminiDone()]),
+      geminiStream([geminiText('Oops. '), geminiCall('write_file', { path: 'a.txt' }), geminiDone()]),
+      geminiStream([geminiCall('write_file', { path: 'a.txt', content: 'fixed' }), geminiDone()]),
+      geminiStream([geminiCall('complete', { summary: 'wrote a.txt' }), geminiDone(100, 20)]),
+    );
+    const { result, host, events } = await run(
+      new GeminiProvider({ apiKey: 'k', baseUrl: server.url, retry }),
+    );
+    expect(result).toMatchObject({ outcome: 'completed', summary: 'wrote a.txt', steps: 4 });
+    expect((host as FakeHost).files.data.get('a.txt')).toBe('fixed');
+    const second = server.requests[1]!.body as {
+      contents: {
+        role: string;
+        parts: { functionResponse: { name: string; response: { error?: string } } }[];
+      }[];
+    };
+    expect(second.contents.at(-1)).toEqual({
+      role: 'user',
+      parts: [
+        {
+          functionResponse: {
+            name: 'delete_everything',
+            response: { error: expect.stringMatching(/^there is no tool named "delete_everything"/) },
+          },
+        },
+      ],
+    });
+    const third = server.requests[2]!.body as typeof second;
+    expect(third.contents.at(-1)!.parts[0]!.functionResponse.response.error).toMatch(
+      /^invalid arguments for write_file: content/,
+    );
+    expect(events.filter((e) => e.type === 'usage').at(-1)).toMatchObject({
+      totalInput: 130,
+      totalOutput: 35,
+    });
+  });
+
+  it('Gemini: a 429 then success shows as a retry event; garbage fails the run with a clear event', async () => {
+    server.on(
+      GEMINI_STREAM_PATH,
+      geminiError(429, 'Resource has been exhausted', { retryAfter: '0' }),
+      geminiStream([geminiCall('complete', { summary: 'ok' }), geminiDone()]),
+    );
+    const ok = await run(new GeminiProvider({ apiKey: 'k', baseUrl: server.url, retry }));
+    expect(ok.result.outcome).toBe('completed');
+    expect(ok.events.find((e) => e.type === 'llm.retry')).toMatchObject({
+      attempt: 2,
+      error: { kind: 'rate_limit', status: 429 },
+    });
+
+    server.on(GEMINI_STREAM_PATH, {
+      status: 200,
+      headers: { 'content-type': 'text/event-stream' },
+      chunks: ['data: {oops\r\n\r\n'],
+    });
+    const bad = await run(new GeminiProvider({ apiKey: 'k', baseUrl: server.url, retry }));
+    expect(bad.result).toMatchObject({
+      outcome: 'failed',
+      reason: expect.stringMatching(/^the model \(gemini\) failed: gemini sent a malformed response/),
+    });
+    expect(bad.events.find((e) => e.type === 'llm.error')).toMatchObject({
+      error: { kind: 'bad_response', provider: 'gemini' },
+    });
+  });
+
+  it('Ollama: runs a command in a real sandbox and sends its result back as a tool message', async () => {
+    const agent = await agents.spawn();
+    server.on(
+      '/api/chat',
+      ndjson([
+        ollamaText('Listing.'),
+        ollamaCalls([{ name: 'run_command', arguments: { command: 'echo from-the-sandbox; pwd' } }]),
+        ollamaDone(),
+      ]),
+      ndjson([ollamaCalls([{ name: 'complete', arguments: { summary: 'ran it' } }]), ollamaDone()]),
+    );
+    const { result, events } = await run(
+      new OllamaProvider({ host: server.url, retry }),
+      agent.host,
+      agent.kernel.processes.control(agent.pid),
+    );
+    expect(result.outcome).toBe('completed');
+    const tool = (
+      server.requests[1]!.body as { messages: { role: string; content: string; tool_name?: string }[] }
+    ).messages.at(-1)!;
+    expect(tool).toMatchObject({ role: 'tool', tool_name: 'run_command' });
+    expect(tool.content).toMatch(
+      /^\$ echo from-the-sandbox; pwd\nexit code 0 \(\d+ ms\)\nfrom-the-sandbox\n\//,
+    );
+    expect(events.find((e) => e.type === 'thought')).toMatchObject({ text: 'Listing.' });
+  });
+});

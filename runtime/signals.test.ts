@@ -1,0 +1,136 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { AgentLoop } from './AgentLoop.js';
+import type { AgentEvent } from './events.js';
+import { HeuristicProvider } from './llm/heuristic.js';
+import { abortableSleep } from './llm/retry.js';
+import type { ChatRequest, Provider } from './llm/types.js';
+import { KernelAgents } from './testing/kernelAgent.js';
+import { coreTools } from './tools/index.js';
+
+/** The planner with some model time per turn, so signals land mid-run. */
+function slowed(inner: Provider, ms: number): Provider & { calls: number } {
+  const provider = {
+    name: inner.name,
+    model: inner.model,
+    supportsImages: inner.supportsImages,
+    calls: 0,
+    async chat(request: ChatRequest) {
+      provider.calls++;
+      await abortableSleep(ms, request.signal);
+      return inner.chat(request);
+    },
+  };
+  return provider;
+}
+
+/** Processes whose command line contains a marker, found through /proc: they may be in any process group. */
+function processesWith(marker: string): number[] {
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').join(' ').includes(marker))
+        found.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  ms = 5000,
+  what = 'condition',
+): Promise<void> {
+  const start = Date.now();
+  while (!(await check())) {
+    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Kernel signals reaching a running agent loop: the process table's LoopControl, real sandboxes. */
+describe('signals on a real kernel agent', () => {
+  const agents = new KernelAgents();
+  afterAll(() => agents.close());
+
+  it('STOP leaves the agent stopped between steps with no tool running; CONT resumes it to completion', async () => {
+    const agent = await agents.spawn();
+    const { kernel, pid, host } = agent;
+    const exists = (path: string) =>
+      kernel
+        .fs(pid)
+        .stat(path)
+        .then(
+          () => true,
+          () => false,
+        );
+    const provider = slowed(new HeuristicProvider(), 100);
+    const events: AgentEvent[] = [];
+    const run = new AgentLoop({
+      goal: 'run `touch a`, then run `touch b`, then run `touch c`',
+      provider,
+      tools: coreTools(),
+      host,
+      control: kernel.processes.control(pid),
+      sink: (e) => events.push(e),
+    }).run();
+
+    await waitFor(() => exists('a'), 5000, 'the first step');
+    await kernel.processes.signal(pid, 'STOP');
+    expect(kernel.processes.get(pid).state).toBe('stopped');
+    await new Promise((r) => setTimeout(r, 500));
+    const ranWhileStopped = events.filter((e) => e.type === 'tool.result').length;
+    expect(await exists('b')).toBe(false);
+    expect(await exists('c')).toBe(false);
+    expect(ranWhileStopped).toBe(1);
+
+    await kernel.processes.signal(pid, 'CONT');
+    const result = await run;
+    expect(result.outcome).toBe('completed');
+    expect(await exists('b')).toBe(true);
+    expect(await exists('c')).toBe(true);
+  });
+
+  it('KILL ends the run at once, and the command it was running with it', async () => {
+    const agent = await agents.spawn();
+    const { kernel, pid, host } = agent;
+    const marker = `sleep 31.${pid}${Date.now() % 1000}`;
+    const run = new AgentLoop({
+      goal: `run \`${marker}\``,
+      provider: new HeuristicProvider(),
+      tools: coreTools(),
+      host,
+      control: kernel.processes.control(pid),
+    }).run();
+    await waitFor(() => processesWith(marker).length > 0, 5000, 'the command to start');
+    const started = Date.now();
+    await kernel.processes.signal(pid, 'KILL');
+    expect(await run).toMatchObject({ outcome: 'killed' });
+    expect(Date.now() - started).toBeLessThan(2000);
+    await waitFor(() => processesWith(marker).length === 0, 5000, 'the command to end');
+    await waitFor(() => kernel.processes.get(pid).state === 'zombie', 5000, 'the agent to end');
+  });
+
+  it('TERM ends the run after the current step', async () => {
+    const agent = await agents.spawn();
+    const { kernel, pid, host } = agent;
+    const provider = slowed(new HeuristicProvider(), 150);
+    const events: AgentEvent[] = [];
+    const run = new AgentLoop({
+      goal: 'run `echo one`, then run `echo two`',
+      provider,
+      tools: coreTools(),
+      host,
+      control: kernel.processes.control(pid),
+      sink: (e) => events.push(e),
+    }).run();
+    await waitFor(() => events.some((e) => e.type === 'phase' && e.phase === 'thinking'), 5000, 'thinking');
+    await kernel.processes.signal(pid, 'TERM');
+    const result = await run;
+    expect(['terminated', 'killed']).toContain(result.outcome);
+    expect(provider.calls).toBe(1);
+  });
+});

@@ -1,0 +1,26 @@
+import { runCommand } from './command.js';
+import { complete, memory, think } from './control.js';
+import { fileTools } from './files.js';
+import { ToolRegistry } from './registry.js';
+
+export { ToolRegistry, type PreparedCall } from './registry.js';
+export {
+  defineTool,
+  type AgentFiles,
+  type AgentHost,
+  type ExecResult,
+  type HostExecOptions,
+  type Tool,
+  type ToolContext,
+  type ToolOutput,
+} from './types.js';
+export { editFile, listFiles, makeDirectory, readFile, writeFile, READ_MAX_CHARS } from './files.js';
+export { runCommand, describeRun, COMMAND_DEFAULT_TIMEOUT_S, COMMAND_OUTPUT_CAP } from './command.js';
+export { complete, memory, think } from './control.js';
+export { kernelHost, untilAborted, SANDBOX_HOME } from './host.js';
+export { homeRelative, shellQuote, clip } from './paths.js';
+
+/** The core tools every agent gets; messaging, workspaces, web and computer use register on top. */
+export function coreTools(): ToolRegistry {
+  return new ToolRegistry([...fileTools, runCommand, think, memory, complete]);
+}

@@ -1,0 +1,262 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { KernelAgents } from '../testing/kernelAgent.js';
+import { InMemoryMemory } from '../memory/index.js';
+import { coreTools, defineTool, ToolRegistry, type AgentHost, type ToolContext } from './index.js';
+import { FakeHost } from './testing/FakeHost.js';
+
+function context(
+  host: AgentHost,
+  extra: Partial<ToolContext> = {},
+): ToolContext & { completed?: { summary: string; success: boolean } } {
+  const ctx: ToolContext & { completed?: { summary: string; success: boolean } } = {
+    host,
+    signal: new AbortController().signal,
+    memory: undefined,
+    step: 1,
+    complete: (summary, success) => (ctx.completed = { summary, success }),
+    memoryChanged: () => {},
+    ...extra,
+  };
+  return ctx;
+}
+
+/** Runs a call as the loop does: validated by the registry, then handled. */
+async function call(
+  registry: ToolRegistry,
+  host: AgentHost,
+  name: string,
+  args: unknown,
+  ctx = context(host),
+) {
+  const prepared = registry.prepare({ id: 'c1', name, args });
+  if (!prepared.ok) throw new Error(prepared.error);
+  const out = await prepared.tool.handler(prepared.args, ctx);
+  return typeof out === 'string' ? { content: out } : out;
+}
+
+describe('ToolRegistry', () => {
+  it('declares tools with JSON schemas derived from zod', () => {
+    const registry = coreTools();
+    expect(registry.names()).toEqual([
+      'read_file',
+      'write_file',
+      'edit_file',
+      'list_files',
+      'mkdir',
+      'run_command',
+      'think',
+      'memory',
+      'complete',
+    ]);
+    const write = registry.declarations().find((d) => d.name === 'write_file')!;
+    expect(write.description).toMatch(/Create or replace a text file/);
+    expect(write.parameters).toMatchObject({
+      type: 'object',
+      properties: {
+        path: { type: 'string', description: expect.any(String) },
+        content: { type: 'string' },
+        append: { type: 'boolean' },
+      },
+      required: ['path', 'content'],
+    });
+    expect(JSON.stringify(registry.declarations())).not.toContain('$schema');
+  });
+
+  it('refuses unknown tools and bad arguments with messages meant for the model', () => {
+    const registry = coreTools();
+    expect(registry.prepare({ id: '1', name: 'delete_everything', args: {} })).toEqual({
+      ok: false,
+      error: expect.stringMatching(
+        /^there is no tool named "delete_everything"; the tools are: read_file, write_file/,
+      ),
+    });
+    expect(registry.prepare({ id: '2', name: 'write_file', args: { path: 'a.txt' } })).toEqual({
+      ok: false,
+      error: expect.stringMatching(/^invalid arguments for write_file: content: /),
+    });
+    expect(registry.prepare({ id: '3', name: 'run_command', args: '{"command": ' })).toMatchObject({
+      ok: false,
+    });
+    expect(registry.prepare({ id: '4', name: 'list_files', args: undefined })).toMatchObject({
+      ok: true,
+      args: {},
+    });
+  });
+
+  it('takes new tool groups, and refuses duplicates and bad names', () => {
+    const registry = new ToolRegistry();
+    const hello = defineTool({
+      name: 'send_message',
+      description: 'x',
+      parameters: z.object({ to: z.number() }),
+      handler: (a) => `sent to ${a.to}`,
+    });
+    registry.register(hello);
+    expect(() => registry.register(hello)).toThrow(/already registered/);
+    expect(() => registry.register({ ...hello, name: 'Bad-Name' })).toThrow(/lower_snake_case/);
+    expect(registry.declarations().map((d) => d.name)).toEqual(['send_message']);
+    registry.unregister('send_message');
+    expect(registry.declarations()).toEqual([]);
+  });
+
+  it('finds the reasons a call is dangerous from the tool itself', () => {
+    const registry = coreTools();
+    const host = new FakeHost();
+    const danger = (name: string, args: unknown) => {
+      const p = registry.prepare({ id: 'x', name, args });
+      if (!p.ok) throw new Error(p.error);
+      return registry.dangerReasons(p.tool, p.args, host);
+    };
+    expect(danger('run_command', { command: 'rm -rf build' })).toEqual(['deletes recursively (rm -r)']);
+    expect(danger('run_command', { command: 'ls' })).toEqual([]);
+    expect(danger('write_file', { path: '/etc/passwd', content: '' })).toEqual([
+      'writes outside the home (/etc/passwd)',
+    ]);
+    expect(danger('write_file', { path: '.bashrc', content: '' })).toEqual([
+      'changes a shell startup file (.bashrc)',
+    ]);
+    expect(danger('read_file', { path: '/etc/passwd' })).toEqual([]);
+  });
+});
+
+describe('core tools on a fake host', () => {
+  const registry = coreTools();
+
+  it('write, append, edit, read, list and mkdir through the files of the host', async () => {
+    const host = new FakeHost();
+    expect(
+      (await call(registry, host, 'write_file', { path: '/home/agent/notes/a.md', content: 'one\n' }))
+        .content,
+    ).toBe('wrote 4 bytes to notes/a.md (now 4 bytes)');
+    expect(
+      (await call(registry, host, 'write_file', { path: '~/notes/a.md', content: 'two\n', append: true }))
+        .content,
+    ).toBe('appended 4 bytes to notes/a.md (now 8 bytes)');
+    expect(
+      (await call(registry, host, 'edit_file', { path: 'notes/a.md', find: 'two', replace: 'deux' })).content,
+    ).toMatch(/replaced 1/);
+    expect((await call(registry, host, 'read_file', { path: 'notes/a.md' })).content).toBe('one\ndeux\n');
+    expect(
+      await call(registry, host, 'edit_file', { path: 'notes/a.md', find: 'zzz', replace: 'y' }),
+    ).toMatchObject({ isError: true });
+    await call(registry, host, 'write_file', { path: 'notes/b.md', content: 'x x x' });
+    expect(
+      await call(registry, host, 'edit_file', { path: 'notes/b.md', find: 'x', replace: 'y' }),
+    ).toMatchObject({
+      isError: true,
+      content: expect.stringMatching(/appears 3 times/),
+    });
+    await call(registry, host, 'edit_file', { path: 'notes/b.md', find: 'x', replace: '$&y', all: true });
+    expect(host.files.data.get('notes/b.md')).toBe('$&y $&y $&y');
+    expect((await call(registry, host, 'mkdir', { path: 'projects/web' })).content).toBe(
+      'folder ~/projects/web is ready',
+    );
+    const listing = await call(registry, host, 'list_files', {});
+    expect(listing.content).toBe('~: 2 entries\nnotes/\nprojects/');
+    expect((await call(registry, host, 'list_files', { path: 'notes' })).content).toBe(
+      '~/notes: 2 entries\na.md  9 B\nb.md  11 B',
+    );
+  });
+
+  it('run_command reports exit code, output, truncation and timeouts to the model', async () => {
+    const host = new FakeHost(1, (command) =>
+      command === 'slow'
+        ? { exitCode: null, signal: 'SIGKILL', timedOut: true, stdout: 'partial\n' }
+        : { exitCode: 2, stdout: 'out\n', stderr: 'err\n', truncated: true },
+    );
+    const out = await call(registry, host, 'run_command', {
+      command: 'make',
+      timeout_seconds: 5,
+      input: 'y\n',
+    });
+    expect(out.content).toBe(
+      '$ make\nexit code 2 (1 ms)\nout\n[stderr]\nerr\n[output truncated: only the first 65536 bytes of each stream were kept]',
+    );
+    expect(host.commands[0]).toMatchObject({
+      argv: ['/bin/bash', '-c', 'make'],
+      options: { timeoutMs: 5000, maxOutputBytes: 65536, input: 'y\n' },
+    });
+    expect((await call(registry, host, 'run_command', { command: 'slow' })).content).toMatch(
+      /^\$ slow\ntimed out after 60 s and was killed/,
+    );
+  });
+
+  it('complete ends the run; memory edits persistent notes', async () => {
+    const host = new FakeHost();
+    const memory = new InMemoryMemory('- likes tea\n');
+    const seen: string[] = [];
+    const ctx = context(host, { memory, memoryChanged: (n) => seen.push(n) });
+    await call(registry, host, 'complete', { summary: 'all done' }, ctx);
+    expect(ctx.completed).toEqual({ summary: 'all done', success: true });
+    await call(registry, host, 'memory', { action: 'add', text: '- project is in ~/web' }, ctx);
+    await call(registry, host, 'memory', { action: 'replace', old: 'tea', text: 'coffee' }, ctx);
+    expect(await memory.read()).toBe('- likes coffee\n- project is in ~/web\n');
+    expect(seen).toHaveLength(2);
+    expect(
+      await call(registry, host, 'memory', { action: 'remove', text: 'nothing like this' }, ctx),
+    ).toMatchObject({ isError: true });
+    expect(await call(registry, host, 'memory', { action: 'add', text: 'x' })).toMatchObject({
+      isError: true,
+    }); // no memory configured
+  });
+});
+
+describe('core tools on a real kernel agent', () => {
+  const agents = new KernelAgents();
+  afterAll(() => agents.close());
+  const registry = coreTools();
+
+  it('files land in the agent home and commands run in its sandbox', async () => {
+    const { host, kernel, pid } = await agents.spawn();
+    await call(registry, host, 'write_file', { path: 'notes/todo.md', content: '- a\n- b\n' });
+    expect((await kernel.fs(pid).read('notes/todo.md')).content).toBe('- a\n- b\n');
+    await call(registry, host, 'mkdir', { path: '/home/agent/projects/x' });
+    expect((await kernel.fs(pid).stat('projects/x')).type).toBe('dir');
+    const listing = await call(registry, host, 'list_files', { path: '.' });
+    for (const name of ['Desktop/', 'Documents/', 'notes/', 'projects/'])
+      expect(listing.content).toContain(name);
+
+    const cat = await call(registry, host, 'run_command', {
+      command: 'cat notes/todo.md; echo oops >&2; exit 3',
+    });
+    expect(cat.content).toMatch(
+      /^\$ cat notes\/todo.md; echo oops >&2; exit 3\nexit code 3 \(\d+ ms\)\n- a\n- b\n\[stderr\]\noops$/,
+    );
+    expect(cat.data).toMatchObject({
+      exitCode: 3,
+      stdout: '- a\n- b\n',
+      stderr: 'oops\n',
+      truncated: false,
+      timedOut: false,
+    });
+
+    const big = await call(registry, host, 'run_command', {
+      command: 'head -c 200000 /dev/zero | tr "\\0" x',
+    });
+    expect(big.data).toMatchObject({ exitCode: 0, truncated: true });
+    expect(big.content).toMatch(/output truncated/);
+
+    const slow = await call(registry, host, 'run_command', { command: 'sleep 30', timeout_seconds: 1 });
+    expect(slow.data).toMatchObject({ timedOut: true });
+
+    const input = await call(registry, host, 'run_command', {
+      command: 'read line; echo "got $line"',
+      input: 'hello\n',
+    });
+    expect((input.data as { stdout: string }).stdout).toBe('got hello\n');
+  });
+
+  it('refuses paths that leave the home, whatever the model writes', async () => {
+    const { host } = await agents.spawn();
+    await expect(
+      call(registry, host, 'write_file', { path: '/etc/evil', content: 'x' }),
+    ).rejects.toMatchObject({ code: 'E_DENIED' });
+    await expect(call(registry, host, 'read_file', { path: '../../x' })).rejects.toMatchObject({
+      code: 'E_DENIED',
+    });
+    await expect(call(registry, host, 'read_file', { path: 'missing.txt' })).rejects.toMatchObject({
+      code: 'E_NOT_FOUND',
+    });
+  });
+});
