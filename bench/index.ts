@@ -6,6 +6,7 @@ import * as sandboxSpawn from './sandbox-spawn.js';
 import * as storeEventlog from './store-eventlog.js';
 import * as terminalEcho from './terminal-echo.js';
 import * as terminalThroughput from './terminal-throughput.js';
+import * as vncProxy from './vnc-proxy.js';
 import { formatNumber, formatTable } from './lib/table.js';
 import { elapsedNs, now, nsToMs } from './lib/time.js';
 import { aimsMet, describeAim, type Benchmark, type BenchResult } from './lib/types.js';
@@ -19,6 +20,7 @@ const all: Benchmark[] = [
   sandboxSpawn,
   agentMemory,
   containerSpawn,
+  vncProxy,
 ];
 // `npm run bench -- terminal` runs the benchmarks whose name contains "terminal".
 const filter = process.argv[2]?.toLowerCase();
