@@ -1,6 +1,35 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
+import type { Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
+
+/**
+ * The built page carries its CSP itself, so it holds wherever the page is served from (the app:// protocol and the
+ * headless host add theirs as headers too). Only at build: the dev server injects inline scripts.
+ */
+function contentSecurityPolicyMeta(): Plugin {
+  const policy = [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self' data:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join('; ');
+  return {
+    name: 'habitat-csp-meta',
+    apply: 'build',
+    transformIndexHtml: () => [
+      {
+        tag: 'meta',
+        attrs: { 'http-equiv': 'Content-Security-Policy', content: policy },
+        injectTo: 'head-prepend',
+      },
+    ],
+  };
+}
 
 // One build for the three runtimes. main also emits the CLI and the headless host, which run under plain Node.
 export default defineConfig({
@@ -32,6 +61,6 @@ export default defineConfig({
       outDir: 'out/renderer',
       rollupOptions: { input: { index: resolve('renderer/index.html') } },
     },
-    plugins: [react()],
+    plugins: [react(), contentSecurityPolicyMeta()],
   },
 });

@@ -1,5 +1,5 @@
 import { Kernel, type EngineConfig } from '../kernel/index.js';
-import { Bridge } from './bridge/index.js';
+import { Bridge, type Handlers } from './bridge/index.js';
 import { createHandlers } from './handlers/index.js';
 import { HABITAT_VERSION } from './version.js';
 
@@ -10,6 +10,8 @@ export interface HabitatOptions {
   /** Ready containers per image (see KernelOptions.warmPool). */
   warmPool?: { size?: number; prefill?: string[] };
   dockerEngines?: EngineConfig[];
+  /** Commands only this host answers (the desktop app's windows, updates and secrets). */
+  extraHandlers?: (kernel: Kernel) => Handlers;
 }
 
 export interface Habitat {
@@ -28,7 +30,8 @@ export async function createHabitat(options: HabitatOptions): Promise<Habitat> {
     warmPool: options.warmPool,
     dockerEngines: options.dockerEngines,
   });
-  const bridge = new Bridge({ handlers: createHandlers(kernel), events: kernel.events });
+  const handlers = { ...createHandlers(kernel), ...options.extraHandlers?.(kernel) };
+  const bridge = new Bridge({ handlers, events: kernel.events });
   return {
     kernel,
     bridge,

@@ -1,5 +1,6 @@
 import { contextBridge, ipcRenderer } from 'electron';
-import { ClientCore, type HabitatApi } from '../shared/client/index.js';
+import { ClientCore } from '../shared/client/index.js';
+import { createPreloadApi } from './api.js';
 
 // The renderer gets window.habitat and nothing else: the bridge protocol over one MessagePort, which main validates.
 const channel = new MessageChannel();
@@ -9,12 +10,4 @@ channel.port1.start();
 ipcRenderer.postMessage('habitat:connect', null, [channel.port2]);
 client.setState('open');
 
-const api: HabitatApi = {
-  call: (command, args, options) => client.call(command, args, options),
-  subscribe: (pattern: string, listener: (payload: unknown, topic: string) => void) =>
-    client.subscribe(pattern, listener),
-  onConnectionChange: (listener) => client.onConnectionChange(listener),
-  getConnectionState: () => client.getConnectionState(),
-};
-
-contextBridge.exposeInMainWorld('habitat', api);
+contextBridge.exposeInMainWorld('habitat', createPreloadApi(client));

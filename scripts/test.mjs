@@ -23,6 +23,7 @@ npx(['prettier', '--check', '.']);
 npx(['tsc', '-p', 'tsconfig.node.json', '--noEmit']);
 npx(['tsc', '-p', 'tsconfig.web.json', '--noEmit']);
 const built = npx(['electron-vite', 'build']);
+if (built) step('electronegativity', process.execPath, ['scripts/electronegativity.mjs', 'out']);
 npx(['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${results}/vitest.json`]);
 if (built) {
   npx(['playwright', 'test', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_FILE: `${results}/e2e.json` });
