@@ -39,6 +39,7 @@ export default defineConfig({
       rollupOptions: {
         input: {
           index: resolve('main/index.ts'),
+          kernelHost: resolve('main/kernelHost.ts'),
           cli: resolve('main/cli/index.ts'),
         },
       },

@@ -3,9 +3,11 @@ import { pathToFileURL } from 'node:url';
 import {
   app,
   BrowserWindow,
+  dialog,
   globalShortcut,
   ipcMain,
   Menu,
+  MessageChannelMain,
   nativeImage,
   nativeTheme,
   net,
@@ -16,15 +18,18 @@ import {
   session,
   shell,
   Tray,
+  utilityProcess,
+  type UtilityProcess,
 } from 'electron';
 import electronUpdater from 'electron-updater';
+import { ClientCore } from '../shared/client/index.js';
 import type { ProcessInfo } from '../shared/protocol/index.js';
-import { attachIpcTransport, isAppMainFrame } from './bridge/index.js';
-import { createHabitat } from './habitat.js';
+import { attachIpcGate, isAppMainFrame } from './bridge/index.js';
+import { answerAppCommand, KernelMessageSchema, type MainMessage } from './kernelProcess/index.js';
 import {
-  AgentNotifier,
   APP_ORIGIN,
   APP_SCHEME,
+  AgentNotifier,
   appHandlers,
   applicationMenuTemplate,
   createAppProtocolHandler,
@@ -38,15 +43,16 @@ import {
   saveWindowState,
   SecretStore,
   trayMenuTemplate,
-  type TrayState,
   trayTooltip,
   UpdateController,
-  type WindowKind,
   windowUrl,
+  type TrayState,
+  type WindowKind,
 } from './shell/index.js';
 
-// The desktop app's composition root. Everything with logic lives in kernel/, runtime/, main/bridge and main/shell,
-// tested under plain Node; this file only wires it to Electron.
+// The desktop app's main process: windows, menus, the tray and Electron's APIs, nothing else. The kernel, the runtime
+// and the bridge run in a utility process (kernelHost.ts), so this thread never waits on them; renderers talk to
+// the bridge over MessagePorts that main vets and hands over. Everything with logic is tested under plain Node.
 
 protocol.registerSchemesAsPrivileged([
   { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
@@ -75,10 +81,10 @@ async function main(): Promise<void> {
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   session.defaultSession.setPermissionCheckHandler(() => false);
 
-  const secrets = new SecretStore(join(userData, 'secrets'), safeStorage);
   let mainWindow: BrowserWindow | undefined;
   const agentWindows = new Map<number, BrowserWindow>();
   let shortcut: string | undefined;
+  let quitting = false;
 
   const openExternal = (url: string): boolean => openAllowedExternal(url, (u) => shell.openExternal(u));
   const isAppUrl = (url: string): boolean =>
@@ -106,8 +112,8 @@ async function main(): Promise<void> {
 
   const showMainWindow = (): void => {
     if (!mainWindow || mainWindow.isDestroyed()) {
-      mainWindow = openWindow({ kind: 'main' });
-      const window = mainWindow;
+      const window = openWindow({ kind: 'main' });
+      mainWindow = window;
       window.on('close', () =>
         saveWindowState(stateFile, { bounds: window.getNormalBounds(), maximized: window.isMaximized() }),
       );
@@ -117,84 +123,105 @@ async function main(): Promise<void> {
     mainWindow.focus();
   };
 
-  const focusAgent = (pid: number): void => {
-    const detached = agentWindows.get(pid);
-    if (detached && !detached.isDestroyed()) {
-      detached.focus();
-      return;
-    }
-    showMainWindow();
-    habitat.kernel.events.emit('app.focusAgent', { pid });
-  };
+  // The kernel's process, restarted (and the windows reloaded onto it) if it dies.
+  let kernel: UtilityProcess;
+  let restarts = 0;
+  const toKernel = (message: MainMessage, ports?: Electron.MessagePortMain[]): void =>
+    kernel.postMessage(message, ports);
+  const emit = (topic: Extract<MainMessage, { type: 'emit' }>['topic'], payload: unknown): void =>
+    toKernel({ type: 'emit', topic, payload });
 
-  const feed = { url: process.env.HABITAT_UPDATE_URL, packaged: app.isPackaged };
-  const updates = new UpdateController(electronUpdater.autoUpdater, feed, (state) =>
-    habitat.kernel.events.emit('app.update', state),
+  const updates = new UpdateController(
+    electronUpdater.autoUpdater,
+    { url: process.env.HABITAT_UPDATE_URL, packaged: app.isPackaged },
+    (state) => emit('app.update', state),
+  );
+  const client = new ClientCore(() => {
+    throw new Error('the kernel is starting');
+  });
+  const desktop = appHandlers(
+    {
+      detach: (pid) => {
+        const open = agentWindows.get(pid);
+        if (open && !open.isDestroyed()) return open.focus();
+        const window = openWindow({ kind: 'agent', pid });
+        agentWindows.set(pid, window);
+        window.on('closed', () => agentWindows.delete(pid));
+      },
+      setTheme: (theme) => (nativeTheme.themeSource = theme),
+      setShortcut: (accelerator) => {
+        const result = registerShortcut(globalShortcut, shortcut, accelerator, showMainWindow);
+        if (result.ok) shortcut = accelerator;
+        return result;
+      },
+      updates,
+      secrets: new SecretStore(join(userData, 'secrets'), safeStorage),
+    },
+    () => true, // the kernel has checked the PID before forwarding
   );
 
-  const habitat = await createHabitat({
-    dataDir: userData,
-    mode: 'desktop',
-    extraHandlers: (kernel) =>
-      appHandlers(
-        {
-          detach: (pid) => {
-            const open = agentWindows.get(pid);
-            if (open && !open.isDestroyed()) return open.focus();
-            const window = openWindow({ kind: 'agent', pid });
-            agentWindows.set(pid, window);
-            window.on('closed', () => agentWindows.delete(pid));
-          },
-          setTheme: (theme) => (nativeTheme.themeSource = theme),
-          setShortcut: (accelerator) => {
-            const result = registerShortcut(globalShortcut, shortcut, accelerator, showMainWindow);
-            if (result.ok) shortcut = accelerator;
-            return result;
-          },
-          updates,
-          secrets,
-        },
-        (pid) => kernel.processes.get(pid).state !== 'dead',
-      ),
-  });
-  const { kernel } = habitat;
+  const startKernel = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      kernel = utilityProcess.fork(join(__dirname, 'kernelHost.js'), [], {
+        serviceName: 'Habitat kernel',
+        env: { ...process.env, HABITAT_DATA_DIR: userData },
+        stdio: 'inherit',
+      });
+      kernel.on('message', (raw: unknown) => {
+        const parsed = KernelMessageSchema.safeParse(raw);
+        if (!parsed.success) return;
+        const message = parsed.data;
+        if (message.type === 'ready') {
+          const { port1, port2 } = new MessageChannelMain();
+          toKernel({ type: 'connect' }, [port2]);
+          client.setSender((m) => port1.postMessage(m));
+          port1.on('message', (event) => client.receive(event.data));
+          port1.start();
+          client.setState('open');
+          resolve();
+        } else if (message.type === 'failed') {
+          reject(new Error(message.message));
+        } else {
+          void answerAppCommand(desktop, message, toKernel);
+        }
+      });
+      kernel.once('exit', (code) => {
+        client.setState('reconnecting');
+        if (quitting) return;
+        if (restarts++ >= 3) {
+          dialog.showErrorBox(
+            'Habitat',
+            `The kernel stopped (exit code ${code}) and could not be restarted.`,
+          );
+          app.quit();
+          return;
+        }
+        void startKernel().then(() => {
+          for (const window of BrowserWindow.getAllWindows()) window.webContents.reload();
+        }, reject);
+      });
+    });
 
-  const origins = new Set(devServer ? [new URL(devServer).origin] : []);
-  const transport = attachIpcTransport(habitat.bridge, {
+  attachIpcGate({
     ipcMain,
-    isTrustedFrame: (frame) => isAppMainFrame(frame, origins),
+    isTrustedFrame: (frame) => isAppMainFrame(frame, new Set(devServer ? [new URL(devServer).origin] : [])),
+    accept: (port) => toKernel({ type: 'connect' }, [port]),
   });
+  try {
+    await startKernel();
+  } catch (error) {
+    dialog.showErrorBox('Habitat', `The kernel could not start: ${(error as Error).message}`);
+    app.quit();
+    return;
+  }
 
-  // Tray, notifications and the menu follow the kernel's events.
+  // The tray and notifications follow the kernel's events through main's own bridge session.
   const tray = new Tray(nativeImage.createFromPath(join(__dirname, '../renderer/tray.png')));
-  const trayState = (): TrayState => {
-    const live = kernel.processes.list({ states: ['created', 'running', 'sleeping', 'stopped'] });
-    return {
-      connected: true,
-      agents: {
-        total: live.length,
-        running: live.filter((p) => p.state === 'running').length,
-        stopped: live.filter((p) => p.state === 'stopped').length,
-        waiting: live.filter((p) => p.phase === 'waiting' && p.goal !== null).length,
-      },
-    };
-  };
-  const signalAll = (from: 'running' | 'stopped', signal: 'STOP' | 'CONT'): void => {
-    for (const p of kernel.processes.list({ states: [from] })) void kernel.processes.signal(p.pid, signal);
-  };
-  const refreshTray = (): void => {
-    const state = trayState();
-    tray.setToolTip(trayTooltip(state));
-    tray.setContextMenu(
-      Menu.buildFromTemplate(
-        trayMenuTemplate(state, {
-          openMissionControl: showMainWindow,
-          pauseAll: () => signalAll('running', 'STOP'),
-          resumeAll: () => signalAll('stopped', 'CONT'),
-          quit: () => app.quit(),
-        }),
-      ),
-    );
+  const focusAgent = (pid: number): void => {
+    const detached = agentWindows.get(pid);
+    if (detached && !detached.isDestroyed()) return detached.focus();
+    showMainWindow();
+    emit('app.focusAgent', { pid });
   };
   const notifier = new AgentNotifier(({ pid, title, body }) => {
     if (!Notification.isSupported()) return;
@@ -202,15 +229,44 @@ async function main(): Promise<void> {
     notification.on('click', () => focusAgent(pid));
     notification.show();
   });
+  const signalAll = async (from: 'running' | 'stopped', signal: 'STOP' | 'CONT'): Promise<void> => {
+    const { processes } = await client.call('process.list', { states: [from] });
+    await Promise.allSettled(processes.map((p) => client.call('process.signal', { pid: p.pid, signal })));
+  };
+  const refreshTray = async (): Promise<void> => {
+    const live = (
+      await client.call('process.list', { states: ['created', 'running', 'sleeping', 'stopped'] })
+    ).processes;
+    const state: TrayState = {
+      connected: client.getConnectionState() === 'open',
+      agents: {
+        total: live.length,
+        running: live.filter((p) => p.state === 'running').length,
+        stopped: live.filter((p) => p.state === 'stopped').length,
+        waiting: live.filter((p) => p.phase === 'waiting' && p.goal !== null).length,
+      },
+    };
+    tray.setToolTip(trayTooltip(state));
+    tray.setContextMenu(
+      Menu.buildFromTemplate(
+        trayMenuTemplate(state, {
+          openMissionControl: showMainWindow,
+          pauseAll: () => void signalAll('running', 'STOP'),
+          resumeAll: () => void signalAll('stopped', 'CONT'),
+          quit: () => app.quit(),
+        }),
+      ),
+    );
+  };
   let trayTimer: NodeJS.Timeout | undefined;
-  kernel.events.on('process.*', (payload, topic) => {
+  client.subscribe('process.*', (payload, topic) => {
     if (topic === 'process.changed') notifier.onProcess(payload as ProcessInfo);
     trayTimer ??= setTimeout(() => {
       trayTimer = undefined;
-      refreshTray();
+      void refreshTray().catch(() => undefined);
     }, 250);
   });
-  refreshTray();
+  void refreshTray().catch(() => undefined);
 
   Menu.setApplicationMenu(
     Menu.buildFromTemplate(
@@ -218,15 +274,15 @@ async function main(): Promise<void> {
         openMissionControl: showMainWindow,
         openSmartBar: () => {
           showMainWindow();
-          kernel.events.emit('app.smartBar', {});
+          emit('app.smartBar', {});
         },
         checkForUpdates: () => void updates.check(),
         openDocs: () => openExternal(DOCS_URL),
       }),
     ),
   );
-  const registered = registerShortcut(globalShortcut, undefined, DEFAULT_SHORTCUT, showMainWindow);
-  if (registered.ok) shortcut = DEFAULT_SHORTCUT;
+  if (registerShortcut(globalShortcut, undefined, DEFAULT_SHORTCUT, showMainWindow).ok)
+    shortcut = DEFAULT_SHORTCUT;
 
   showMainWindow();
   if (app.isPackaged) void updates.check();
@@ -236,9 +292,14 @@ async function main(): Promise<void> {
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });
-  app.on('will-quit', () => {
+  app.on('before-quit', (event) => {
+    if (quitting) return;
+    // the kernel closes its store and ends its agents' sandboxes before the app goes
+    quitting = true;
+    event.preventDefault();
     globalShortcut.unregisterAll();
-    transport.close();
-    void habitat.close();
+    const done = new Promise((resolve) => kernel.once('exit', resolve));
+    toKernel({ type: 'shutdown' });
+    void Promise.race([done, new Promise((resolve) => setTimeout(resolve, 10_000))]).then(() => app.quit());
   });
 }

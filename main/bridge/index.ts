@@ -15,7 +15,10 @@ export {
   type WebSocketTransportOptions,
 } from './transports/websocket.js';
 export {
+  attachIpcGate,
   attachIpcTransport,
+  servePort,
+  type SessionPort,
   isAppMainFrame,
   IPC_CONNECT_CHANNEL,
   type IpcMainLike,

@@ -21,12 +21,30 @@ export interface IpcTransport {
   close(): void;
 }
 
+/** The part of MessagePortMain a session needs (the utility process's ports are the same kind). */
+export type SessionPort = Pick<MessagePortMain, 'postMessage' | 'on' | 'start' | 'close'>;
+
 /**
- * Electron IPC transport: the renderer (through preload) posts a MessagePort on habitat:connect; the whole session,
- * calls and events, then flows over that port, never one ipc message per stream chunk.
+ * One bridge session over a MessagePort: calls and events flow over the port, never one ipc message per stream
+ * chunk. Used in main, or in the kernel's utility process after main has vetted the port's sender.
  */
-export function attachIpcTransport(bridge: Bridge, options: IpcTransportOptions): IpcTransport {
-  const ports = new Set<MessagePortMain>();
+export function servePort(bridge: Bridge, port: SessionPort, onClose?: () => void): void {
+  const session = bridge.openSession({ send: (message) => port.postMessage(message) }, 'ipc');
+  port.on('message', (message) => session.handle(message.data));
+  port.on('close', () => {
+    session.close();
+    onClose?.();
+  });
+  port.start();
+}
+
+/**
+ * The gate: a renderer (through preload) posts a MessagePort on habitat:connect; ports from anything but the app's
+ * own main frame are closed, the others handed to `accept` (a session here, or the kernel's utility process).
+ */
+export function attachIpcGate(
+  options: IpcTransportOptions & { accept(port: MessagePortMain): void },
+): () => void {
   const onConnect = (event: IpcMainEvent): void => {
     const port = event.ports[0];
     if (!port) return;
@@ -34,20 +52,26 @@ export function attachIpcTransport(bridge: Bridge, options: IpcTransportOptions)
       port.close();
       return;
     }
-    ports.add(port);
-    const session = bridge.openSession({ send: (message) => port.postMessage(message) }, 'ipc');
-    port.on('message', (message) => session.handle(message.data));
-    port.on('close', () => {
-      ports.delete(port);
-      session.close();
-    });
-    port.start();
+    options.accept(port);
   };
   options.ipcMain.on(IPC_CONNECT_CHANNEL, onConnect);
+  return () => options.ipcMain.removeListener(IPC_CONNECT_CHANNEL, onConnect);
+}
+
+/** The gate with sessions in this process (the bridge and the kernel in main). */
+export function attachIpcTransport(bridge: Bridge, options: IpcTransportOptions): IpcTransport {
+  const ports = new Set<MessagePortMain>();
+  const detach = attachIpcGate({
+    ...options,
+    accept: (port) => {
+      ports.add(port);
+      servePort(bridge, port, () => ports.delete(port));
+    },
+  });
   return {
     sessionCount: () => ports.size,
     close: () => {
-      options.ipcMain.removeListener(IPC_CONNECT_CHANNEL, onConnect);
+      detach();
       for (const port of ports) port.close();
       ports.clear();
     },

@@ -1,0 +1,59 @@
+import { appEvents } from '../../shared/protocol/index.js';
+import type { Habitat } from '../habitat.js';
+import { servePort, type SessionPort } from '../bridge/index.js';
+import { forwardAppCommands } from './appCommands.js';
+import { MainMessageSchema, type KernelMessage } from './messages.js';
+
+/** The kernel process's side of its port to main (Electron's process.parentPort, or a test's MessagePort). */
+export interface ParentPortLike {
+  postMessage(message: KernelMessage): void;
+  on(event: 'message', listener: (event: { data: unknown; ports: SessionPort[] }) => void): unknown;
+}
+
+/**
+ * Runs in the kernel's utility process: the kernel, the runtime and the bridge live here, so the app's main process
+ * (windows, menus, the tray) never waits on them. Main hands over vetted renderer ports (connect), forwards app.*
+ * events (emit), and answers the app.* commands this side forwards to it.
+ */
+export async function hostKernel(
+  parent: ParentPortLike,
+  open: (appHandlers: ReturnType<typeof forwardAppCommands>['handlers']) => Promise<Habitat>,
+  exit: (code: number) => void = (code) => process.exit(code),
+): Promise<Habitat> {
+  const forwarder = forwardAppCommands((message) => parent.postMessage(message));
+  let habitat: Habitat;
+  try {
+    habitat = await open(forwarder.handlers);
+  } catch (error) {
+    parent.postMessage({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
+    throw error;
+  }
+  parent.on('message', (event) => {
+    const parsed = MainMessageSchema.safeParse(event.data);
+    if (!parsed.success) return;
+    const message = parsed.data;
+    switch (message.type) {
+      case 'connect': {
+        const [port] = event.ports;
+        if (port) servePort(habitat.bridge, port);
+        return;
+      }
+      case 'emit': {
+        const payload = appEvents[message.topic].payload.safeParse(message.payload);
+        if (payload.success) habitat.kernel.events.emit(message.topic, payload.data as never);
+        return;
+      }
+      case 'app.result':
+        forwarder.settle(message);
+        return;
+      case 'shutdown':
+        void habitat.close().then(
+          () => exit(0),
+          () => exit(1),
+        );
+        return;
+    }
+  });
+  parent.postMessage({ type: 'ready' });
+  return habitat;
+}
