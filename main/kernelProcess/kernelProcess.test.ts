@@ -79,13 +79,13 @@ describe('the kernel in its utility process', () => {
       pong: true,
       nonce: 'hi',
     });
-    expect(await renderer.client.call('app.shortcut.set', { accelerator: 'Alt+Shift+H' })).toEqual({
+    expect(await renderer.client.call('app.setShortcut', { accelerator: 'Alt+Shift+H' })).toEqual({
       accelerator: 'Alt+Shift+H',
     });
     expect(shortcuts).toEqual(['Alt+Shift+H']);
-    expect(await renderer.client.call('app.update.check', {})).toEqual({ state: 'none' });
+    expect(await renderer.client.call('app.checkUpdate', {})).toEqual({ state: 'none' });
     // the kernel process validated the arguments before anything reached main
-    await expect(renderer.client.call('app.shortcut.set', { accelerator: '' })).rejects.toMatchObject({
+    await expect(renderer.client.call('app.setShortcut', { accelerator: '' })).rejects.toMatchObject({
       code: 'E_INVALID',
     });
     expect(shortcuts).toHaveLength(1);

@@ -15,35 +15,35 @@ export interface DesktopShell {
 /** The app.* commands of the desktop app (the headless host leaves them unhandled: E_UNAVAILABLE). */
 export function appHandlers(shell: DesktopShell, isLive: (pid: number) => boolean): Handlers {
   return {
-    'app.window.detach': ({ pid }) => {
+    'app.detachWindow': ({ pid }) => {
       if (!isLive(pid)) throw new HabitatError('E_NOT_FOUND', `no live agent ${pid}`);
       shell.detach(pid);
       return {};
     },
-    'app.theme.set': ({ theme }) => {
+    'app.setTheme': ({ theme }) => {
       shell.setTheme(theme);
       return {};
     },
-    'app.shortcut.set': ({ accelerator }) => {
+    'app.setShortcut': ({ accelerator }) => {
       const result = shell.setShortcut(accelerator);
       if (!result.ok) throw new HabitatError('E_INVALID', result.reason);
       return { accelerator };
     },
-    'app.update.check': () => shell.updates.check(),
-    'app.update.download': async () => {
+    'app.checkUpdate': () => shell.updates.check(),
+    'app.downloadUpdate': async () => {
       await consent(() => shell.updates.download());
       return {};
     },
-    'app.update.install': async () => {
+    'app.installUpdate': async () => {
       await consent(async () => shell.updates.install());
       return {};
     },
-    'app.secret.set': ({ name, value }) => {
+    'app.setSecret': ({ name, value }) => {
       shell.secrets.set(name, value);
       return {};
     },
-    'app.secret.has': ({ name }) => ({ stored: shell.secrets.has(name) }),
-    'app.secret.delete': ({ name }) => {
+    'app.hasSecret': ({ name }) => ({ stored: shell.secrets.has(name) }),
+    'app.deleteSecret': ({ name }) => {
       shell.secrets.delete(name);
       return {};
     },

@@ -372,18 +372,18 @@ describe('updates', () => {
     const { client, close } = connectInMemory(new Bridge({ handlers, events }));
     const seen: unknown[] = [];
     client.subscribe('app.update', (payload) => seen.push(payload));
-    expect(await client.call('app.update.check', {})).toEqual({ state: 'none' });
+    expect(await client.call('app.checkUpdate', {})).toEqual({ state: 'none' });
     expect((updates as unknown as { updater: FakeUpdater }).updater.forceDevUpdateConfig).toBe(true);
-    await expect(client.call('app.update.download', {})).rejects.toMatchObject({ code: 'E_CONFLICT' });
-    await expect(client.call('app.window.detach', { pid: 2 })).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
-    await expect(client.call('app.shortcut.set', { accelerator: 'Alt+F1' })).rejects.toMatchObject({
+    await expect(client.call('app.downloadUpdate', {})).rejects.toMatchObject({ code: 'E_CONFLICT' });
+    await expect(client.call('app.detachWindow', { pid: 2 })).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
+    await expect(client.call('app.setShortcut', { accelerator: 'Alt+F1' })).rejects.toMatchObject({
       code: 'E_INVALID',
       message: 'Alt+F1 is taken by another application',
     });
-    await client.call('app.secret.set', { name: 'gemini.apiKey', value: 'k' });
-    expect(await client.call('app.secret.has', { name: 'gemini.apiKey' })).toEqual({ stored: true });
+    await client.call('app.setSecret', { name: 'gemini.apiKey', value: 'k' });
+    expect(await client.call('app.hasSecret', { name: 'gemini.apiKey' })).toEqual({ stored: true });
     await expect(
-      client.call('app.secret.set', { name: 'shell.history' as never, value: 'k' }),
+      client.call('app.setSecret', { name: 'shell.history' as never, value: 'k' }),
     ).rejects.toMatchObject({ code: 'E_INVALID' });
     expect(seen).toContainEqual({ state: 'none' });
     close();

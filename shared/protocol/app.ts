@@ -23,48 +23,48 @@ export const SecretNameSchema = z.enum(['gemini.apiKey', 'ollama.apiKey']);
 const empty = z.object({}).strict();
 
 export const appCommands = {
-  'app.window.detach': command({
+  'app.detachWindow': command({
     description: "Open an agent's Agent VM in a window of its own (kept in sync through the bridge).",
     args: z.object({ pid: PidSchema }).strict(),
     result: empty,
   }),
-  'app.theme.set': command({
+  'app.setTheme': command({
     description: 'Follow the system, or force light or dark (native menus and dialogs follow too).',
     args: z.object({ theme: ThemeSchema }).strict(),
     result: empty,
   }),
-  'app.shortcut.set': command({
+  'app.setShortcut': command({
     description: 'The global shortcut that shows Mission Control, e.g. CommandOrControl+Shift+Space.',
     args: z.object({ accelerator: z.string().min(1).max(64) }).strict(),
     result: z.object({ accelerator: z.string() }),
   }),
-  'app.update.check': command({
-    description: 'Look for an update now; downloading it needs app.update.download.',
+  'app.checkUpdate': command({
+    description: 'Look for an update now; downloading it needs app.downloadUpdate.',
     args: empty,
     result: UpdateStateSchema,
   }),
-  'app.update.download': command({
+  'app.downloadUpdate': command({
     description: 'Download the update the last check found (the person agreed).',
     args: empty,
     result: empty,
   }),
-  'app.update.install': command({
+  'app.installUpdate': command({
     description: 'Restart into the downloaded update (the person agreed).',
     args: empty,
     result: empty,
   }),
-  'app.secret.set': command({
+  'app.setSecret': command({
     description:
       'Store a secret (an API key) encrypted with the OS keychain; never readable back through the bridge.',
     args: z.object({ name: SecretNameSchema, value: z.string().min(1).max(4096) }).strict(),
     result: empty,
   }),
-  'app.secret.has': command({
+  'app.hasSecret': command({
     description: 'Whether a secret is stored.',
     args: z.object({ name: SecretNameSchema }).strict(),
     result: z.object({ stored: z.boolean() }),
   }),
-  'app.secret.delete': command({
+  'app.deleteSecret': command({
     description: 'Forget a secret.',
     args: z.object({ name: SecretNameSchema }).strict(),
     result: empty,
