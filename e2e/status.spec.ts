@@ -1,6 +1,15 @@
+import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.js';
+import { openDesktop, screenshot, windowOf } from './helpers.js';
 
-test('the first screen shows the kernel status, and `habitat info` prints the same facts', async ({
+async function openAbout(page: Page) {
+  await page.getByTestId('dock-settings').click();
+  const settings = windowOf(page, 'settings');
+  await settings.getByRole('tab', { name: 'About' }).click();
+  return settings.getByTestId('kernel-status');
+}
+
+test('the top bar shows the connection and mode, and About shows what `habitat info` prints', async ({
   page,
   host,
 }) => {
@@ -10,24 +19,30 @@ test('the first screen shows the kernel status, and `habitat info` prints the sa
     if (message.type() === 'error') errors.push(message.text());
   });
 
-  await page.goto(host.url);
+  await openDesktop(page, host);
   await expect(page.getByTestId('connection')).toHaveText('Connected');
-  await expect(page.getByTestId('kernel-state')).toHaveText('running');
-  await expect(page.getByTestId('kernel-mode')).toHaveText('headless');
-  // The token leaves the address bar once read.
+  await expect(page.getByTestId('mode')).toHaveText('Headless');
+  // the token leaves the address bar once read
   expect(page.url()).not.toContain('token=');
+  // figures arrive with system.stats
+  await expect(page.getByTestId('cpu')).toHaveText(/\d+%/);
+  await expect(page.getByTestId('memory')).toContainText('GiB');
+  await expect(page.getByTestId('gpus')).toHaveText(/\d+ GPUs?/);
 
+  const about = await openAbout(page);
   const cli = await host.cli(['--json', 'info']);
   expect(cli.code).toBe(0);
   const info = JSON.parse(cli.stdout);
-  await expect(page.getByTestId('kernel-version')).toHaveText(info.version);
-  await expect(page.getByTestId('kernel-datadir')).toHaveText(info.dataDir);
-  await expect(page.getByTestId('kernel-host')).toContainText(info.host.hostname);
-  await expect(page.getByTestId('kernel-agents')).toHaveText(
+  await expect(about.getByTestId('kernel-state')).toHaveText('running');
+  await expect(about.getByTestId('kernel-mode')).toHaveText('headless');
+  await expect(about.getByTestId('kernel-version')).toHaveText(info.version);
+  await expect(about.getByTestId('kernel-datadir')).toHaveText(info.dataDir);
+  await expect(about.getByTestId('kernel-host')).toContainText(info.host.hostname);
+  await expect(about.getByTestId('kernel-agents')).toHaveText(
     `${info.agents.running} running of ${info.agents.total}`,
   );
 
-  await page.screenshot({ path: 'test-results/screens/status.png', fullPage: true });
+  await screenshot(page, 'status');
   expect(errors).toEqual([]);
 });
 
@@ -49,10 +64,14 @@ test('a page without the token explains how to get in, and cannot reach the brid
   expect(refused).toBe(true);
 });
 
-test('the status screen shows how agents are isolated', async ({ page, host }) => {
-  await page.goto(host.url);
+test('the desktop shows how agents are isolated, and warns loudly when they are not', async ({
+  page,
+  host,
+}) => {
+  await openDesktop(page, host);
   const cli = JSON.parse((await host.cli(['--json', 'info'])).stdout);
-  await expect(page.getByTestId('kernel-isolation')).toHaveText(cli.sandbox.hostIsolation);
-  // a host without bubblewrap says so loudly; with it, no warning is shown
+  // a host without bubblewrap says so in a banner on the desktop; with it, no warning is shown
   await expect(page.getByTestId('kernel-warning')).toHaveCount(cli.warnings.length);
+  const about = await openAbout(page);
+  await expect(about.getByTestId('kernel-isolation')).toHaveText(cli.sandbox.hostIsolation);
 });

@@ -26,8 +26,8 @@ export function fsHandlers(kernel: Kernel): Handlers {
       );
       watchOwners.set(watch.id, context.sessionId);
       context.onClose(() => {
-        watchOwners.delete(watch.id);
-        files.unwatch(watch.id);
+        // only watches the session has not already ended with fs.unwatch
+        if (watchOwners.delete(watch.id)) files.unwatch(watch.id);
       });
       return { watchId: watch.id, path: watch.path };
     },

@@ -2,12 +2,20 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { connectApi } from './api.js';
 import { App } from './App.js';
-import { bindKernelStore, useKernel } from './store.js';
+import { setApi } from './store/api.js';
+import { bindStore } from './store/bind.js';
+import { kernel } from './store/store.js';
+import { startWorkspace } from './store/workspace.js';
 import './styles.css';
 
 const origin = connectApi();
-if (origin.kind === 'no-token') useKernel.setState({ connection: 'no-token' });
-else bindKernelStore(origin.api);
+if (origin.kind === 'no-token') kernel.connection('no-token');
+else {
+  setApi(origin.api);
+  bindStore(origin.api);
+  // the work area is the window less the top bar and the dock; Desktop measures it exactly once mounted
+  startWorkspace({ w: window.innerWidth, h: Math.max(200, window.innerHeight - 44 - 76) });
+}
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -1,0 +1,54 @@
+import { mkdirSync } from 'node:fs';
+import type { Page } from '@playwright/test';
+import { WebSocketClient, type WebSocketLike } from '../shared/client/index.js';
+import type { CommandArgs, ProcessInfo } from '../shared/protocol/index.js';
+import { expect, type ServedHost } from './fixtures.js';
+
+export const SCREENS = 'test-results/screens';
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENS, { recursive: true });
+  await page.screenshot({ path: `${SCREENS}/${name}.png` });
+}
+
+/** Opens the desktop the way a person does (the URL serve printed) and waits until it is connected. */
+export async function openDesktop(page: Page, host: ServedHost): Promise<void> {
+  // (every test has a fresh browser context: a first visit, with no saved workspace or theme)
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.goto(host.url);
+  await expect(page.getByTestId('connection')).toHaveText('Connected');
+}
+
+/** A bridge client for the test itself (spawning many agents is faster than many CLI runs). */
+export async function bridge(host: ServedHost): Promise<WebSocketClient> {
+  return WebSocketClient.connect({
+    url: host.wsUrl,
+    token: host.token,
+    factory: (url, protocols) => new WebSocket(url, protocols) as unknown as WebSocketLike,
+  });
+}
+
+export async function spawnMany(
+  host: ServedHost,
+  count: number,
+  args: (i: number) => CommandArgs<'process.spawn'>,
+): Promise<ProcessInfo[]> {
+  const client = await bridge(host);
+  try {
+    const out: ProcessInfo[] = [];
+    // a few at a time: the machine has two cores
+    for (let i = 0; i < count; i += 5) {
+      const batch = await Promise.all(
+        Array.from({ length: Math.min(5, count - i) }, (_, j) => client.call('process.spawn', args(i + j))),
+      );
+      out.push(...batch);
+    }
+    return out;
+  } finally {
+    client.close();
+  }
+}
+
+export function windowOf(page: Page, kind: string) {
+  return page.locator(`[data-testid="window"][data-kind="${kind}"]`);
+}

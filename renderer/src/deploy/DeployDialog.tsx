@@ -1,0 +1,364 @@
+import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { DEFAULT_SANDBOX_IMAGE, type ErrorValue, type ImageInfo } from '../../../shared/protocol/index.js';
+import { api, toErrorValue } from '../store/api.js';
+import { kernel, notify, ui, useHabitat, windows } from '../store/store.js';
+import { Button, IconButton } from '../ui/Button.js';
+import { ErrorBox } from '../ui/ErrorBox.js';
+import { useFocusTrap } from '../ui/useFocusTrap.js';
+import {
+  BUILTIN_PRESETS,
+  deletePreset,
+  EMPTY_FORM,
+  loadPresets,
+  savePreset,
+  toSpawnArgs,
+  type DeployForm,
+  type FieldErrors,
+  type Preset,
+} from './form.js';
+import './deploy.css';
+
+export function DeployDialog() {
+  const request = useHabitat((s) => s.deploy);
+  return request ? <Dialog initialGoal={request.goal ?? ''} /> : null;
+}
+
+/** Deploy an agent: what it is, what it should do and where it runs; process.spawn does the rest. */
+function Dialog({ initialGoal }: { initialGoal: string }) {
+  const ref = useRef<HTMLFormElement>(null);
+  const failureRef = useRef<HTMLDivElement>(null);
+  const base = useId();
+  const [form, setForm] = useState<DeployForm>({ ...EMPTY_FORM, goal: initialGoal });
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [failure, setFailure] = useState<ErrorValue | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [openAfter, setOpenAfter] = useState(false);
+  const [presets, setPresets] = useState<Preset[]>(loadPresets);
+  const [presetName, setPresetName] = useState('');
+  const [images, setImages] = useState<ImageInfo[] | string | null>(null);
+  const freeGpus = useHabitat((s) => s.gpus.filter((g) => g.heldBy === null).length);
+  const totalGpus = useHabitat((s) => s.gpus.length);
+  useFocusTrap(ref, () => !busy && ui.closeDeploy());
+
+  const docker = form.sandbox === 'docker';
+  // a refusal appears below the fields: bring it into view
+  useEffect(() => {
+    if (failure) failureRef.current?.scrollIntoView({ block: 'nearest' });
+  }, [failure]);
+  useEffect(() => {
+    if (!docker || images !== null) return;
+    api()
+      .call('image.list', {})
+      .then(
+        (result) => setImages(result.images),
+        (error: unknown) => setImages(toErrorValue(error).message),
+      );
+  }, [docker, images]);
+
+  const set = <K extends keyof DeployForm>(key: K, value: DeployForm[K]) => {
+    setForm((f) => ({ ...f, [key]: value }));
+    setErrors((e) => ({ ...e, [key]: undefined }));
+  };
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (busy) return;
+    const checked = toSpawnArgs(form);
+    if ('errors' in checked) {
+      setErrors(checked.errors);
+      const first = Object.keys(checked.errors)[0];
+      ref.current?.querySelector<HTMLElement>(`[name="${first}"]`)?.focus();
+      return;
+    }
+    setBusy(true);
+    setFailure(null);
+    try {
+      // a container spawn may build its warm spare first: give it time
+      const info = await api().call('process.spawn', checked.args, { timeoutMs: 120_000 });
+      kernel.processChanges([info]);
+      notify('success', `Deployed ${info.name}`, `#${info.pid} in a ${info.sandbox.kind} sandbox`, info.pid);
+      ui.closeDeploy();
+      if (openAfter) windows.openAgent(info.pid);
+      else windows.openApp('missionControl');
+    } catch (error) {
+      setFailure(toErrorValue(error));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const applyPreset = (name: string) => {
+    const preset = [...BUILTIN_PRESETS, ...presets].find((p) => p.name === name);
+    if (!preset) return;
+    setForm((f) => ({ ...f, ...preset.form, name: f.name, goal: preset.form.goal || f.goal }));
+    setErrors({});
+  };
+
+  const field = (key: keyof DeployForm, label: string, input: ReactNode, hint?: string) => (
+    <div className={`field${errors[key] ? ' invalid' : ''}`}>
+      <label htmlFor={`${base}-${key}`}>{label}</label>
+      {input}
+      {errors[key] ? (
+        <span className="field-error" id={`${base}-${key}-error`}>
+          {errors[key]}
+        </span>
+      ) : (
+        hint && <span className="field-hint">{hint}</span>
+      )}
+    </div>
+  );
+  const inputProps = (key: keyof DeployForm) => ({
+    id: `${base}-${key}`,
+    name: key,
+    'aria-invalid': errors[key] ? true : undefined,
+    'aria-describedby': errors[key] ? `${base}-${key}-error` : undefined,
+  });
+
+  return (
+    <div className="overlay" onPointerDown={(e) => e.target === e.currentTarget && !busy && ui.closeDeploy()}>
+      <form
+        ref={ref}
+        className="dialog deploy-dialog"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby={`${base}-title`}
+        onSubmit={submit}
+        noValidate
+        data-testid="deploy-dialog"
+      >
+        <header className="dialog-header">
+          <h2 id={`${base}-title`}>Deploy an agent</h2>
+          <IconButton icon="x" label="Close" onClick={ui.closeDeploy} disabled={busy} />
+        </header>
+
+        <div className="dialog-body">
+          <div className="presets" role="group" aria-label="Presets">
+            <label htmlFor={`${base}-preset`}>Preset</label>
+            <select id={`${base}-preset`} value="" onChange={(e) => applyPreset(e.target.value)}>
+              <option value="">Choose a preset…</option>
+              <optgroup label="Built in">
+                {BUILTIN_PRESETS.map((p) => (
+                  <option key={p.name}>{p.name}</option>
+                ))}
+              </optgroup>
+              {presets.length > 0 && (
+                <optgroup label="Saved">
+                  {presets.map((p) => (
+                    <option key={p.name}>{p.name}</option>
+                  ))}
+                </optgroup>
+              )}
+            </select>
+            {presets.length > 0 && (
+              <ul className="preset-chips" aria-label="Saved presets">
+                {presets.map((p) => (
+                  <li key={p.name}>
+                    <button type="button" className="chip" onClick={() => applyPreset(p.name)}>
+                      {p.name}
+                    </button>
+                    <IconButton
+                      icon="x"
+                      label={`Delete preset ${p.name}`}
+                      onClick={() => setPresets(deletePreset(presets, p.name))}
+                    />
+                  </li>
+                ))}
+              </ul>
+            )}
+          </div>
+
+          <div className="grid-2">
+            {field(
+              'name',
+              'Name',
+              <input
+                {...inputProps('name')}
+                data-autofocus
+                value={form.name}
+                onChange={(e) => set('name', e.target.value)}
+                placeholder="researcher-1"
+                autoComplete="off"
+              />,
+              'Letters, digits, space, dot, dash; empty picks agent-<pid>',
+            )}
+            {field(
+              'role',
+              'Role',
+              <input
+                {...inputProps('role')}
+                value={form.role}
+                onChange={(e) => set('role', e.target.value)}
+                placeholder="data analyst"
+              />,
+            )}
+          </div>
+          {field(
+            'goal',
+            'Goal',
+            <textarea
+              {...inputProps('goal')}
+              rows={3}
+              value={form.goal}
+              onChange={(e) => set('goal', e.target.value)}
+              placeholder="What should it do?"
+            />,
+          )}
+
+          <fieldset className="field">
+            <legend>Sandbox</legend>
+            <div className="segmented">
+              {(['host', 'docker'] as const).map((kind) => (
+                <label key={kind} className={form.sandbox === kind ? 'checked' : ''}>
+                  <input
+                    type="radio"
+                    name="sandbox"
+                    value={kind}
+                    checked={form.sandbox === kind}
+                    onChange={() => set('sandbox', kind)}
+                  />
+                  {kind === 'host' ? 'Host (bubblewrap)' : 'Container (Docker)'}
+                </label>
+              ))}
+            </div>
+          </fieldset>
+
+          {docker && (
+            <div className="docker-options">
+              {field(
+                'image',
+                'Image',
+                <>
+                  <input
+                    {...inputProps('image')}
+                    list={`${base}-images`}
+                    value={form.image}
+                    onChange={(e) => set('image', e.target.value)}
+                    placeholder={DEFAULT_SANDBOX_IMAGE}
+                  />
+                  <datalist id={`${base}-images`}>
+                    {Array.isArray(images) &&
+                      images.map((image) => <option key={image.tag} value={image.tag} />)}
+                  </datalist>
+                </>,
+                typeof images === 'string'
+                  ? `Images unavailable: ${images}`
+                  : Array.isArray(images)
+                    ? `${images.length} sandbox image(s) on the engine`
+                    : 'Loading images…',
+              )}
+              <div className="grid-3">
+                {field(
+                  'memoryMiB',
+                  'Memory (MiB)',
+                  <input
+                    {...inputProps('memoryMiB')}
+                    inputMode="decimal"
+                    value={form.memoryMiB}
+                    onChange={(e) => set('memoryMiB', e.target.value)}
+                    placeholder="512"
+                  />,
+                )}
+                {field(
+                  'cpus',
+                  'CPUs',
+                  <input
+                    {...inputProps('cpus')}
+                    inputMode="decimal"
+                    value={form.cpus}
+                    onChange={(e) => set('cpus', e.target.value)}
+                    placeholder="1"
+                  />,
+                )}
+                {field(
+                  'pids',
+                  'Processes',
+                  <input
+                    {...inputProps('pids')}
+                    inputMode="numeric"
+                    value={form.pids}
+                    onChange={(e) => set('pids', e.target.value)}
+                    placeholder="256"
+                  />,
+                )}
+              </div>
+            </div>
+          )}
+
+          <div className="grid-2">
+            {field(
+              'gpus',
+              'GPUs',
+              <input
+                {...inputProps('gpus')}
+                type="number"
+                min={0}
+                max={freeGpus}
+                value={form.gpus}
+                onChange={(e) => set('gpus', e.target.value)}
+                disabled={totalGpus === 0}
+                placeholder="0"
+              />,
+              totalGpus === 0
+                ? 'No GPUs on this host'
+                : `${freeGpus} of ${totalGpus} free; held exclusively while it lives`,
+            )}
+            <div className="field checkbox-field">
+              <label>
+                <input
+                  type="checkbox"
+                  name="network"
+                  checked={form.network}
+                  onChange={(e) => set('network', e.target.checked)}
+                />
+                Network access
+              </label>
+              <span className="field-hint">Off by default: sandboxes reach nothing</span>
+              <label>
+                <input type="checkbox" checked={openAfter} onChange={(e) => setOpenAfter(e.target.checked)} />
+                Open its window after deploying
+              </label>
+            </div>
+          </div>
+
+          {failure && (
+            <div ref={failureRef}>
+              <ErrorBox error={failure} title="The kernel refused to deploy it" />
+            </div>
+          )}
+        </div>
+
+        <footer className="dialog-footer">
+          <div className="save-preset">
+            <label className="sr-only" htmlFor={`${base}-preset-name`}>
+              Preset name
+            </label>
+            <input
+              id={`${base}-preset-name`}
+              value={presetName}
+              onChange={(e) => setPresetName(e.target.value)}
+              placeholder="Preset name"
+            />
+            <Button
+              size="sm"
+              icon="save"
+              disabled={!presetName.trim()}
+              onClick={() => {
+                setPresets(savePreset(presets, presetName.trim(), form));
+                notify('info', `Preset "${presetName.trim()}" saved`);
+                setPresetName('');
+              }}
+            >
+              Save preset
+            </Button>
+          </div>
+          <Button onClick={ui.closeDeploy} disabled={busy}>
+            Cancel
+          </Button>
+          <Button type="submit" variant="primary" icon="rocket" disabled={busy} data-testid="deploy-submit">
+            {busy ? 'Deploying…' : 'Deploy'}
+          </Button>
+        </footer>
+      </form>
+    </div>
+  );
+}

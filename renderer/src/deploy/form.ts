@@ -1,0 +1,126 @@
+// The deploy form's values, how they become process.spawn's arguments, and saved presets: pure and tested.
+import { describeIssues, SpawnArgsSchema, type CommandArgs } from '../../../shared/protocol/index.js';
+import { KEYS, readJson, writeJson, type KeyValueStorage } from '../store/persist.js';
+
+export interface DeployForm {
+  name: string;
+  role: string;
+  goal: string;
+  sandbox: 'host' | 'docker';
+  image: string;
+  network: boolean;
+  /** MiB, as typed. */
+  memoryMiB: string;
+  cpus: string;
+  pids: string;
+  /** How many GPUs, as typed ('' or '0' for none). */
+  gpus: string;
+}
+
+export const EMPTY_FORM: DeployForm = {
+  name: '',
+  role: '',
+  goal: '',
+  sandbox: 'host',
+  image: '',
+  network: false,
+  memoryMiB: '',
+  cpus: '',
+  pids: '',
+  gpus: '',
+};
+
+export type SpawnArgs = CommandArgs<'process.spawn'>;
+export type FieldErrors = Partial<Record<keyof DeployForm, string>>;
+
+const FIELD_OF: Record<string, keyof DeployForm> = { memoryBytes: 'memoryMiB', cpus: 'cpus', pids: 'pids' };
+
+/**
+ * The spawn arguments a form asks for, or the errors to show next to its fields. Checked with the protocol's own
+ * schema, so the form refuses exactly what the kernel would, before a round trip.
+ */
+export function toSpawnArgs(form: DeployForm): { args: SpawnArgs } | { errors: FieldErrors } {
+  const errors: FieldErrors = {};
+  const number = (field: keyof DeployForm, text: string, integer: boolean): number | undefined => {
+    if (text.trim() === '') return undefined;
+    const value = Number(text);
+    if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+      errors[field] = integer ? 'a whole number above 0' : 'a number above 0';
+      return undefined;
+    }
+    return value;
+  };
+  const docker = form.sandbox === 'docker';
+  const memory = docker ? number('memoryMiB', form.memoryMiB, false) : undefined;
+  if (memory !== undefined && memory < 16) errors.memoryMiB = 'at least 16 MiB';
+  const cpus = docker ? number('cpus', form.cpus, false) : undefined;
+  const pids = docker ? number('pids', form.pids, true) : undefined;
+  const gpuText = form.gpus.trim();
+  const gpus = gpuText === '' || gpuText === '0' ? undefined : number('gpus', gpuText, true);
+  const args: SpawnArgs = {
+    sandbox: form.sandbox,
+    network: form.network,
+    ...(form.name.trim() ? { name: form.name.trim() } : {}),
+    ...(form.role.trim() ? { role: form.role.trim() } : {}),
+    ...(form.goal.trim() ? { goal: form.goal.trim() } : {}),
+    ...(docker && form.image.trim() ? { image: form.image.trim() } : {}),
+    ...(memory !== undefined ? { memoryBytes: Math.round(memory * 1024 * 1024) } : {}),
+    ...(cpus !== undefined ? { cpus } : {}),
+    ...(pids !== undefined ? { pids } : {}),
+    ...(gpus !== undefined ? { gpus } : {}),
+  };
+  const parsed = SpawnArgsSchema.safeParse(args);
+  if (!parsed.success) {
+    for (const issue of describeIssues(parsed.error)) {
+      if (issue.path === 'memoryBytes' && errors.memoryMiB) continue;
+      const field = (FIELD_OF[issue.path] ?? issue.path) as keyof DeployForm;
+      errors[field in EMPTY_FORM ? field : 'name'] ??= issue.message;
+    }
+  }
+  return Object.keys(errors).length > 0 ? { errors } : { args };
+}
+
+export interface Preset {
+  name: string;
+  form: Omit<DeployForm, 'name'>;
+}
+
+export const BUILTIN_PRESETS: Preset[] = [
+  { name: 'Shell on this host', form: { ...EMPTY_FORM, role: 'shell' } },
+  {
+    name: 'Container, 1 CPU, 512 MiB',
+    form: { ...EMPTY_FORM, sandbox: 'docker', memoryMiB: '512', cpus: '1', pids: '256' },
+  },
+];
+
+export function loadPresets(storage?: KeyValueStorage): Preset[] {
+  const data = readJson(KEYS.presets, storage);
+  if (!Array.isArray(data)) return [];
+  return data.flatMap((raw): Preset[] => {
+    if (typeof raw !== 'object' || raw === null) return [];
+    const { name, form } = raw as { name?: unknown; form?: unknown };
+    if (typeof name !== 'string' || typeof form !== 'object' || form === null) return [];
+    const merged = { ...EMPTY_FORM, ...(form as Partial<DeployForm>) };
+    const { name: _ignored, ...rest } = merged;
+    return [{ name, form: rest }];
+  });
+}
+
+/** Saves (or replaces, by name) a preset; the agent's own name is never part of one. */
+export function savePreset(
+  presets: Preset[],
+  name: string,
+  form: DeployForm,
+  storage?: KeyValueStorage,
+): Preset[] {
+  const { name: _agentName, ...rest } = form;
+  const next = [...presets.filter((p) => p.name !== name), { name, form: rest }];
+  writeJson(KEYS.presets, next, storage);
+  return next;
+}
+
+export function deletePreset(presets: Preset[], name: string, storage?: KeyValueStorage): Preset[] {
+  const next = presets.filter((p) => p.name !== name);
+  writeJson(KEYS.presets, next, storage);
+  return next;
+}

@@ -1,0 +1,34 @@
+import { lazy, memo, Suspense } from 'react';
+import type { AppKind } from './windowManager.js';
+
+// Heavy apps (xterm.js, CodeMirror) load when first opened, so the desktop paints fast.
+const MissionControl = lazy(() => import('../missionControl/MissionControl.js'));
+const AgentVm = lazy(() => import('../agentVm/AgentVm.js'));
+const TerminalApp = lazy(() => import('../apps/TerminalApp.js'));
+const FilesApp = lazy(() => import('../apps/FilesApp.js'));
+const SystemMonitor = lazy(() => import('../apps/SystemMonitor.js'));
+const Settings = lazy(() => import('../apps/Settings.js'));
+
+export interface AppProps {
+  windowId: string;
+  pid: number | undefined;
+  tab: string | undefined;
+  path: string | undefined;
+  /** Visible to a person (not minimised, page not hidden): live views pause otherwise. */
+  active: boolean;
+}
+
+/** The app inside a window; memoised so that moving or focusing the frame does not re-render the app. */
+export const WindowContent = memo(function WindowContent({ kind, ...props }: AppProps & { kind: AppKind }) {
+  return (
+    <Suspense fallback={<div className="loading">Loading…</div>}>
+      {kind === 'missionControl' && <MissionControl {...props} />}
+      {kind === 'agentVm' && <AgentVm {...props} />}
+      {kind === 'terminal' && <TerminalApp {...props} />}
+      {kind === 'files' && <FilesApp {...props} mode="files" />}
+      {kind === 'editor' && <FilesApp {...props} mode="editor" />}
+      {kind === 'monitor' && <SystemMonitor />}
+      {kind === 'settings' && <Settings {...props} />}
+    </Suspense>
+  );
+});

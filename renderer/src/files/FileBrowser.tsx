@@ -1,0 +1,488 @@
+import {
+  lazy,
+  Suspense,
+  useCallback,
+  useEffect,
+  useRef,
+  useState,
+  type DragEvent,
+  type FormEvent,
+  type KeyboardEvent,
+} from 'react';
+import { formatBytes } from '../../../shared/format.js';
+import {
+  FS_MAX_READ_BYTES,
+  FS_MAX_WRITE_BYTES,
+  type FsEntry,
+  type FsListResult,
+} from '../../../shared/protocol/index.js';
+import { api, errorText } from '../store/api.js';
+import { notify } from '../store/store.js';
+import { Button, IconButton } from '../ui/Button.js';
+import { Icon } from '../ui/Icon.js';
+import {
+  base64ToBytes,
+  baseName,
+  bytesToBase64,
+  crumbs,
+  joinPath,
+  looksLikeText,
+  parentPath,
+} from './paths.js';
+import './files.css';
+
+const CodeEditor = lazy(() => import('./CodeEditor.js'));
+const PREVIEW_BYTES = 2 * 1024 * 1024;
+
+interface OpenFile {
+  path: string;
+  content: string;
+  saved: string;
+  size: number;
+  text: boolean;
+}
+
+/**
+ * An agent's home through the fs.* commands (so every path is resolved safely by the kernel): browse, preview and
+ * edit text with CodeMirror (Ctrl+S saves), upload by dropping files or picking them, download, new files and
+ * folders, delete. The folder is watched, so what the agent writes shows up by itself.
+ */
+export function FileBrowser({
+  pid,
+  path,
+  onPathChange,
+  layout,
+}: {
+  pid: number;
+  path: string;
+  onPathChange(path: string): void;
+  layout: 'split' | 'editor';
+}) {
+  const [listing, setListing] = useState<FsListResult | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [open, setOpen] = useState<OpenFile | null>(null);
+  const [status, setStatus] = useState<string | null>(null);
+  const [dragging, setDragging] = useState(false);
+  const [prompt, setPrompt] = useState<{ kind: 'file' | 'folder'; name: string } | null>(null);
+  const [confirmDelete, setConfirmDelete] = useState<string | null>(null);
+  const uploadRef = useRef<HTMLInputElement>(null);
+
+  const refresh = useCallback(() => {
+    api()
+      .call('fs.list', { pid, path })
+      .then(
+        (result) => {
+          setListing(result);
+          setError(null);
+        },
+        (e: unknown) => setError(errorText(e)),
+      );
+  }, [pid, path]);
+
+  useEffect(() => {
+    setListing(null);
+    refresh();
+    // follow changes in this folder (an agent writing files, another window saving)
+    let watchId: string | undefined;
+    let disposed = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const off = api().subscribe('fs.changed', (change) => {
+      if (change.watchId !== watchId) return;
+      clearTimeout(timer);
+      timer = setTimeout(refresh, 200);
+    });
+    api()
+      .call('fs.watch', { pid, path })
+      .then(
+        (result) => {
+          if (disposed)
+            void api()
+              .call('fs.unwatch', { pid, watchId: result.watchId })
+              .catch(() => {});
+          else watchId = result.watchId;
+        },
+        () => {},
+      );
+    return () => {
+      disposed = true;
+      clearTimeout(timer);
+      off();
+      if (watchId)
+        void api()
+          .call('fs.unwatch', { pid, watchId })
+          .catch(() => {});
+    };
+  }, [pid, path, refresh]);
+
+  const openFile = async (entry: FsEntry) => {
+    if (entry.type === 'dir') {
+      onPathChange(entry.path);
+      return;
+    }
+    if (open && open.content !== open.saved && !window.confirm(`Discard the changes to ${open.path}?`))
+      return;
+    try {
+      const result = await api().call('fs.read', {
+        pid,
+        path: entry.path,
+        encoding: 'utf8',
+        length: PREVIEW_BYTES,
+      });
+      const text = !result.truncated && looksLikeText(result.content);
+      setOpen({ path: result.path, content: result.content, saved: result.content, size: result.size, text });
+      setStatus(null);
+    } catch (e) {
+      notify('error', `Cannot open ${entry.name}`, errorText(e), pid);
+    }
+  };
+
+  const save = async () => {
+    if (!open || !open.text) return;
+    const content = open.content;
+    try {
+      await api().call('fs.write', { pid, path: open.path, content, encoding: 'utf8' });
+      setOpen((o) => (o && o.path === open.path ? { ...o, saved: content } : o));
+      setStatus(`Saved ${new Date().toLocaleTimeString()}`);
+    } catch (e) {
+      setStatus(null);
+      notify('error', `Cannot save ${baseName(open.path)}`, errorText(e), pid);
+    }
+  };
+
+  const download = async (entry: FsEntry) => {
+    try {
+      const parts: Uint8Array<ArrayBuffer>[] = [];
+      let offset = 0;
+      for (;;) {
+        const chunk = await api().call('fs.read', {
+          pid,
+          path: entry.path,
+          encoding: 'base64',
+          offset,
+          length: FS_MAX_READ_BYTES,
+        });
+        parts.push(base64ToBytes(chunk.content));
+        offset += chunk.length;
+        if (!chunk.truncated || chunk.length === 0) break;
+      }
+      const url = URL.createObjectURL(new Blob(parts));
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = entry.name;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    } catch (e) {
+      notify('error', `Cannot download ${entry.name}`, errorText(e), pid);
+    }
+  };
+
+  const upload = async (files: FileList | File[]) => {
+    const list = [...files];
+    if (list.length === 0) return;
+    setStatus(`Uploading ${list.length} file${list.length === 1 ? '' : 's'}…`);
+    let done = 0;
+    for (const file of list) {
+      if (file.size > FS_MAX_WRITE_BYTES) {
+        notify(
+          'error',
+          `${file.name} is too large`,
+          `Files up to ${formatBytes(FS_MAX_WRITE_BYTES)} can be uploaded.`,
+          pid,
+        );
+        continue;
+      }
+      try {
+        const content = bytesToBase64(new Uint8Array(await file.arrayBuffer()));
+        await api().call('fs.write', {
+          pid,
+          path: joinPath(path, file.name),
+          content,
+          encoding: 'base64',
+          createParents: true,
+        });
+        done++;
+      } catch (e) {
+        notify('error', `Cannot upload ${file.name}`, errorText(e), pid);
+      }
+    }
+    setStatus(`Uploaded ${done} of ${list.length}`);
+    refresh();
+  };
+
+  const create = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!prompt?.name.trim()) return;
+    const target = joinPath(path, prompt.name.trim());
+    try {
+      if (prompt.kind === 'folder') await api().call('fs.mkdir', { pid, path: target, recursive: true });
+      else {
+        const entry = await api().call('fs.write', {
+          pid,
+          path: target,
+          content: '',
+          encoding: 'utf8',
+          createParents: true,
+        });
+        setOpen({ path: entry.path, content: '', saved: '', size: 0, text: true });
+      }
+      setPrompt(null);
+      refresh();
+    } catch (e) {
+      notify('error', `Cannot create ${prompt.name}`, errorText(e), pid);
+    }
+  };
+
+  const remove = async (entry: FsEntry) => {
+    setConfirmDelete(null);
+    try {
+      await api().call('fs.delete', { pid, path: entry.path, recursive: entry.type === 'dir' });
+      if (open?.path === entry.path) setOpen(null);
+      refresh();
+    } catch (e) {
+      notify('error', `Cannot delete ${entry.name}`, errorText(e), pid);
+    }
+  };
+
+  const onDrop = (event: DragEvent) => {
+    event.preventDefault();
+    setDragging(false);
+    void upload(event.dataTransfer.files);
+  };
+  const onKey = (event: KeyboardEvent) => {
+    if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 's') {
+      event.preventDefault();
+      void save();
+    }
+  };
+
+  const dirty = open !== null && open.content !== open.saved;
+  return (
+    <div
+      className={`files files-${layout}`}
+      data-testid="file-browser"
+      onKeyDown={onKey}
+      onDragOver={(e) => {
+        if (!e.dataTransfer.types.includes('Files')) return;
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={(e) => {
+        if (!e.currentTarget.contains(e.relatedTarget as Node)) setDragging(false);
+      }}
+      onDrop={onDrop}
+    >
+      <div className="files-toolbar" role="toolbar" aria-label="Files">
+        <IconButton
+          icon="up"
+          label="Up one folder"
+          onClick={() => onPathChange(parentPath(path))}
+          disabled={path === '.'}
+        />
+        <nav className="breadcrumbs" aria-label="Folder">
+          <ol>
+            {crumbs(path).map((crumb, i, all) => (
+              <li key={crumb.path}>
+                {i === all.length - 1 ? (
+                  <span aria-current="location">{crumb.name}</span>
+                ) : (
+                  <button type="button" className="link" onClick={() => onPathChange(crumb.path)}>
+                    {crumb.name}
+                  </button>
+                )}
+              </li>
+            ))}
+          </ol>
+        </nav>
+        <span className="toolbar-spacer" />
+        {prompt ? (
+          <form className="inline-prompt" onSubmit={create}>
+            <input
+              autoFocus
+              aria-label={prompt.kind === 'file' ? 'New file name' : 'New folder name'}
+              placeholder={prompt.kind === 'file' ? 'notes.md' : 'folder'}
+              value={prompt.name}
+              onChange={(e) => setPrompt({ ...prompt, name: e.target.value })}
+              onKeyDown={(e) => e.key === 'Escape' && setPrompt(null)}
+            />
+            <Button size="sm" type="submit" variant="primary">
+              Create
+            </Button>
+            <IconButton icon="x" label="Cancel" onClick={() => setPrompt(null)} />
+          </form>
+        ) : (
+          <>
+            <Button size="sm" icon="file" onClick={() => setPrompt({ kind: 'file', name: '' })}>
+              New file
+            </Button>
+            <Button size="sm" icon="folder" onClick={() => setPrompt({ kind: 'folder', name: '' })}>
+              New folder
+            </Button>
+          </>
+        )}
+        <Button size="sm" icon="upload" onClick={() => uploadRef.current?.click()}>
+          Upload
+        </Button>
+        <input
+          ref={uploadRef}
+          type="file"
+          multiple
+          hidden
+          onChange={(e) => {
+            if (e.target.files) void upload(e.target.files);
+            e.target.value = '';
+          }}
+        />
+        <IconButton icon="refresh" label="Refresh" onClick={refresh} />
+      </div>
+
+      <div className="files-main">
+        <div className="files-list">
+          {error && (
+            <p className="error-line" role="alert">
+              {error}
+            </p>
+          )}
+          {!listing && !error && <p className="muted empty">Loading…</p>}
+          {listing && listing.entries.length === 0 && (
+            <p className="muted empty">Empty folder. Drop files here to upload.</p>
+          )}
+          {listing && listing.entries.length > 0 && (
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Size</th>
+                  <th scope="col">Modified</th>
+                  <th scope="col">
+                    <span className="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {listing.entries.map((entry) => (
+                  <tr
+                    key={entry.path}
+                    className={open?.path === entry.path ? 'selected' : ''}
+                    data-testid="file-row"
+                    data-name={entry.name}
+                  >
+                    <td>
+                      <button type="button" className="file-name" onClick={() => void openFile(entry)}>
+                        <Icon name={entry.type === 'dir' ? 'folder' : 'file'} size={15} />
+                        {entry.name}
+                        {entry.type === 'symlink' && <span className="muted"> (link)</span>}
+                      </button>
+                    </td>
+                    <td className="muted">{entry.type === 'dir' ? '—' : formatBytes(entry.size)}</td>
+                    <td className="muted">
+                      {new Date(entry.mtime).toLocaleString([], { dateStyle: 'short', timeStyle: 'short' })}
+                    </td>
+                    <td className="file-actions">
+                      {entry.type === 'file' && (
+                        <IconButton
+                          icon="download"
+                          label={`Download ${entry.name}`}
+                          onClick={() => void download(entry)}
+                        />
+                      )}
+                      {confirmDelete === entry.path ? (
+                        <Button
+                          size="sm"
+                          variant="danger"
+                          onClick={() => void remove(entry)}
+                          onBlur={() => setConfirmDelete(null)}
+                          autoFocus
+                        >
+                          Delete?
+                        </Button>
+                      ) : (
+                        <IconButton
+                          icon="trash"
+                          label={`Delete ${entry.name}`}
+                          onClick={() => setConfirmDelete(entry.path)}
+                        />
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          {listing?.truncated && <p className="muted">The folder has more entries than are shown.</p>}
+        </div>
+
+        <section className="files-preview" aria-label="Preview">
+          {!open ? (
+            <div className="muted empty">
+              <Icon name="file" size={28} />
+              <p>Choose a file to preview or edit it.</p>
+            </div>
+          ) : (
+            <>
+              <div className="preview-head">
+                <strong title={open.path}>
+                  {baseName(open.path)}
+                  {dirty && <span aria-label="unsaved changes"> •</span>}
+                </strong>
+                <span className="muted">{formatBytes(open.size)}</span>
+                <span className="toolbar-spacer" />
+                {status && (
+                  <span className="muted" role="status" data-testid="file-status">
+                    {status}
+                  </span>
+                )}
+                {open.text && (
+                  <Button
+                    size="sm"
+                    variant="primary"
+                    icon="save"
+                    onClick={() => void save()}
+                    disabled={!dirty}
+                    data-testid="file-save"
+                  >
+                    Save
+                  </Button>
+                )}
+                <IconButton icon="x" label="Close file" onClick={() => setOpen(null)} />
+              </div>
+              {open.text ? (
+                <Suspense fallback={<p className="muted empty">Loading the editor…</p>}>
+                  <CodeEditor
+                    path={open.path}
+                    value={open.content}
+                    onChange={(content) => setOpen((o) => (o ? { ...o, content } : o))}
+                  />
+                </Suspense>
+              ) : (
+                <div className="muted empty">
+                  <p>{open.size > PREVIEW_BYTES ? 'Too large to preview here.' : 'A binary file.'}</p>
+                  <Button
+                    icon="download"
+                    onClick={() =>
+                      void download({
+                        name: baseName(open.path),
+                        path: open.path,
+                        type: 'file',
+                        size: open.size,
+                        mtime: '',
+                        mode: 0,
+                      })
+                    }
+                  >
+                    Download
+                  </Button>
+                </div>
+              )}
+            </>
+          )}
+        </section>
+      </div>
+      {dragging && (
+        <div className="drop-overlay" aria-hidden="true">
+          <Icon name="upload" size={32} />
+          <p>Drop to upload to {path === '.' ? 'the home folder' : path}</p>
+        </div>
+      )}
+    </div>
+  );
+}

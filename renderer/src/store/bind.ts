@@ -1,0 +1,84 @@
+import type { HabitatApi, Unsubscribe } from '../../../shared/client/index.js';
+import type { ProcessInfo } from '../../../shared/protocol/index.js';
+import { errorText } from './api.js';
+import { kernel, notify, useHabitat } from './store.js';
+
+const BATCH_MS = 16;
+
+/**
+ * Keeps the store current from the bridge: on every (re)connect the facts are read again (nothing that happened
+ * while disconnected is missed), then events keep them current. Process events are applied in batches of one frame,
+ * so that 200 agents changing at once cost one render, not 200.
+ */
+export function bindStore(
+  api: HabitatApi,
+  schedule: (run: () => void) => void = (run) => void setTimeout(run, BATCH_MS),
+): Unsubscribe {
+  const offs: Unsubscribe[] = [];
+  let gpuWatch: Unsubscribe | undefined;
+  const pending = new Map<number, ProcessInfo>();
+  let scheduled = false;
+
+  const flush = (): void => {
+    scheduled = false;
+    if (pending.size === 0) return;
+    const batch = [...pending.values()];
+    pending.clear();
+    kernel.processChanges(batch);
+  };
+  const onProcess = (info: ProcessInfo): void => {
+    pending.set(info.pid, info);
+    if (!scheduled) {
+      scheduled = true;
+      schedule(flush);
+    }
+  };
+
+  const refresh = (): void => {
+    api.call('system.info', {}).then(kernel.info, (error: unknown) => kernel.failed(errorText(error)));
+    api.call('process.list', {}).then(
+      ({ processes }) => {
+        // events that arrived before this answer are older than it: the snapshot supersedes them
+        pending.clear();
+        kernel.processes(processes);
+      },
+      (error: unknown) => kernel.failed(errorText(error)),
+    );
+    api.call('gpu.list', {}).then(
+      ({ gpus, warning }) => {
+        kernel.gpus(gpus, warning);
+        // the kernel polls nvidia-smi only while someone listens: listen only where there is something to see
+        if (gpus.length > 0 && !gpuWatch) gpuWatch = api.subscribe('gpu.stats', (s) => kernel.gpus(s.gpus));
+      },
+      () => kernel.gpus([], null),
+    );
+  };
+
+  offs.push(
+    api.onConnectionChange((state) => {
+      const { everConnected, connection } = useHabitat.getState();
+      kernel.connection(state);
+      if (state === 'open') {
+        if (everConnected && connection !== 'open') notify('success', 'Reconnected to the host');
+        refresh();
+      } else if (state === 'reconnecting' && connection === 'open') {
+        notify(
+          'warning',
+          'Connection to the host lost',
+          'Reconnecting… the view resynchronises once it is back.',
+        );
+      }
+    }),
+    api.subscribe('system.stats', kernel.stats),
+    api.subscribe('process.spawned', onProcess),
+    api.subscribe('process.changed', onProcess),
+    // a slow page missed events: read the state again rather than trust what it has
+    api.subscribe('bridge.dropped', refresh),
+  );
+  kernel.connection(api.getConnectionState());
+  if (api.getConnectionState() === 'open') refresh();
+  return () => {
+    for (const off of offs) off();
+    gpuWatch?.();
+  };
+}
