@@ -6,6 +6,7 @@ import { setApi } from './store/api.js';
 import { bindStore } from './store/bind.js';
 import { kernel } from './store/store.js';
 import { startWorkspace } from './store/workspace.js';
+import { detachedAgent, startDetached } from './detached.js';
 import './styles.css';
 
 const origin = connectApi();
@@ -13,8 +14,10 @@ if (origin.kind === 'no-token') kernel.connection('no-token');
 else {
   setApi(origin.api);
   bindStore(origin.api);
+  const pid = detachedAgent(window.location.hash);
   // the work area is the window less the top bar and the dock; Desktop measures it exactly once mounted
-  startWorkspace({ w: window.innerWidth, h: Math.max(200, window.innerHeight - 44 - 76) });
+  if (pid !== undefined) startDetached(pid, { w: window.innerWidth, h: window.innerHeight });
+  else startWorkspace({ w: window.innerWidth, h: Math.max(200, window.innerHeight - 44 - 76) });
 }
 
 createRoot(document.getElementById('root')!).render(

@@ -5,6 +5,7 @@ import { ui, useHabitat, windows, type ThemeSetting } from '../store/store.js';
 import { Button } from '../ui/Button.js';
 import { tabPanelProps, Tabs, type TabSpec } from '../ui/Tabs.js';
 import { About } from './About.js';
+import { DesktopAppSettings, inDesktopApp } from './DesktopApp.js';
 import { Images } from './Images.js';
 import { GpuTable } from './SystemMonitor.js';
 import './apps.css';
@@ -17,16 +18,19 @@ const SECTIONS: TabSpec[] = [
   { id: 'shortcuts', label: 'Shortcuts', icon: 'zap' },
   { id: 'about', label: 'About', icon: 'info' },
 ];
+// the desktop app's own settings exist only there (the headless host has no keychain, updater or global shortcut)
+const DESKTOP: TabSpec = { id: 'desktop', label: 'Desktop app', icon: 'layout' };
 
 export default function Settings({ windowId, tab }: AppProps) {
-  const selected = SECTIONS.some((s) => s.id === tab) ? tab! : 'appearance';
+  const sections = inDesktopApp() ? [...SECTIONS.slice(0, -1), DESKTOP, SECTIONS.at(-1)!] : SECTIONS;
+  const selected = sections.some((s) => s.id === tab) ? tab! : 'appearance';
   const theme = useHabitat((s) => s.theme);
   const base = `${windowId}-settings`;
   return (
     <div className="app settings" data-testid="settings">
       <Tabs
         base={base}
-        tabs={SECTIONS}
+        tabs={sections}
         selected={selected}
         onSelect={(id) => windows.updateProps(windowId, { tab: id })}
         label="Settings sections"
@@ -95,6 +99,12 @@ export default function Settings({ windowId, tab }: AppProps) {
             </tbody>
           </table>
         </section>
+        {inDesktopApp() && (
+          <section {...tabPanelProps(base, 'desktop', selected)}>
+            <h3>Desktop app</h3>
+            {selected === 'desktop' && <DesktopAppSettings />}
+          </section>
+        )}
         <section {...tabPanelProps(base, 'about', selected)}>
           <h3>About this Habitat</h3>
           <About />

@@ -16,6 +16,17 @@ import './desktop.css';
 export function Desktop() {
   useThemeEffect();
   useShortcuts();
+  const detached = useHabitat((s) => s.detached);
+  if (detached !== undefined) {
+    // a detached Agent VM: the agent's window alone, with the notices that concern it
+    return (
+      <div className="desktop desktop-detached" data-testid="detached-agent">
+        <Banners />
+        <WorkArea />
+        <Toasts />
+      </div>
+    );
+  }
   return (
     <div className="desktop">
       <TopBar />

@@ -25,11 +25,16 @@ export function useResolvedTheme(): 'dark' | 'light' {
 /** Puts the theme on <html>, where the stylesheet's variables and the browser's own controls pick it up. */
 export function useThemeEffect(): void {
   const theme = useResolvedTheme();
+  const setting = useHabitat((s) => s.theme);
   useEffect(() => {
     const root = document.documentElement;
     root.dataset.theme = theme;
     root.style.colorScheme = theme;
   }, [theme]);
+  useEffect(() => {
+    // inside the desktop app, native menus and dialogs follow too (nativeTheme); a browser has no such command
+    if (window.habitat) void window.habitat.call('app.setTheme', { theme: setting }).catch(() => undefined);
+  }, [setting]);
 }
 
 export const THEME_LABEL: Record<ThemeSetting, string> = { dark: 'Dark', light: 'Light', system: 'System' };

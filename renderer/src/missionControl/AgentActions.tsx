@@ -1,6 +1,8 @@
 import type { ProcessInfo } from '../../../shared/protocol/index.js';
 import { sendSignal } from '../store/actions.js';
 import { availableActions } from '../store/agents.js';
+import { inDesktopApp } from '../apps/DesktopApp.js';
+import { api } from '../store/api.js';
 import { windows } from '../store/store.js';
 import { IconButton } from '../ui/Button.js';
 
@@ -48,6 +50,18 @@ export function AgentActions({ agent, open = true }: { agent: ProcessInfo; open?
           label={`Open ${who}`}
           onClick={() => windows.openAgent(agent.pid)}
           data-action="open"
+        />
+      )}
+      {open && inDesktopApp() && agent.state !== 'dead' && (
+        <IconButton
+          icon="layout"
+          label={`Open ${who} in its own window`}
+          onClick={() =>
+            void api()
+              .call('app.detachWindow', { pid: agent.pid })
+              .catch(() => undefined)
+          }
+          data-action="detach"
         />
       )}
     </div>

@@ -1,7 +1,7 @@
 import type { HabitatApi, Unsubscribe } from '../../../shared/client/index.js';
 import type { ProcessInfo } from '../../../shared/protocol/index.js';
 import { errorText } from './api.js';
-import { kernel, notify, useHabitat } from './store.js';
+import { kernel, notify, ui, useHabitat, windows } from './store.js';
 
 const BATCH_MS = 16;
 
@@ -74,6 +74,9 @@ export function bindStore(
     api.subscribe('process.changed', onProcess),
     // a slow page missed events: read the state again rather than trust what it has
     api.subscribe('bridge.dropped', refresh),
+    // the desktop app's shell: a notification or the tray asks to show an agent; the menu or shortcut the Smart Bar
+    api.subscribe('app.focusAgent', ({ pid }) => windows.openAgent(pid)),
+    api.subscribe('app.smartBar', () => ui.openSmartBar()),
   );
   kernel.connection(api.getConnectionState());
   if (api.getConnectionState() === 'open') refresh();

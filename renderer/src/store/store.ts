@@ -68,6 +68,8 @@ export interface HabitatState {
   toasts: number[];
   theme: ThemeSetting;
   smartBarOpen: boolean;
+  /** The agent this page shows alone (a detached Agent VM window of the desktop app), if any. */
+  detached: number | undefined;
   deploy: DeployRequest | null;
   menu: ContextMenuState | null;
   noticesOpen: boolean;
@@ -94,6 +96,7 @@ export const initialState = (): HabitatState => ({
   toasts: [],
   theme: 'system',
   smartBarOpen: false,
+  detached: undefined,
   deploy: null,
   menu: null,
   noticesOpen: false,
