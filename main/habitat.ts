@@ -1,4 +1,5 @@
 import { Kernel } from '../kernel/index.js';
+import { AgentSupervisor, type AgentSupervisorOptions } from '../runtime/index.js';
 import { Bridge } from './bridge/index.js';
 import { createHandlers } from './handlers/index.js';
 import { HABITAT_VERSION } from './version.js';
@@ -9,15 +10,18 @@ export interface HabitatOptions {
   statsIntervalMs?: number;
   /** Ready containers per image (see KernelOptions.warmPool). */
   warmPool?: { size?: number; prefill?: string[] };
+  /** How agents' goals run: provider keys from the environment (headless) or settings, the approval timeout. */
+  agents?: AgentSupervisorOptions;
 }
 
 export interface Habitat {
   kernel: Kernel;
+  agents: AgentSupervisor;
   bridge: Bridge;
   close(): Promise<void>;
 }
 
-/** The composition root shared by the desktop app, the headless host and tests: a kernel and its bridge. */
+/** The composition root shared by the desktop app, the headless host and tests: a kernel, its agents' runs, the bridge. */
 export async function createHabitat(options: HabitatOptions): Promise<Habitat> {
   const kernel = await Kernel.open({
     dataDir: options.dataDir,
@@ -26,12 +30,17 @@ export async function createHabitat(options: HabitatOptions): Promise<Habitat> {
     statsIntervalMs: options.statsIntervalMs,
     warmPool: options.warmPool,
   });
-  const bridge = new Bridge({ handlers: createHandlers(kernel), events: kernel.events });
+  const agents = new AgentSupervisor(kernel, options.agents);
+  // agents a restart left mid-run (re-attached containers) carry on from their saved conversation
+  agents.recover();
+  const bridge = new Bridge({ handlers: createHandlers(kernel, agents), events: kernel.events });
   return {
     kernel,
+    agents,
     bridge,
     close: async () => {
       bridge.closeAll();
+      await agents.close();
       await kernel.close();
     },
   };

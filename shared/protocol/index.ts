@@ -5,6 +5,7 @@ import { ptyCommands, ptyEvents } from './pty.js';
 import { fsCommands, fsEvents } from './fs.js';
 import { imageCommands, imageEvents } from './image.js';
 import { gpuCommands, gpuEvents } from './gpu.js';
+import { agentCommands, agentEvents } from './agent.js';
 import { systemCommands, systemEvents } from './system.js';
 
 export * from './errors.js';
@@ -17,6 +18,7 @@ export * from './pty.js';
 export * from './fs.js';
 export * from './image.js';
 export * from './gpu.js';
+export * from './agent.js';
 
 /** Every command, by name. The schemas are the single source of truth; types below are inferred from them. */
 export const commands = {
@@ -26,6 +28,7 @@ export const commands = {
   ...fsCommands,
   ...imageCommands,
   ...gpuCommands,
+  ...agentCommands,
 } as const satisfies Record<string, CommandSpec>;
 
 export const events = {
@@ -35,6 +38,7 @@ export const events = {
   ...fsEvents,
   ...imageEvents,
   ...gpuEvents,
+  ...agentEvents,
 } as const satisfies Record<string, EventSpec>;
 
 export type Commands = typeof commands;
