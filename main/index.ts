@@ -136,6 +136,11 @@ async function main(): Promise<void> {
     { url: process.env.HABITAT_UPDATE_URL, packaged: app.isPackaged },
     (state) => emit('app.update', state),
   );
+  const secrets = new SecretStore(join(userData, 'secrets'), safeStorage);
+  const sendProviderSettings = (): void => {
+    const geminiApiKey = secrets.get('gemini.apiKey');
+    toKernel({ type: 'providerSettings', ...(geminiApiKey ? { geminiApiKey } : {}) });
+  };
   const client = new ClientCore(() => {
     throw new Error('the kernel is starting');
   });
@@ -155,7 +160,11 @@ async function main(): Promise<void> {
         return result;
       },
       updates,
-      secrets: new SecretStore(join(userData, 'secrets'), safeStorage),
+      secrets: {
+        has: (name) => secrets.has(name),
+        set: (name, value) => (secrets.set(name, value), sendProviderSettings()),
+        delete: (name) => (secrets.delete(name), sendProviderSettings()),
+      },
     },
     () => true, // the kernel has checked the PID before forwarding
   );
@@ -178,6 +187,7 @@ async function main(): Promise<void> {
           port1.on('message', (event) => client.receive(event.data));
           port1.start();
           client.setState('open');
+          sendProviderSettings();
           resolve();
         } else if (message.type === 'failed') {
           reject(new Error(message.message));

@@ -8,6 +8,17 @@ const dataDir = process.env.HABITAT_DATA_DIR;
 if (!dataDir) throw new Error('the kernel process needs HABITAT_DATA_DIR');
 const parent = process.parentPort as unknown as ParentPortLike;
 
-await hostKernel(parent, (appHandlers) =>
-  createHabitat({ dataDir, mode: 'desktop', extraHandlers: () => appHandlers }),
+// keys live in main's keychain store; main sends them here, where the agents' runtime reads them at each spawn
+let providerSettings: { geminiApiKey?: string } = {};
+await hostKernel(
+  parent,
+  (appHandlers) =>
+    createHabitat({
+      dataDir,
+      mode: 'desktop',
+      extraHandlers: () => appHandlers,
+      agents: { providerSettings: () => providerSettings },
+    }),
+  undefined,
+  (settings) => (providerSettings = settings),
 );

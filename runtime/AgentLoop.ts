@@ -132,6 +132,12 @@ export class AgentLoop {
     }
   }
 
+  /** A person replaced the agent's memory (agent.setMemory): the next model turn sees the new notes. */
+  setNotes(notes: string): void {
+    this.notes = notes;
+    this.emit({ type: 'memory', notes });
+  }
+
   private async boot(): Promise<ChatMessage[]> {
     const history = await this.conversation.load();
     // a run cut off mid-step left calls without results: answer them, so every provider accepts the history

@@ -15,3 +15,4 @@ export * from './memory/index.js';
 export * from './conversation/index.js';
 
 export { PROVIDER_NAMES as RUNTIME_PROVIDERS, type ProviderName as RuntimeProvider } from './llm/index.js';
+export * from './supervisor/index.js';

@@ -13,15 +13,18 @@ export interface ServeInfo {
 
 /**
  * Starts `habitat serve --json --port 0` as a real subprocess and waits for its first line. `cli` is the Node
- * arguments that run the CLI: the sources through tsx (unit tests) or the built bin (e2e, benchmarks).
+ * arguments that run the CLI: the sources through tsx (unit tests) or the built bin (e2e, benchmarks). `env`
+ * replaces the host's environment (provider keys, for instance); default this process's.
  */
 export async function startServe(
   cli: string[],
   dataDir: string,
   stderr: 'pipe' | 'inherit' = 'pipe',
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ child: ChildProcess; info: ServeInfo }> {
   const child = spawn(process.execPath, [...cli, '--json', '--data-dir', dataDir, 'serve', '--port', '0'], {
     stdio: ['ignore', 'pipe', stderr],
+    env,
   });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);

@@ -32,6 +32,11 @@ export interface SpawnRequest {
   gpus?: GpuRequest;
   /** The Docker engine, by name (docker sandboxes; default the local one). */
   engine?: string;
+  /**
+   * How the runtime runs the agent's goal (provider, model, approval policy, budgets): opaque to the kernel, kept in
+   * the record's config so the runtime can resume the run after a restart. Never secrets.
+   */
+  agent?: Record<string, unknown>;
 }
 
 export interface ProcessTableOptions {
@@ -67,6 +72,8 @@ const LIVE_STATES: ReadonlySet<ProcessState> = new Set(['created', 'running', 's
  */
 export class ProcessTable {
   private readonly live = new Map<number, LiveProcess>();
+  /** Sandboxes of ended agents still being torn down. */
+  private readonly teardowns = new Set<Promise<void>>();
 
   constructor(private readonly options: ProcessTableOptions) {}
 
@@ -131,6 +138,7 @@ export class ProcessTable {
         home,
         image: request.image ?? null,
         gpus: request.gpus ?? null,
+        ...(request.agent ? { agent: request.agent } : {}),
       },
       bootId: this.options.bootId,
       createdAt: new Date().toISOString(),
@@ -241,6 +249,24 @@ export class ProcessTable {
     return this.require(pid).control;
   }
 
+  /** The runtime's phase of a live agent (thinking, executing...): persisted and published as process.changed. */
+  setPhase(pid: number, phase: AgentPhase): ProcessInfo {
+    const proc = this.requireLive(pid);
+    if (proc.record.phase !== phase) this.update(proc, { phase });
+    return this.info(proc);
+  }
+
+  /**
+   * The agent's program (its loop) ended on its own: like a shell that exits, its sandbox goes with it (every OS
+   * process, its container) and it stays a zombie with this exit code, reason and phase until it is reaped.
+   */
+  exit(pid: number, exit: { exitCode: number; reason: string; phase: 'completed' | 'failed' }): ProcessInfo {
+    const proc = this.requireLive(pid);
+    this.endSandbox(proc);
+    this.finish(proc, exit.exitCode, exit.reason, exit.phase);
+    return this.info(proc);
+  }
+
   home(pid: number): string {
     const live = this.live.get(pid);
     if (live) return live.home;
@@ -346,6 +372,7 @@ export class ProcessTable {
       if (LIVE_STATES.has(proc.record.state))
         this.finish(proc, null, 'killed: the kernel shut down', 'failed');
     }
+    await Promise.all(this.teardowns);
   }
 
   /** What live agents hold, from their records: rebuilds the GPU table after a restart. */
@@ -365,9 +392,7 @@ export class ProcessTable {
   private onShellExit(pid: number, exit: { exitCode: number | null; signal: number | null }): void {
     const proc = this.live.get(pid);
     if (!proc || !LIVE_STATES.has(proc.record.state)) return;
-    if (proc.termTimer) clearTimeout(proc.termTimer);
-    // the agent's program ended: whatever it left running (stragglers, execs, its container) goes with it
-    void this.deliver(proc, 'KILL').then(() => proc.sandbox?.destroy().catch(() => {}));
+    this.endSandbox(proc);
     const reason = exit.signal ? `killed by signal ${exit.signal}` : `exited with code ${exit.exitCode ?? 0}`;
     const failed = (exit.signal ?? 0) !== 0 || (exit.exitCode ?? 0) !== 0;
     this.finish(
@@ -376,6 +401,17 @@ export class ProcessTable {
       reason,
       failed ? 'failed' : 'completed',
     );
+  }
+
+  /** The agent's program ended: whatever it left running (stragglers, execs, its container) goes with it. */
+  private endSandbox(proc: LiveProcess): void {
+    if (proc.termTimer) clearTimeout(proc.termTimer);
+    const teardown = this.deliver(proc, 'KILL')
+      .then(() => proc.sandbox?.destroy())
+      .catch(() => {});
+    // awaited by shutdown: an agent that ended just before the kernel stops must not leave its container behind
+    this.teardowns.add(teardown);
+    void teardown.finally(() => this.teardowns.delete(teardown));
   }
 
   private finish(proc: LiveProcess, exitCode: number | null, reason: string, phase: AgentPhase): void {
@@ -414,10 +450,11 @@ export class ProcessTable {
     this.options.events.emit('process.changed', this.info(proc));
   }
 
-  /** Appends to the durable event log and tells followers of process.log.<pid>. */
-  log(pid: number, type: string, payload: unknown): void {
+  /** Appends to the durable event log and tells followers of process.log.<pid>; returns the entry's seq. */
+  log(pid: number, type: string, payload: unknown): number {
     const seq = this.options.store.appendEvent(pid, type, payload);
     this.options.events.emitScoped('process.log', pid, { seq, pid, type, at: Date.now(), payload });
+    return seq;
   }
 
   private info(proc: LiveProcess): ProcessInfo {
@@ -430,6 +467,13 @@ export class ProcessTable {
     if (proc) return proc;
     if (this.options.store.getProcess(pid)) throw new HabitatError('E_CONFLICT', `process ${pid} has ended`);
     throw new HabitatError('E_NOT_FOUND', `no process ${pid}`);
+  }
+
+  private requireLive(pid: number): LiveProcess {
+    const proc = this.require(pid);
+    if (!LIVE_STATES.has(proc.record.state))
+      throw new HabitatError('E_CONFLICT', `process ${pid} is ${proc.record.state}: it has ended`);
+    return proc;
   }
 
   private gpuLedger(): GpuLedger {

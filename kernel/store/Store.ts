@@ -3,11 +3,13 @@ import type { Database } from 'better-sqlite3';
 import { HabitatError } from '../../shared/protocol/index.js';
 import type { Disposable } from '../events/index.js';
 import { asHabitatError, openConnection } from './connection.js';
-import { EventLog } from './EventLog.js';
+import { Conversations } from './Conversations.js';
+import { EventLog, MAX_READ } from './EventLog.js';
 import { applyMigrations, readSchemaVersion } from './migrations.js';
 import { ProcessRecords } from './ProcessRecords.js';
 import type {
   CommitListener,
+  ConversationEntry,
   EventRecord,
   ProcessFilter,
   ProcessRecord,
@@ -32,6 +34,7 @@ const MINIMUMS = { flushIntervalMs: 0, maxBatch: 1, maxQueued: 1, busyTimeoutMs:
 export class Store {
   private readonly processes: ProcessRecords;
   private readonly events: EventLog;
+  private readonly conversations: Conversations;
   private readonly now: () => number;
 
   private constructor(
@@ -42,6 +45,7 @@ export class Store {
     this.now = options.now;
     this.processes = new ProcessRecords(db, options.synchronous === 'full');
     this.events = new EventLog(db, options);
+    this.conversations = new Conversations(db, options.now);
   }
 
   /**
@@ -178,6 +182,26 @@ export class Store {
   /** Up to `limit` events of `pid` whose seq is above `afterSeq`, oldest first. */
   eventsSince(pid: number | null, afterSeq: number, limit = 500): EventRecord[] {
     return this.events.since(pid, afterSeq, limit);
+  }
+
+  // --- conversations ---------------------------------------------------------------------------------------------
+
+  /**
+   * Appends one message (any JSON value; binary parts as base64) to the agent's conversation and returns its seq
+   * (0 for the first). Committed before it returns.
+   */
+  appendMessage(pid: number, message: unknown): number {
+    return this.conversations.append(pid, message);
+  }
+
+  /** Up to `limit` (1 to 10,000) messages of the agent's conversation from seq `offset` on, in order. */
+  messages(pid: number, offset = 0, limit = MAX_READ): ConversationEntry[] {
+    return this.conversations.read(pid, offset, limit);
+  }
+
+  /** How many messages the agent's conversation holds. */
+  messageCount(pid: number): number {
+    return this.conversations.count(pid);
   }
 
   /** Commits queued events, then closes the database. Idempotent. */

@@ -7,6 +7,7 @@ export {
   PROCESS_PHASES,
   PROCESS_STATES,
   type CommitListener,
+  type ConversationEntry,
   type EventRecord,
   type ProcessFilter,
   type ProcessPhase,

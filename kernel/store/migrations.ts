@@ -59,6 +59,20 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'processes.gpus: the GPUs each agent holds, so a restart can rebuild the allocation table',
     up: (db) => db.exec(`ALTER TABLE processes ADD COLUMN gpus TEXT NOT NULL DEFAULT '[]'`),
   },
+  {
+    version: 3,
+    description: "conversations: each agent's messages to and from its model, in order, so a run can resume",
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE conversations (
+          pid INTEGER NOT NULL,
+          seq INTEGER NOT NULL, -- 0, 1, 2... within the pid
+          at INTEGER NOT NULL,
+          message TEXT NOT NULL, -- JSON; binary parts (images) as base64
+          PRIMARY KEY (pid, seq)
+        ) STRICT;
+      `),
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;

@@ -34,7 +34,7 @@ describe('store migrations', () => {
       .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
       .all()
       .map((t) => t.name);
-    expect(tables).toEqual(['events', 'meta', 'processes']);
+    expect(tables).toEqual(['conversations', 'events', 'meta', 'processes']);
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     raw.close();
   });

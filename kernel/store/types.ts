@@ -56,6 +56,14 @@ export interface EventRecord {
   payload: unknown;
 }
 
+/** One message of an agent's conversation: its place (0, 1, 2...), when it was stored, and the message as JSON. */
+export interface ConversationEntry {
+  seq: number;
+  /** Milliseconds since the epoch. */
+  at: number;
+  message: unknown;
+}
+
 export type CommitListener = (lastSeq: number) => void;
 export type StoreErrorListener = (error: unknown) => void;
 

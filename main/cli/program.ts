@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { HABITAT_VERSION } from '../version.js';
+import { registerAgents } from './commands/agents.js';
 import { registerAttach } from './commands/attach.js';
 import { registerFiles } from './commands/files.js';
 import { registerGpus } from './commands/gpus.js';
@@ -33,6 +34,7 @@ export function buildProgram(io: CliIo = defaultIo, setExit: (code: number) => v
     registerServe,
     registerInfo,
     registerProcesses,
+    registerAgents,
     registerAttach,
     registerFiles,
     registerImages,

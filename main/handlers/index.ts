@@ -1,5 +1,7 @@
 import type { Kernel } from '../../kernel/index.js';
+import type { AgentSupervisor } from '../../runtime/index.js';
 import type { Handlers } from '../bridge/index.js';
+import { agentHandlers } from './agent.js';
 import { fsHandlers } from './fs.js';
 import { gpuHandlers } from './gpu.js';
 import { imageHandlers } from './images.js';
@@ -8,13 +10,14 @@ import { ptyHandlers } from './pty.js';
 import { systemHandlers } from './system.js';
 
 /** Every domain's handlers, composed. Each domain module maps protocol commands onto kernel or runtime calls. */
-export function createHandlers(kernel: Kernel): Handlers {
+export function createHandlers(kernel: Kernel, agents: AgentSupervisor): Handlers {
   return {
     ...systemHandlers(kernel),
-    ...processHandlers(kernel),
+    ...processHandlers(kernel, agents),
     ...ptyHandlers(kernel),
     ...fsHandlers(kernel),
     ...imageHandlers(kernel.docker, kernel.events),
     ...gpuHandlers(kernel),
+    ...agentHandlers(agents),
   };
 }

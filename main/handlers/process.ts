@@ -1,27 +1,38 @@
 import type { Kernel } from '../../kernel/index.js';
+import type { AgentSupervisor } from '../../runtime/index.js';
 import type { Handlers } from '../bridge/index.js';
 
-export function processHandlers(kernel: Kernel): Handlers {
+export function processHandlers(kernel: Kernel, agents: AgentSupervisor): Handlers {
   const { processes } = kernel;
   return {
     'process.spawn': async (args) => {
       kernel.assertRunning();
-      return processes.spawn({
-        sandbox: args.sandbox,
-        image: args.image,
-        limits: {
-          memoryBytes: args.memoryBytes,
-          cpus: args.cpus,
-          processes: args.pids,
+      // with a goal, the agent runs it (agents); without, it is a shell in a sandbox
+      const run = {
+        provider: args.provider,
+        model: args.model,
+        approvalPolicy: args.approvalPolicy,
+        maxSteps: args.maxSteps,
+      };
+      return agents.spawn(
+        {
+          sandbox: args.sandbox,
+          image: args.image,
+          limits: {
+            memoryBytes: args.memoryBytes,
+            cpus: args.cpus,
+            processes: args.pids,
+          },
+          name: args.name,
+          role: args.role,
+          goal: args.goal,
+          parent: args.parent,
+          network: args.network,
+          gpus: args.gpus,
+          engine: args.engine,
         },
-        name: args.name,
-        role: args.role,
-        goal: args.goal,
-        parent: args.parent,
-        network: args.network,
-        gpus: args.gpus,
-        engine: args.engine,
-      });
+        run,
+      );
     },
     'process.list': (args) => ({ processes: processes.list(args) }),
     'process.get': ({ pid }) => processes.get(pid),

@@ -19,6 +19,7 @@ export async function hostKernel(
   parent: ParentPortLike,
   open: (appHandlers: ReturnType<typeof forwardAppCommands>['handlers']) => Promise<Habitat>,
   exit: (code: number) => void = (code) => process.exit(code),
+  onProviderSettings: (settings: { geminiApiKey?: string }) => void = () => undefined,
 ): Promise<Habitat> {
   const forwarder = forwardAppCommands((message) => parent.postMessage(message));
   let habitat: Habitat;
@@ -45,6 +46,9 @@ export async function hostKernel(
       }
       case 'app.result':
         forwarder.settle(message);
+        return;
+      case 'providerSettings':
+        onProviderSettings(message.geminiApiKey === undefined ? {} : { geminiApiKey: message.geminiApiKey });
         return;
       case 'shutdown':
         void habitat.close().then(

@@ -66,10 +66,12 @@ describe('the kernel in its utility process', () => {
       () => true,
     );
 
+    const keys: unknown[] = [];
     const habitat = await hostKernel(
       parent,
       (handlers) => createHabitat({ dataDir: dir.path, mode: 'desktop', extraHandlers: () => handlers }),
       exit,
+      (settings) => keys.push(settings),
     );
     expect(toMain).toEqual([{ type: 'ready' }]);
 
@@ -98,6 +100,11 @@ describe('the kernel in its utility process', () => {
     deliver!({ data: { type: 'emit', topic: 'process.changed', payload: {} }, ports: [] }); // not main's to emit
     await renderer.client.call('system.ping', {});
     expect(focus).toEqual([{ pid: 3 }]);
+
+    // keys from main's keychain reach the runtime's settings, and only main can send them
+    send({ type: 'providerSettings', geminiApiKey: 'AIza-from-keychain' });
+    send({ type: 'providerSettings' });
+    expect(keys).toEqual([{ geminiApiKey: 'AIza-from-keychain' }, {}]);
 
     send({ type: 'shutdown' });
     await vi.waitFor(() => expect(exit).toHaveBeenCalledWith(0));

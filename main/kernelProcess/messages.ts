@@ -32,6 +32,8 @@ export type KernelMessage = z.infer<typeof KernelMessageSchema>;
 export const MainMessageSchema = z.union([
   z.object({ type: z.literal('connect') }), // with one port: a vetted session
   z.object({ type: z.literal('shutdown') }), // close the kernel cleanly, then exit
+  // model provider keys from the keychain, for the agents' runtime (they never reach a renderer)
+  z.object({ type: z.literal('providerSettings'), geminiApiKey: z.string().optional() }),
   // the app's own events (updates, focus an agent, open the Smart Bar): main has no bus of its own
   z.object({
     type: z.literal('emit'),

@@ -9,7 +9,7 @@ export interface DesktopShell {
   setTheme(theme: 'system' | 'light' | 'dark'): void;
   setShortcut(accelerator: string): { ok: true } | { ok: false; reason: string };
   updates: UpdateController;
-  secrets: SecretStore;
+  secrets: Pick<SecretStore, 'set' | 'has' | 'delete'>;
 }
 
 /** The app.* commands of the desktop app (the headless host leaves them unhandled: E_UNAVAILABLE). */

@@ -1,8 +1,8 @@
-import { isHabitatError } from '../../shared/protocol/index.js';
+import { AGENT_MEMORY_MAX_CHARS, isHabitatError } from '../../shared/protocol/index.js';
 import type { AgentFiles } from '../tools/types.js';
 
-/** Notes kept across runs and placed in the system prompt; capped so the prompt stays small. */
-export const MEMORY_MAX_CHARS = 8000;
+/** Notes kept across runs and placed in the system prompt; capped so the prompt stays small (agent.setMemory too). */
+export const MEMORY_MAX_CHARS = AGENT_MEMORY_MAX_CHARS;
 
 export interface AgentMemory {
   read(): Promise<string>;

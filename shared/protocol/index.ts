@@ -6,6 +6,7 @@ import { fsCommands, fsEvents } from './fs.js';
 import { imageCommands, imageEvents } from './image.js';
 import { gpuCommands, gpuEvents } from './gpu.js';
 import { appCommands, appEvents } from './app.js';
+import { agentCommands, agentEvents } from './agent.js';
 import { systemCommands, systemEvents } from './system.js';
 
 export * from './errors.js';
@@ -19,6 +20,7 @@ export * from './fs.js';
 export * from './image.js';
 export * from './gpu.js';
 export * from './app.js';
+export * from './agent.js';
 
 /** Every command, by name. The schemas are the single source of truth; types below are inferred from them. */
 export const commands = {
@@ -29,6 +31,7 @@ export const commands = {
   ...imageCommands,
   ...gpuCommands,
   ...appCommands,
+  ...agentCommands,
 } as const satisfies Record<string, CommandSpec>;
 
 export const events = {
@@ -39,6 +42,7 @@ export const events = {
   ...imageEvents,
   ...gpuEvents,
   ...appEvents,
+  ...agentEvents,
 } as const satisfies Record<string, EventSpec>;
 
 export type Commands = typeof commands;

@@ -57,6 +57,14 @@ export const ProcessInfoSchema = z.object({
 });
 export type ProcessInfo = z.infer<typeof ProcessInfoSchema>;
 
+/** Who drives an agent's goal: the offline planner (default, no network), Gemini, or a local Ollama model. */
+export const AgentProviderSchema = z.enum(['heuristic', 'gemini', 'ollama']);
+export type AgentProvider = z.infer<typeof AgentProviderSchema>;
+
+/** Which of an agent's actions wait for a person: none, the dangerous ones (default), or every one that changes something. */
+export const ApprovalPolicySchema = z.enum(['never', 'dangerous', 'always']);
+export type ApprovalPolicy = z.infer<typeof ApprovalPolicySchema>;
+
 const name = z
   .string()
   .min(1)
@@ -89,6 +97,15 @@ export const SpawnArgsSchema = z
     pids: z.number().int().min(8).max(1_000_000).optional(),
     /** GPUs: a count (any free ones) or device ids (index or UUID); E_LIMIT when not enough are free. */
     gpus: GpuRequestSchema.optional(),
+    // With a goal, the agent runs its think-act-observe loop; these say how (they need a goal).
+    /** Default heuristic, the offline planner. */
+    provider: AgentProviderSchema.optional(),
+    /** The provider's model (its default otherwise). */
+    model: z.string().min(1).max(200).optional(),
+    /** Default dangerous. */
+    approvalPolicy: ApprovalPolicySchema.optional(),
+    /** Model turns before the run gives up (default 50). */
+    maxSteps: z.number().int().min(1).max(10_000).optional(),
   })
   .strict();
 

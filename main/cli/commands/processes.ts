@@ -1,7 +1,11 @@
 import { Option } from 'commander';
 import {
+  AgentProviderSchema,
+  ApprovalPolicySchema,
   HabitatError,
   SignalSchema,
+  type AgentProvider,
+  type ApprovalPolicy,
   type LogEntry,
   type ProcessInfo,
   type ProcessState,
@@ -25,6 +29,10 @@ interface SpawnFlags {
   pids?: string;
   network?: boolean;
   gpus?: string;
+  provider?: AgentProvider;
+  model?: string;
+  approval?: ApprovalPolicy;
+  maxSteps?: string;
 }
 
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
@@ -34,6 +42,13 @@ export function parseSize(text: string): number {
   const match = /^(\d+(?:\.\d+)?)\s*([bkmgt]?)(?:i?b)?$/i.exec(text.trim());
   if (!match) throw new HabitatError('E_INVALID', `not a size: ${text} (try 512m or 2g)`);
   return Math.round(Number(match[1]) * SIZE_UNITS[match[2]!.toLowerCase()]!);
+}
+
+function parseCount(text: string, flag: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new HabitatError('E_INVALID', `${flag} must be a positive integer`);
+  return value;
 }
 
 function parseNumber(text: string, flag: string): number {
@@ -83,10 +98,23 @@ export function registerProcesses(ctx: CliContext): void {
 
   program
     .command('spawn')
-    .description('start an agent process with its home folder, sandbox and shell')
+    .description('start an agent process with its home folder, sandbox and shell; with --goal it works on it')
     .option('--name <name>', 'a name for the agent')
     .option('--role <role>', 'its role')
-    .option('--goal <goal>', 'its goal')
+    .option('--goal <goal>', 'its goal: it runs its think-act-observe loop on it, then exits')
+    .addOption(
+      new Option(
+        '--provider <provider>',
+        'the model behind the goal (default heuristic, the offline planner)',
+      ).choices(AgentProviderSchema.options),
+    )
+    .option('--model <model>', "the provider's model (its default otherwise)")
+    .addOption(
+      new Option('--approval <policy>', 'which actions wait for a person (default dangerous)').choices(
+        ApprovalPolicySchema.options,
+      ),
+    )
+    .option('--max-steps <n>', 'model turns before the run gives up (default 50)')
     .option('--parent <pid>', 'parent kernel PID')
     .addOption(new Option('--sandbox <kind>', 'host or docker').choices(['host', 'docker']).default('host'))
     .option('--image <image>', 'container image (docker; default habitat/sandbox:base)')
@@ -121,6 +149,10 @@ export function registerProcesses(ctx: CliContext): void {
           pids: flags.pids === undefined ? undefined : parseNumber(flags.pids, '--pids'),
           network: flags.network ?? false,
           gpus: flags.gpus === undefined ? undefined : parseGpus(flags.gpus),
+          provider: flags.provider,
+          model: flags.model,
+          approvalPolicy: flags.approval,
+          maxSteps: flags.maxSteps === undefined ? undefined : parseCount(flags.maxSteps, '--max-steps'),
         });
         print(info, () => String(info.pid));
       }),
@@ -168,7 +200,7 @@ export function registerProcesses(ctx: CliContext): void {
 
   program
     .command('logs')
-    .description("an agent's log: its lifecycle, signals and commands")
+    .description("an agent's log: its lifecycle, signals, commands and the events of its run")
     .option('-f, --follow', 'keep printing new entries')
     .option('-n, --lines <n>', 'how many of the latest entries', '100')
     .argument('<pid>', 'kernel PID')

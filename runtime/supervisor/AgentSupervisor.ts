@@ -1,0 +1,262 @@
+import type { Kernel, SpawnRequest } from '../../kernel/index.js';
+import {
+  ConversationMessageSchema,
+  HabitatError,
+  isHabitatError,
+  type ApprovalRequest as WireApprovalRequest,
+  type ProcessInfo,
+} from '../../shared/protocol/index.js';
+import { AgentLoop } from '../AgentLoop.js';
+import { ApprovalGate, type ApprovalRequest } from '../approvals/index.js';
+import { StoredConversation } from '../conversation/index.js';
+import type { AgentEvent, AgentRunResult } from '../events.js';
+import { createProvider, type Provider, type ProviderSettings } from '../llm/index.js';
+import { HomeFileMemory } from '../memory/index.js';
+import { coreTools, kernelHost } from '../tools/index.js';
+import { AgentEventPublisher } from './publisher.js';
+import {
+  checkNeedsGoal,
+  OUTCOME_EXIT_CODES,
+  runSettings,
+  storedSettings,
+  type AgentRunRequest,
+  type AgentRunSettings,
+} from './settings.js';
+
+export interface AgentSupervisorOptions {
+  /** Where keys and URLs come from headless (GEMINI_API_KEY, GEMINI_BASE_URL, OLLAMA_HOST). Default process.env. */
+  env?: Record<string, string | undefined>;
+  /** Provider settings from the settings store (the desktop app keeps keys there), read at every spawn. */
+  providerSettings?: () => ProviderSettings;
+  /** How long an action waits for a person before it is denied. Default 10 minutes. */
+  approvalTimeoutMs?: number;
+  /** How often streamed thought text is sent. Default 50 ms. */
+  thoughtFlushMs?: number;
+}
+
+interface Run {
+  loop: AgentLoop;
+  done: Promise<void>;
+}
+
+const LIVE = ['created', 'running', 'sleeping', 'stopped'] as const;
+const CLOSE_WAIT_MS = 5000;
+
+/**
+ * Runs the goals of a kernel's agents: an agent spawned with a goal gets an AgentLoop (its provider, the core tools
+ * in its sandbox, its memory, its conversation in the store, the kernel's LoopControl for signals) whose events
+ * stream on agent.event.<pid> and land in its log. The agent is its loop: when the run ends, the process exits
+ * (exit code 0 completed, 1 failed, 143 terminated, 137 killed; the reason as its exit reason) and its sandbox goes,
+ * as when a shell exits. One ApprovalGate serves every agent, so a person approves by PID.
+ */
+export class AgentSupervisor {
+  readonly gate: ApprovalGate;
+  private readonly runs = new Map<number, Run>();
+  private readonly env: Record<string, string | undefined>;
+  private closing = false;
+
+  constructor(
+    private readonly kernel: Kernel,
+    private readonly options: AgentSupervisorOptions = {},
+  ) {
+    this.env = options.env ?? process.env;
+    this.gate = new ApprovalGate({ timeoutMs: options.approvalTimeoutMs });
+    this.gate.onChange((change) =>
+      kernel.events.emit('agent.approval', {
+        pid: change.request.pid,
+        change: change.type,
+        request: wire(change.request),
+        ...(change.type === 'resolved' ? { decision: change.decision } : {}),
+      }),
+    );
+  }
+
+  /**
+   * Spawns a process; with a goal it runs the goal. The provider is made first, so a refusal (Gemini without a key:
+   * E_UNAVAILABLE) leaves no process behind.
+   */
+  async spawn(request: SpawnRequest, run: AgentRunRequest = {}): Promise<ProcessInfo> {
+    checkNeedsGoal(run, request.goal);
+    if (!request.goal?.trim()) return this.kernel.processes.spawn(request);
+    const settings = runSettings(run);
+    const provider = this.provider(settings);
+    const info = await this.kernel.processes.spawn({ ...request, agent: { ...settings } });
+    try {
+      this.start(info, provider, settings);
+    } catch (error) {
+      // no agent without its run: the process ends, saying why
+      this.exit(info.pid, 'failed', `could not start its run: ${message(error)}`);
+      throw error;
+    }
+    return this.kernel.processes.get(info.pid);
+  }
+
+  /**
+   * After a restart: agents that live on (re-attached containers) in the middle of a run resume it from their
+   * saved conversation; a tool call the restart cut off is answered as interrupted, so the model checks its effect.
+   * Returns the PIDs that resumed.
+   */
+  recover(): number[] {
+    const resumed: number[] = [];
+    for (const record of this.kernel.store.listProcesses({ states: [...LIVE] })) {
+      const settings = storedSettings(record.config);
+      if (!settings || !record.goal || this.runs.has(record.pid)) continue;
+      try {
+        if (this.resume(record.pid, settings)) resumed.push(record.pid);
+      } catch (error) {
+        // one agent that cannot resume must not keep the kernel from starting
+        this.exit(record.pid, 'failed', `could not resume after a restart: ${message(error)}`);
+      }
+    }
+    return resumed;
+  }
+
+  private resume(pid: number, settings: AgentRunSettings): boolean {
+    const info = this.kernel.processes.get(pid);
+    if (info.phase === 'completed' || info.phase === 'failed') {
+      // the run ended, and the kernel stopped before the process could exit
+      this.exit(pid, info.phase, 'the run ended as the kernel stopped');
+      return false;
+    }
+    const saved = this.kernel.store.messageCount(pid);
+    const note = `resumed after a kernel restart from its saved conversation (${saved} messages)`;
+    this.start(info, this.provider(settings), settings, note);
+    return true;
+  }
+
+  isRunning(pid: number): boolean {
+    return this.runs.has(pid);
+  }
+
+  approve(pid: number, id?: string, reason?: string): WireApprovalRequest {
+    this.kernel.processes.get(pid); // E_NOT_FOUND for a PID that never was
+    return wire(this.gate.approve(pid, id, reason));
+  }
+
+  deny(pid: number, id?: string, reason?: string): WireApprovalRequest {
+    this.kernel.processes.get(pid);
+    return wire(this.gate.deny(pid, id, reason));
+  }
+
+  approvals(pid?: number): WireApprovalRequest[] {
+    return this.gate.list(pid).map(wire);
+  }
+
+  async getMemory(pid: number): Promise<string> {
+    return this.memory(pid).read();
+  }
+
+  /** Replaces the notes; a running agent sees them from its next model turn. */
+  async setMemory(pid: number, notes: string): Promise<string> {
+    await this.memory(pid).write(notes);
+    this.runs.get(pid)?.loop.setNotes(notes);
+    return notes;
+  }
+
+  /** A page of the agent's conversation, as stored (images as base64). */
+  conversation(pid: number, offset: number, limit: number) {
+    this.kernel.processes.get(pid);
+    return {
+      total: this.kernel.store.messageCount(pid),
+      messages: this.kernel.store.messages(pid, offset, limit).map((entry) => ({
+        seq: entry.seq,
+        at: entry.at,
+        message: ConversationMessageSchema.parse(entry.message),
+      })),
+    };
+  }
+
+  /**
+   * Ends every run (as KILL would) and waits for them to settle, before the kernel closes: their last events reach
+   * the log, and the kernel's shutdown records why each agent ended.
+   */
+  async close(): Promise<void> {
+    this.closing = true;
+    for (const pid of this.runs.keys()) {
+      try {
+        this.kernel.processes.control(pid).kill();
+      } catch {
+        // already ended
+      }
+    }
+    const settled = Promise.allSettled([...this.runs.values()].map((run) => run.done));
+    await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref())]);
+  }
+
+  private start(info: ProcessInfo, provider: Provider, settings: AgentRunSettings, note?: string): void {
+    const { pid } = info;
+    const publisher = new AgentEventPublisher(this.kernel, pid, { flushMs: this.options.thoughtFlushMs });
+    if (note) publisher.publish({ type: 'warning', message: note, at: Date.now(), step: 0 });
+    const loop = new AgentLoop({
+      goal: info.goal!,
+      name: info.name,
+      ...(info.role ? { role: info.role } : {}),
+      provider,
+      tools: coreTools(),
+      host: kernelHost(this.kernel, pid),
+      control: this.kernel.processes.control(pid),
+      memory: new HomeFileMemory(this.kernel.fs(pid)),
+      conversation: new StoredConversation(this.kernel.store, pid),
+      approvals: { policy: settings.approvalPolicy, gate: this.gate },
+      ...(settings.maxSteps ? { budgets: { maxSteps: settings.maxSteps } } : {}),
+      sink: (event: AgentEvent) => publisher.publish(event),
+    });
+    const done = loop
+      .run()
+      .then((result) => this.ended(pid, result))
+      .catch((error: unknown) => console.error(`[agents] the run of process ${pid} failed:`, error))
+      .finally(() => {
+        publisher.flush();
+        this.runs.delete(pid);
+      });
+    this.runs.set(pid, { loop, done });
+  }
+
+  private ended(pid: number, result: AgentRunResult): void {
+    if (this.closing) return; // the kernel's shutdown says why
+    this.exit(pid, result.outcome, result.reason);
+  }
+
+  /** The agent's program ended: the process exits, unless it already has (KILL, its shell died). Never throws. */
+  private exit(pid: number, outcome: AgentRunResult['outcome'], reason: string): void {
+    try {
+      this.kernel.processes.exit(pid, {
+        exitCode: OUTCOME_EXIT_CODES[outcome],
+        reason,
+        phase: outcome === 'completed' ? 'completed' : 'failed',
+      });
+    } catch (error) {
+      if (isHabitatError(error) && error.code === 'E_CONFLICT') return;
+      console.error(`[agents] process ${pid} could not exit:`, error);
+    }
+  }
+
+  private provider(settings: AgentRunSettings): Provider {
+    try {
+      return createProvider(
+        {
+          ...this.options.providerSettings?.(),
+          provider: settings.provider,
+          ...(settings.model ? { model: settings.model } : {}),
+        },
+        this.env,
+      );
+    } catch (error) {
+      if (isHabitatError(error)) throw error;
+      throw new HabitatError('E_UNAVAILABLE', `the ${settings.provider} provider: ${message(error)}`);
+    }
+  }
+
+  private memory(pid: number): HomeFileMemory {
+    this.kernel.processes.get(pid);
+    return new HomeFileMemory(this.kernel.fs(pid));
+  }
+}
+
+function wire(request: ApprovalRequest): WireApprovalRequest {
+  return { ...request, reasons: [...request.reasons] };
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,223 @@
+import { z } from 'zod';
+import { command, event } from './define.js';
+import { AgentPhaseSchema, PidSchema } from './process.js';
+
+/** The most characters of an agent's memory (notes placed in its system prompt). */
+export const AGENT_MEMORY_MAX_CHARS = 8000;
+
+const ProviderErrorSchema = z.object({
+  kind: z.enum([
+    'rate_limit',
+    'server',
+    'network',
+    'timeout',
+    'auth',
+    'not_found',
+    'bad_request',
+    'bad_response',
+    'aborted',
+    'unavailable',
+  ]),
+  message: z.string(),
+  provider: z.string(),
+  status: z.number().int().optional(),
+  retryable: z.boolean(),
+});
+
+export const AgentRunResultSchema = z.object({
+  /** completed (the goal is done), failed (gave up, errors, budgets), terminated (TERM), killed (KILL). */
+  outcome: z.enum(['completed', 'failed', 'terminated', 'killed']),
+  reason: z.string(),
+  /** The agent's own summary, when it called complete. */
+  summary: z.string().optional(),
+  steps: z.number().int().nonnegative(),
+  tokens: z.object({ input: z.number().nonnegative(), output: z.number().nonnegative() }),
+  durationMs: z.number().nonnegative(),
+});
+export type AgentRunResult = z.infer<typeof AgentRunResultSchema>;
+
+const base = {
+  pid: PidSchema,
+  /** Its entry in the agent's log (process.logs); absent for thought.delta, which is not logged (thought is). */
+  seq: z.number().int().optional(),
+  /** Wall-clock milliseconds. */
+  at: z.number(),
+  /** The model turn, 1-based (0 before the first). */
+  step: z.number().int().nonnegative(),
+};
+const kind = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
+  z.object({ ...base, type: z.literal(type), ...shape });
+
+/** What an agent's run reports as it goes: the runtime's AgentEvent, with the agent's PID. */
+export const AgentEventSchema = z.discriminatedUnion('type', [
+  kind('phase', { phase: AgentPhaseSchema }),
+  /** Thought text as it streams, batched (a few per second at most). */
+  kind('thought.delta', { text: z.string() }),
+  kind('thought', { text: z.string() }),
+  kind('tool.call', { callId: z.string(), tool: z.string(), args: z.unknown() }),
+  kind('tool.result', {
+    callId: z.string(),
+    tool: z.string(),
+    ok: z.boolean(),
+    /** What the model read, clipped. */
+    output: z.string(),
+    data: z.unknown().optional(),
+    error: z.object({ code: z.string(), message: z.string() }).optional(),
+    durationMs: z.number().nonnegative(),
+  }),
+  kind('approval.requested', {
+    requestId: z.string(),
+    callId: z.string(),
+    tool: z.string(),
+    args: z.unknown(),
+    reasons: z.array(z.string()),
+    expiresAt: z.number(),
+  }),
+  kind('approval.resolved', {
+    requestId: z.string(),
+    callId: z.string(),
+    approved: z.boolean(),
+    by: z.enum(['person', 'timeout', 'cancelled']),
+    reason: z.string(),
+  }),
+  kind('llm.retry', {
+    attempt: z.number().int(),
+    delayMs: z.number().nonnegative(),
+    error: ProviderErrorSchema,
+  }),
+  kind('llm.error', { error: ProviderErrorSchema }),
+  kind('usage', {
+    inputTokens: z.number().nonnegative(),
+    outputTokens: z.number().nonnegative(),
+    totalInput: z.number().nonnegative(),
+    totalOutput: z.number().nonnegative(),
+  }),
+  kind('memory', { notes: z.string() }),
+  kind('warning', { message: z.string() }),
+  kind('end', AgentRunResultSchema.shape),
+]);
+export type AgentEvent = z.infer<typeof AgentEventSchema>;
+export type AgentEventType = AgentEvent['type'];
+
+/** An action waiting for a person (or, in an agent.approval event, one that no longer waits). */
+export const ApprovalRequestSchema = z.object({
+  id: z.string(),
+  pid: PidSchema,
+  tool: z.string(),
+  args: z.unknown(),
+  /** Why it waits: what looked dangerous, or the policy. */
+  reasons: z.array(z.string()),
+  requestedAt: z.number(),
+  /** When it is denied if nobody decides. */
+  expiresAt: z.number(),
+});
+export type ApprovalRequest = z.infer<typeof ApprovalRequestSchema>;
+
+const ApprovalDecisionSchema = z.object({
+  approved: z.boolean(),
+  by: z.enum(['person', 'timeout', 'cancelled']),
+  reason: z.string(),
+});
+
+const ImageSchema = z.object({ mimeType: z.literal('image/png'), data: z.string().describe('base64') });
+const ToolCallSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  args: z.unknown(),
+  signature: z.string().optional(),
+});
+
+/** One message between an agent and its model, as stored (images as base64). */
+export const ConversationMessageSchema = z.discriminatedUnion('role', [
+  z.object({ role: z.literal('user'), content: z.string(), images: z.array(ImageSchema).optional() }),
+  z.object({
+    role: z.literal('assistant'),
+    content: z.string(),
+    toolCalls: z.array(ToolCallSchema).optional(),
+    signature: z.string().optional(),
+  }),
+  z.object({
+    role: z.literal('tool'),
+    callId: z.string(),
+    name: z.string(),
+    content: z.string(),
+    isError: z.boolean().optional(),
+    images: z.array(ImageSchema).optional(),
+  }),
+]);
+export type ConversationMessage = z.infer<typeof ConversationMessageSchema>;
+
+const decisionArgs = z
+  .object({
+    pid: PidSchema,
+    /** The request's id; without it, the agent's open request (it has at most one). */
+    id: z.string().min(1).max(64).optional(),
+    /** Why, in words the agent's model will read. */
+    reason: z.string().max(2000).optional(),
+  })
+  .strict();
+
+export const agentCommands = {
+  'agent.approve': command({
+    description: "Let an agent's waiting action run. Answers the request that was approved.",
+    args: decisionArgs,
+    result: ApprovalRequestSchema,
+  }),
+  'agent.deny': command({
+    description: "Refuse an agent's waiting action: the agent sees the refusal and the reason.",
+    args: decisionArgs,
+    result: ApprovalRequestSchema,
+  }),
+  'agent.approvals': command({
+    description: 'Actions waiting for a person, of one agent or of all.',
+    args: z.object({ pid: PidSchema.optional() }).strict(),
+    result: z.object({ approvals: z.array(ApprovalRequestSchema) }),
+  }),
+  'agent.getMemory': command({
+    description: "An agent's memory: the notes placed in its system prompt (notes/MEMORY.md in its home).",
+    args: z.object({ pid: PidSchema }).strict(),
+    result: z.object({ notes: z.string() }),
+  }),
+  'agent.setMemory': command({
+    description: "Replace an agent's memory; a running agent sees it from its next model turn.",
+    args: z.object({ pid: PidSchema, notes: z.string().max(AGENT_MEMORY_MAX_CHARS) }).strict(),
+    result: z.object({ notes: z.string() }),
+  }),
+  'agent.conversation': command({
+    description: "An agent's conversation with its model, a page at a time, oldest first.",
+    args: z
+      .object({
+        pid: PidSchema,
+        /** The seq of the first message (0 for the start). */
+        offset: z.number().int().nonnegative().default(0),
+        limit: z.number().int().min(1).max(500).default(100),
+      })
+      .strict(),
+    result: z.object({
+      /** Messages in the whole conversation. */
+      total: z.number().int().nonnegative(),
+      messages: z.array(
+        z.object({ seq: z.number().int().nonnegative(), at: z.number(), message: ConversationMessageSchema }),
+      ),
+    }),
+  }),
+};
+
+export const agentEvents = {
+  'agent.event': event({
+    description:
+      "One event of an agent's run (phase, thoughts, tool calls and results...); on agent.event.<pid>.",
+    payload: AgentEventSchema,
+  }),
+  'agent.approval': event({
+    description:
+      'An action started or stopped waiting for a person. Slow consumers get the latest per agent.',
+    payload: z.object({
+      pid: PidSchema,
+      change: z.enum(['requested', 'resolved']),
+      request: ApprovalRequestSchema,
+      decision: ApprovalDecisionSchema.optional(),
+    }),
+    coalesceBy: 'pid',
+  }),
+};
