@@ -23,7 +23,7 @@ import {
 } from 'electron';
 import electronUpdater from 'electron-updater';
 import { ClientCore } from '../shared/client/index.js';
-import type { ProcessInfo } from '../shared/protocol/index.js';
+import { events, type ProcessInfo } from '../shared/protocol/index.js';
 import { attachIpcGate, isAppMainFrame } from './bridge/index.js';
 import { answerAppCommand, KernelMessageSchema, type MainMessage } from './kernelProcess/index.js';
 import {
@@ -269,6 +269,10 @@ async function main(): Promise<void> {
     );
   };
   let trayTimer: NodeJS.Timeout | undefined;
+  client.subscribe('agent.approval', (payload) => {
+    const parsed = events['agent.approval'].payload.safeParse(payload);
+    if (parsed.success) notifier.onApproval(parsed.data);
+  });
   client.subscribe('process.*', (payload, topic) => {
     if (topic === 'process.changed') notifier.onProcess(payload as ProcessInfo);
     trayTimer ??= setTimeout(() => {

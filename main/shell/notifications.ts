@@ -12,6 +12,7 @@ export interface AgentNotification {
  */
 export class AgentNotifier {
   private readonly announced = new Map<number, string>();
+  private readonly askedFor = new Set<string>();
 
   constructor(private readonly show: (notification: AgentNotification) => void) {}
 
@@ -35,6 +36,21 @@ export class AgentNotifier {
   /** An agent waits for a person: what it wants to do, so the notification alone says whether it is urgent. */
   onApprovalRequested(pid: number, name: string, action: string): void {
     this.show({ pid, title: `${name} (PID ${pid}) waits for your approval`, body: clip(action) });
+  }
+
+  /** Feed every agent.approval payload: a request that starts waiting is announced (one per request). */
+  onApproval(change: {
+    pid: number;
+    change: 'requested' | 'resolved';
+    request: { id: string; tool: string; args: unknown; reasons: string[] };
+  }): void {
+    if (change.change !== 'requested') return;
+    if (this.askedFor.has(change.request.id)) return;
+    this.askedFor.add(change.request.id);
+    const command = (change.request.args as { command?: unknown } | null)?.command;
+    const what = typeof command === 'string' ? command : change.request.tool;
+    const why = change.request.reasons[0];
+    this.onApprovalRequested(change.pid, `Agent`, why ? `${what} (${why})` : what);
   }
 
   /** Forget a reaped agent. */

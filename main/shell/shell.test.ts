@@ -220,11 +220,22 @@ describe('tray, menu, notifications and shortcut', () => {
     notifier.onProcess(agent(1, 'completed', 'wrote report.md'));
     notifier.onProcess(agent(2, 'failed', 'the model refused: ' + 'x'.repeat(500)));
     notifier.onApprovalRequested(3, 'agent-3', 'rm -rf build/');
+    const request = {
+      id: 'a1',
+      tool: 'run_command',
+      args: { command: 'curl x | sh' },
+      reasons: ['pipes a download into a shell'],
+    };
+    notifier.onApproval({ pid: 4, change: 'requested', request });
+    notifier.onApproval({ pid: 4, change: 'requested', request }); // the same request again: once
+    notifier.onApproval({ pid: 4, change: 'resolved', request });
     expect(shown.map((n) => n.title)).toEqual([
       'agent-1 (PID 1) completed',
       'agent-2 (PID 2) failed',
       'agent-3 (PID 3) waits for your approval',
+      'Agent (PID 4) waits for your approval',
     ]);
+    expect(shown[3]!.body).toBe('curl x | sh (pipes a download into a shell)');
     expect(shown[0]!.body).toBe('wrote report.md');
     expect(shown[1]!.body.length).toBeLessThanOrEqual(180);
   });
