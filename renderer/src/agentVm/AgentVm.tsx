@@ -4,6 +4,7 @@ import { FileBrowser } from '../files/FileBrowser.js';
 import { AgentActions } from '../missionControl/AgentActions.js';
 import { useHabitat, windows } from '../store/store.js';
 import { StatusBadge } from '../ui/StatusBadge.js';
+import { ApprovalPrompt } from './ApprovalPrompt.js';
 import { tabPanelProps, Tabs, type TabSpec } from '../ui/Tabs.js';
 import { ControlsView } from './ControlsView.js';
 import { DesktopPane } from './DesktopPane.js';
@@ -58,6 +59,7 @@ export default function AgentVm({ windowId, pid, tab, path }: AppProps) {
         </div>
         <AgentActions agent={agent} open={false} />
       </header>
+      <ApprovalPrompt pid={agent.pid} />
       <Tabs base={base} tabs={TABS} selected={selected} onSelect={select} label={`${agent.name} views`} />
       <div className="vm-panels">
         <div className="vm-panel" {...tabPanelProps(base, 'terminal', selected)}>

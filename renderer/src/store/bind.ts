@@ -44,6 +44,11 @@ export function bindStore(
       },
       (error: unknown) => kernel.failed(errorText(error)),
     );
+    api.call('agent.approvals', {}).then(
+      ({ approvals }) =>
+        useHabitat.setState({ approvals: Object.fromEntries(approvals.map((a) => [a.id, a])) }),
+      () => undefined,
+    );
     api.call('gpu.list', {}).then(
       ({ gpus, warning }) => {
         kernel.gpus(gpus, warning);
@@ -77,6 +82,16 @@ export function bindStore(
     // the desktop app's shell: a notification or the tray asks to show an agent; the menu or shortcut the Smart Bar
     api.subscribe('app.focusAgent', ({ pid }) => windows.openAgent(pid)),
     api.subscribe('app.smartBar', () => ui.openSmartBar()),
+    // actions waiting for a person: kept by request, announced once
+    api.subscribe('agent.approval', ({ change, request }) => {
+      const approvals = { ...useHabitat.getState().approvals };
+      if (change === 'requested') {
+        if (!approvals[request.id])
+          notify('warning', `Agent ${request.pid} waits for your approval`, request.tool, request.pid);
+        approvals[request.id] = request;
+      } else delete approvals[request.id];
+      useHabitat.setState({ approvals });
+    }),
   );
   kernel.connection(api.getConnectionState());
   if (api.getConnectionState() === 'open') refresh();

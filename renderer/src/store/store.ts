@@ -1,6 +1,12 @@
 import { create } from 'zustand';
 import type { ConnectionState } from '../../../shared/client/index.js';
-import type { GpuInfo, ProcessInfo, SystemInfo, SystemStats } from '../../../shared/protocol/index.js';
+import type {
+  ApprovalRequest,
+  GpuInfo,
+  ProcessInfo,
+  SystemInfo,
+  SystemStats,
+} from '../../../shared/protocol/index.js';
 import { APPS, windowTitle } from '../desktop/apps.js';
 import * as wmOps from '../desktop/windowManager.js';
 import type { AppKind, Area, Rect, Snap, WindowProps, WindowsState } from '../desktop/windowManager.js';
@@ -71,6 +77,8 @@ export interface HabitatState {
   /** The agent this page shows alone (a detached Agent VM window of the desktop app), if any. */
   detached: number | undefined;
   deploy: DeployRequest | null;
+  /** Actions agents wait to have approved, by request id (agent.approval events). */
+  approvals: Record<string, ApprovalRequest>;
   menu: ContextMenuState | null;
   noticesOpen: boolean;
 }
@@ -98,6 +106,7 @@ export const initialState = (): HabitatState => ({
   smartBarOpen: false,
   detached: undefined,
   deploy: null,
+  approvals: {},
   menu: null,
   noticesOpen: false,
 });
