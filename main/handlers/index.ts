@@ -3,9 +3,13 @@ import type { Handlers } from '../bridge/index.js';
 import { fsHandlers } from './fs.js';
 import { gpuHandlers } from './gpu.js';
 import { imageHandlers } from './images.js';
+import { msgHandlers } from './msg.js';
+import { pluginHandlers } from './plugin.js';
 import { processHandlers } from './process.js';
 import { ptyHandlers } from './pty.js';
+import { snapshotHandlers } from './snapshot.js';
 import { systemHandlers } from './system.js';
+import { workspaceHandlers } from './workspace.js';
 
 /** Every domain's handlers, composed. Each domain module maps protocol commands onto kernel or runtime calls. */
 export function createHandlers(kernel: Kernel): Handlers {
@@ -16,5 +20,9 @@ export function createHandlers(kernel: Kernel): Handlers {
     ...fsHandlers(kernel),
     ...imageHandlers(kernel.docker, kernel.events),
     ...gpuHandlers(kernel),
+    ...snapshotHandlers(kernel),
+    ...workspaceHandlers(kernel),
+    ...msgHandlers(kernel),
+    ...pluginHandlers(kernel),
   };
 }

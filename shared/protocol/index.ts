@@ -6,6 +6,10 @@ import { fsCommands, fsEvents } from './fs.js';
 import { imageCommands, imageEvents } from './image.js';
 import { gpuCommands, gpuEvents } from './gpu.js';
 import { systemCommands, systemEvents } from './system.js';
+import { snapshotCommands, snapshotEvents } from './snapshot.js';
+import { workspaceCommands, workspaceEvents } from './workspace.js';
+import { msgCommands, msgEvents } from './msg.js';
+import { pluginCommands, pluginEvents } from './plugin.js';
 
 export * from './errors.js';
 export * from './define.js';
@@ -17,6 +21,10 @@ export * from './pty.js';
 export * from './fs.js';
 export * from './image.js';
 export * from './gpu.js';
+export * from './snapshot.js';
+export * from './workspace.js';
+export * from './msg.js';
+export * from './plugin.js';
 
 /** Every command, by name. The schemas are the single source of truth; types below are inferred from them. */
 export const commands = {
@@ -26,6 +34,10 @@ export const commands = {
   ...fsCommands,
   ...imageCommands,
   ...gpuCommands,
+  ...snapshotCommands,
+  ...workspaceCommands,
+  ...msgCommands,
+  ...pluginCommands,
 } as const satisfies Record<string, CommandSpec>;
 
 export const events = {
@@ -35,6 +47,10 @@ export const events = {
   ...fsEvents,
   ...imageEvents,
   ...gpuEvents,
+  ...snapshotEvents,
+  ...workspaceEvents,
+  ...msgEvents,
+  ...pluginEvents,
 } as const satisfies Record<string, EventSpec>;
 
 export type Commands = typeof commands;

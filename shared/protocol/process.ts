@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { command, event } from './define.js';
 import { GpuRequestSchema } from './gpu.js';
+import { WorkspaceMountRequestSchema } from './workspace.js';
 
 /** Kernel PIDs are virtual, positive, and never reused within a data folder. */
 export const PidSchema = z
@@ -89,6 +90,8 @@ export const SpawnArgsSchema = z
     pids: z.number().int().min(8).max(1_000_000).optional(),
     /** GPUs: a count (any free ones) or device ids (index or UUID); E_LIMIT when not enough are free. */
     gpus: GpuRequestSchema.optional(),
+    /** Shared workspaces mounted at ~/shared/<name> from the start (the only way for a container agent). */
+    workspaces: z.array(WorkspaceMountRequestSchema).max(16).optional(),
   })
   .strict();
 
