@@ -3,6 +3,7 @@ import * as bridgeRoundtrip from './bridge-roundtrip.js';
 import * as agentMemory from './agent-memory.js';
 import * as containerSpawn from './container-spawn.js';
 import * as sandboxSpawn from './sandbox-spawn.js';
+import * as snapshot from './snapshot.js';
 import * as storeEventlog from './store-eventlog.js';
 import * as terminalEcho from './terminal-echo.js';
 import * as terminalThroughput from './terminal-throughput.js';
@@ -21,6 +22,7 @@ const all: Benchmark[] = [
   agentMemory,
   containerSpawn,
   vncProxy,
+  snapshot,
 ];
 // `npm run bench -- terminal` runs the benchmarks whose name contains "terminal".
 const filter = process.argv[2]?.toLowerCase();

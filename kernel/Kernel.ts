@@ -10,8 +10,12 @@ import { AgentFs, createHome } from './fs/index.js';
 import { GpuManager, type GpuOptions } from './gpu/index.js';
 import { ProcessTable } from './process/index.js';
 import { signalNumber, TerminalRegistry, type PtySpawner } from './pty/index.js';
+import { Mailboxes } from './ipc/index.js';
+import { Plugins } from './plugins/index.js';
 import { HostProvider, type HostSandboxOptions } from './sandbox/index.js';
+import { Snapshots } from './snapshots/index.js';
 import { Store } from './store/index.js';
+import { Workspaces } from './workspaces/index.js';
 
 export interface KernelOptions {
   dataDir: string;
@@ -51,6 +55,10 @@ export class Kernel {
   readonly engines: DockerEngines;
   readonly processes: ProcessTable;
   readonly gpus: GpuManager;
+  readonly workspaces: Workspaces;
+  readonly mailboxes: Mailboxes;
+  readonly snapshots: Snapshots;
+  readonly plugins: Plugins;
   private readonly files = new Map<number, AgentFs>();
   private readonly startedAt = Date.now();
   private state: 'running' | 'stopping' = 'running';
@@ -78,6 +86,11 @@ export class Kernel {
         this.store.appendEvent(null, 'docker.pool.failed', { engine, error: String(error) }),
     });
     this.processes = new ProcessTable({
+      // workspaces, made below with the table, decide spawns' mounts
+      mounts: {
+        forSpawn: (request, isolation) => this.workspaces.forSpawn(request, isolation),
+        attach: (pid, home, binds) => this.workspaces.attach(pid, home, binds),
+      },
       store: this.store,
       events: this.events,
       bootId: this.bootId,
@@ -98,6 +111,21 @@ export class Kernel {
           dispose: () => this.terminals.close(entry.id),
         };
       },
+    });
+    const { events, processes } = this;
+    const db = this.store.database;
+    this.workspaces = new Workspaces({ db, root: this.layout.shared, processes, events });
+    this.mailboxes = new Mailboxes({ db, agents: processes, events });
+    this.snapshots = new Snapshots({
+      root: this.layout.snapshots,
+      homesDir: this.layout.homes,
+      processes,
+      mailbox: this.mailboxes,
+      events,
+    });
+    this.plugins = new Plugins({
+      host: { fs: (pid) => this.fs(pid), exec: (pid, argv, o) => processes.exec(pid, argv, o) },
+      events,
     });
   }
 
@@ -188,6 +216,8 @@ export class Kernel {
     this.state = 'stopping';
     if (this.statsTimer) clearInterval(this.statsTimer);
     this.gpus.stop();
+    this.plugins.close();
+    await this.snapshots.close();
     await this.processes.shutdown();
     await this.engines.closePools();
     await this.terminals.closeAll();

@@ -91,6 +91,7 @@ export class DockerProvider implements SandboxProvider {
       },
       env: spec.env,
       gpus: spec.gpus,
+      mounts: spec.mounts,
     };
     // extra environment is fixed at creation, so an agent that brings its own is always made to measure
     const spare = spec.env === undefined ? await this.pool?.claim(containerSpec) : undefined;

@@ -7,6 +7,9 @@ export class LoopControl {
   private ending: 'term' | 'kill' | undefined;
   private waiters: (() => void)[] = [];
   private readonly abortController = new AbortController();
+  /** Between leaving a pause point and reaching the next: the loop's state is in flux (a snapshot waits). */
+  private stepping = false;
+  private boundaryWaiters: (() => void)[] = [];
 
   get isPaused(): boolean {
     return this.paused;
@@ -38,12 +41,47 @@ export class LoopControl {
     this.ending = 'kill';
     this.abortController.abort(new Error('killed'));
     this.release();
+    this.atRest(); // nothing it was doing will be finished
   }
 
   /** Call between steps: waits while stopped; says whether the loop should go on. */
   async pausePoint(): Promise<'continue' | 'end'> {
+    this.atRest();
     while (this.paused && !this.ending) await new Promise<void>((resolve) => this.waiters.push(resolve));
-    return this.ending ? 'end' : 'continue';
+    if (this.ending) return 'end';
+    this.stepping = true;
+    return 'continue';
+  }
+
+  /** The loop has ended for good: it will reach no more pause points, and nothing waits for one. */
+  loopEnded(): void {
+    this.atRest();
+  }
+
+  /**
+   * Resolves true once the loop is at a pause point (or runs no step), false if timeoutMs pass first. Pause first,
+   * or the loop may leave the boundary again at once.
+   */
+  async atBoundary(timeoutMs: number): Promise<boolean> {
+    if (!this.stepping) return true;
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        this.boundaryWaiters = this.boundaryWaiters.filter((w) => w !== done);
+        resolve(false);
+      }, timeoutMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.boundaryWaiters.push(done);
+    });
+  }
+
+  private atRest(): void {
+    this.stepping = false;
+    const waiters = this.boundaryWaiters;
+    this.boundaryWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   private release(): void {

@@ -17,7 +17,15 @@ import type {
   TerminalLaunch,
 } from '../sandbox/index.js';
 import { LoopControl } from './LoopControl.js';
-import type { AgentShell, GpuLedger, ProcessRecord, ProcessStore, ShellLauncher } from './types.js';
+import type {
+  AgentShell,
+  GpuLedger,
+  MountResolver,
+  ProcessRecord,
+  ProcessStore,
+  ShellLauncher,
+  WorkspaceBind,
+} from './types.js';
 
 export interface SpawnRequest {
   name?: string;
@@ -37,6 +45,10 @@ export interface SpawnRequest {
    * the record's config so the runtime can resume the run after a restart. Never secrets.
    */
   agent?: Record<string, unknown>;
+  /** Shared workspaces bound at ~/shared/<name> (see MountResolver). */
+  workspaces?: { name: string; mode: 'ro' | 'rw' }[];
+  /** Makes the home instead of a fresh one from the skeleton (a restore moves a verified copy into place). */
+  createHome?(homesDir: string, pid: number): Promise<string>;
 }
 
 export interface ProcessTableOptions {
@@ -50,6 +62,8 @@ export interface ProcessTableOptions {
   launchShell: ShellLauncher;
   /** The GPU allocation table; without it, a spawn that asks for GPUs is refused. */
   gpus?: GpuLedger;
+  /** Shared workspaces; without it, a spawn that asks for one is refused. */
+  mounts?: MountResolver;
   /** How long TERM waits before it escalates to KILL. */
   termGraceMs?: number;
   shellArgv?: string[];
@@ -105,13 +119,17 @@ export class ProcessTable {
     }
     provider.check?.({ engine: request.engine });
     const { store } = this.options;
-    // GPUs are settled before anything exists: a refusal (E_LIMIT) leaves no PID, home or record behind
+    // workspaces and GPUs are settled before anything exists: a refusal leaves no PID, home or record behind
+    const binds = request.workspaces?.length
+      ? this.mountResolver().forSpawn({ ...request, workspaces: request.workspaces }, provider.isolation)
+      : [];
     const gpus = request.gpus === undefined ? [] : this.gpuLedger().pick(request.gpus);
     const pid = store.allocatePid();
     if (gpus.length > 0) this.gpuLedger().allocate(pid, gpus); // same tick as pick: nobody took them since
     let home: string;
     try {
-      home = await this.options.createHome(this.options.homesDir, pid);
+      home = await (request.createHome ?? this.options.createHome)(this.options.homesDir, pid);
+      if (binds.length > 0) await this.mountResolver().attach(pid, home, binds);
     } catch (error) {
       this.options.gpus?.release(pid);
       throw error;
@@ -139,6 +157,7 @@ export class ProcessTable {
         image: request.image ?? null,
         gpus: request.gpus ?? null,
         ...(request.agent ? { agent: request.agent } : {}),
+        workspaces: binds.map(({ name, mode }) => ({ name, mode })),
       },
       bootId: this.options.bootId,
       createdAt: new Date().toISOString(),
@@ -168,6 +187,9 @@ export class ProcessTable {
         image: request.image,
         gpus,
         ...(request.engine === undefined ? {} : { engine: request.engine }),
+        ...(binds.length
+          ? { mounts: binds.map(({ source, target, readOnly }) => ({ source, target, readOnly })) }
+          : {}),
       });
       record.sandbox.containerId = proc.sandbox.containerId;
       this.startShell(proc);
@@ -318,6 +340,58 @@ export class ProcessTable {
         break;
     }
     return this.info(proc);
+  }
+
+  /**
+   * Holds a live agent still for a consistent capture (a snapshot): its loop at a step boundary (waiting up to
+   * waitMs), then its processes (SIGSTOP to the tree) or its container (paused). The record's state does not change.
+   * resume() puts it back, unless someone stopped it meanwhile; an agent that was stopped stays stopped.
+   */
+  async freeze(pid: number, waitMs: number): Promise<{ quiesced: boolean; resume(): Promise<void> }> {
+    const proc = this.live.get(pid);
+    if (!proc || proc.record.state !== 'running') return { quiesced: true, resume: async () => {} };
+    proc.control.pause();
+    const quiesced = await proc.control.atBoundary(waitMs);
+    await this.deliver(proc, 'STOP');
+    this.log(pid, 'process.frozen', { quiesced });
+    return {
+      quiesced,
+      resume: async () => {
+        if (proc.record.state !== 'running') return; // stopped, or ended, while it was held
+        proc.control.resume();
+        await this.deliver(proc, 'CONT');
+        this.log(pid, 'process.thawed', {});
+      },
+    };
+  }
+
+  /** A live host agent's next terminals and execs get this bind; a container's mounts are fixed at creation. */
+  addMount(pid: number, bind: WorkspaceBind): void {
+    const proc = this.require(pid);
+    if (!LIVE_STATES.has(proc.record.state) || !proc.sandbox) {
+      throw new HabitatError('E_CONFLICT', `process ${pid} is ${proc.record.state}: it takes no mounts`);
+    }
+    if (!proc.sandbox.addMount) {
+      throw new HabitatError(
+        'E_CONFLICT',
+        `process ${pid} runs in a container, whose mounts are fixed when it is created: spawn an agent with ` +
+          'the workspace instead (process.spawn workspaces, habitat spawn --share NAME:MODE)',
+      );
+    }
+    proc.sandbox.addMount({ source: bind.source, target: bind.target, readOnly: bind.readOnly });
+    const config = proc.record.config as { workspaces?: { name: string; mode: string }[] };
+    config.workspaces = [
+      ...(config.workspaces ?? []).filter((w) => w.name !== bind.name),
+      { name: bind.name, mode: bind.mode },
+    ];
+    this.options.store.putProcess(proc.record);
+  }
+
+  /** The stored record (spawn configuration included) of any process this table knows. */
+  record(pid: number): ProcessRecord {
+    const record = this.live.get(pid)?.record ?? this.options.store.getProcess(pid);
+    if (!record) throw new HabitatError('E_NOT_FOUND', `no process ${pid}`);
+    return record;
   }
 
   /** Removes a zombie: its exit status has been read. The record stays in the store as dead, for the archive. */
@@ -474,6 +548,11 @@ export class ProcessTable {
     if (!LIVE_STATES.has(proc.record.state))
       throw new HabitatError('E_CONFLICT', `process ${pid} is ${proc.record.state}: it has ended`);
     return proc;
+  }
+
+  private mountResolver(): MountResolver {
+    if (!this.options.mounts) throw new HabitatError('E_UNAVAILABLE', 'this kernel has no shared workspaces');
+    return this.options.mounts;
   }
 
   private gpuLedger(): GpuLedger {

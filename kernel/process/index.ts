@@ -1,4 +1,12 @@
 export { ProcessTable, toInfo, type ProcessTableOptions, type SpawnRequest } from './ProcessTable.js';
 export { LoopControl } from './LoopControl.js';
 
-export type { AgentShell, GpuLedger, ProcessRecord, ProcessStore, ShellLauncher } from './types.js';
+export type {
+  AgentShell,
+  GpuLedger,
+  MountResolver,
+  ProcessRecord,
+  ProcessStore,
+  ShellLauncher,
+  WorkspaceBind,
+} from './types.js';

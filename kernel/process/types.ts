@@ -1,5 +1,5 @@
 import type { AgentPhase, GpuRequest, ProcessState } from '../../shared/protocol/index.js';
-import type { TerminalLaunch } from '../sandbox/index.js';
+import type { SandboxMount, TerminalLaunch } from '../sandbox/index.js';
 import type { ProcessRecord } from '../store/index.js';
 
 export type { ProcessRecord };
@@ -31,4 +31,21 @@ export interface GpuLedger {
   pick(request: GpuRequest): string[];
   allocate(pid: number, request: GpuRequest): string[];
   release(pid: number): string[];
+}
+
+/** A shared workspace bound into an agent at ~/shared/<name>. */
+export interface WorkspaceBind extends SandboxMount {
+  name: string;
+  mode: 'ro' | 'rw';
+}
+
+/** Turns a spawn's workspace requests into bind mounts, deciding who may mount what (kernel/workspaces). */
+export interface MountResolver {
+  /** Before anything exists: refuses (E_NOT_FOUND, E_DENIED, E_UNAVAILABLE) or returns the binds. */
+  forSpawn(
+    request: { workspaces: { name: string; mode: 'ro' | 'rw' }[]; parent?: number },
+    isolation: 'bubblewrap' | 'container' | 'none',
+  ): WorkspaceBind[];
+  /** Once the agent has a PID and a home, before its sandbox starts: makes the mount points, records the mounts. */
+  attach(pid: number, home: string, binds: WorkspaceBind[]): Promise<void>;
 }

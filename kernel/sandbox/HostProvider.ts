@@ -7,6 +7,7 @@ import type {
   AgentSandbox,
   SandboxExecOptions,
   SandboxExecResult,
+  SandboxMount,
   SandboxProvider,
   SandboxSpec,
   TerminalLaunch,
@@ -30,8 +31,13 @@ class HostAgentSandbox implements AgentSandbox {
 
   constructor(
     private readonly backend: HostSandbox,
-    private readonly spec: SandboxSpec,
+    private spec: SandboxSpec,
   ) {}
+
+  addMount(mount: SandboxMount): void {
+    const others = (this.spec.mounts ?? []).filter((m) => m.target !== mount.target);
+    this.spec = { ...this.spec, mounts: [...others, mount] };
+  }
 
   get isolation() {
     return this.backend.isolation;

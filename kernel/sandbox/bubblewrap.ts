@@ -81,6 +81,8 @@ export function bubblewrapArgs(spec: SandboxSpec): string[] {
     '--bind',
     spec.home,
     HOME_INSIDE,
+    // shared workspaces, after the home they are mounted into
+    ...(spec.mounts ?? []).flatMap((m) => [m.readOnly ? '--ro-bind' : '--bind', m.source, m.target]),
     '--chdir',
     HOME_INSIDE,
     '--hostname',

@@ -17,6 +17,14 @@ export interface SandboxLimits {
   cpus?: number;
 }
 
+/** A host folder bound into a sandbox besides the home (a shared workspace): never a symlink. */
+export interface SandboxMount {
+  source: string;
+  /** Absolute path inside the sandbox (under /home/agent). */
+  target: string;
+  readOnly: boolean;
+}
+
 export interface SandboxSpec {
   /** Kernel PID of the agent. */
   pid: number;
@@ -34,6 +42,8 @@ export interface SandboxSpec {
   devices?: string[];
   /** The Docker engine to run on, by name (docker sandboxes; default the local one). */
   engine?: string;
+  /** Bind mounts besides the home (shared workspaces). */
+  mounts?: SandboxMount[];
 }
 
 /** How to start a program inside a sandbox: hand it to a PTY spawner or child_process. */
@@ -80,6 +90,8 @@ export interface AgentSandbox {
   signal(signal: Signal, shellOsPid: number | null): Promise<void>;
   /** Ends whatever still runs and releases the sandbox (a container is removed). */
   destroy(): Promise<void>;
+  /** Adds a bind mount for the terminals and execs started from now on; absent where mounts are fixed (containers). */
+  addMount?(mount: SandboxMount): void;
 }
 
 /** A kind of sandbox (host, docker): creates one per agent. */

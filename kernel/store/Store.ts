@@ -104,6 +104,14 @@ export class Store {
     return id;
   }
 
+  /**
+   * The connection, for kernel subsystems that keep their own tables (kernel/ipc, kernel/workspaces). Their tables
+   * are created by the migrations here; they must not hold transactions open across awaits.
+   */
+  get database(): Database {
+    return this.db;
+  }
+
   /** The schema version the database is at (the latest this code knows, once open). */
   get schemaVersion(): number {
     return readSchemaVersion(this.db);

@@ -73,6 +73,51 @@ export const MIGRATIONS: readonly Migration[] = [
         ) STRICT;
       `),
   },
+  {
+    version: 4,
+    description: 'messages: a persistent mailbox per agent',
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE messages (
+          id INTEGER PRIMARY KEY,
+          to_pid INTEGER NOT NULL,
+          from_pid INTEGER,
+          subject TEXT,
+          body TEXT NOT NULL,
+          sent_at INTEGER NOT NULL,
+          read_at INTEGER,
+          broadcast INTEGER NOT NULL DEFAULT 0
+        ) STRICT;
+        -- a mailbox page walks this index: one agent's messages by id; unread counts filter on read_at
+        CREATE INDEX messages_by_recipient ON messages (to_pid, id);
+        CREATE INDEX messages_unread ON messages (to_pid, read_at);
+      `),
+  },
+  {
+    version: 5,
+    description: 'shared workspaces: owners, grants and mounts',
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE workspaces (
+          name TEXT PRIMARY KEY,
+          owner INTEGER,
+          created_at TEXT NOT NULL
+        ) STRICT;
+        CREATE TABLE workspace_grants (
+          name TEXT NOT NULL REFERENCES workspaces (name) ON DELETE CASCADE,
+          pid INTEGER NOT NULL,
+          mode TEXT NOT NULL CHECK (mode IN ('ro', 'rw')),
+          PRIMARY KEY (name, pid)
+        ) STRICT;
+        CREATE TABLE workspace_mounts (
+          name TEXT NOT NULL REFERENCES workspaces (name) ON DELETE CASCADE,
+          pid INTEGER NOT NULL,
+          mode TEXT NOT NULL CHECK (mode IN ('ro', 'rw')),
+          PRIMARY KEY (name, pid)
+        ) STRICT;
+        CREATE INDEX workspace_mounts_by_pid ON workspace_mounts (pid);
+      `),
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;

@@ -34,7 +34,16 @@ describe('store migrations', () => {
       .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
       .all()
       .map((t) => t.name);
-    expect(tables).toEqual(['conversations', 'events', 'meta', 'processes']);
+    expect(tables).toEqual([
+      'conversations',
+      'events',
+      'messages',
+      'meta',
+      'processes',
+      'workspace_grants',
+      'workspace_mounts',
+      'workspaces',
+    ]);
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     raw.close();
   });

@@ -6,8 +6,12 @@ import { registerFiles } from './commands/files.js';
 import { registerGpus } from './commands/gpus.js';
 import { registerImages } from './commands/images.js';
 import { registerInfo } from './commands/info.js';
+import { registerMessages } from './commands/messages.js';
+import { registerPlugins } from './commands/plugins.js';
 import { registerProcesses } from './commands/processes.js';
 import { registerServe } from './commands/serve.js';
+import { registerShares } from './commands/shares.js';
+import { registerSnapshots } from './commands/snapshots.js';
 import { createContext, EXIT, type CliIo } from './context.js';
 
 export { EXIT, type CliIo } from './context.js';
@@ -39,6 +43,10 @@ export function buildProgram(io: CliIo = defaultIo, setExit: (code: number) => v
     registerFiles,
     registerImages,
     registerGpus,
+    registerSnapshots,
+    registerShares,
+    registerMessages,
+    registerPlugins,
   ]) {
     register(context);
   }

@@ -5,9 +5,13 @@ import { agentHandlers } from './agent.js';
 import { fsHandlers } from './fs.js';
 import { gpuHandlers } from './gpu.js';
 import { imageHandlers } from './images.js';
+import { msgHandlers } from './msg.js';
+import { pluginHandlers } from './plugin.js';
 import { processHandlers } from './process.js';
 import { ptyHandlers } from './pty.js';
+import { snapshotHandlers } from './snapshot.js';
 import { systemHandlers } from './system.js';
+import { workspaceHandlers } from './workspace.js';
 
 /** Every domain's handlers, composed. Each domain module maps protocol commands onto kernel or runtime calls. */
 export function createHandlers(kernel: Kernel, agents: AgentSupervisor): Handlers {
@@ -19,5 +23,9 @@ export function createHandlers(kernel: Kernel, agents: AgentSupervisor): Handler
     ...imageHandlers(kernel.docker, kernel.events),
     ...gpuHandlers(kernel),
     ...agentHandlers(agents),
+    ...snapshotHandlers(kernel),
+    ...workspaceHandlers(kernel),
+    ...msgHandlers(kernel),
+    ...pluginHandlers(kernel),
   };
 }

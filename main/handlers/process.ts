@@ -30,6 +30,7 @@ export function processHandlers(kernel: Kernel, agents: AgentSupervisor): Handle
           network: args.network,
           gpus: args.gpus,
           engine: args.engine,
+          workspaces: args.workspaces,
         },
         run,
       );

@@ -8,6 +8,10 @@ import { gpuCommands, gpuEvents } from './gpu.js';
 import { appCommands, appEvents } from './app.js';
 import { agentCommands, agentEvents } from './agent.js';
 import { systemCommands, systemEvents } from './system.js';
+import { snapshotCommands, snapshotEvents } from './snapshot.js';
+import { workspaceCommands, workspaceEvents } from './workspace.js';
+import { msgCommands, msgEvents } from './msg.js';
+import { pluginCommands, pluginEvents } from './plugin.js';
 
 export * from './errors.js';
 export * from './define.js';
@@ -21,6 +25,10 @@ export * from './image.js';
 export * from './gpu.js';
 export * from './app.js';
 export * from './agent.js';
+export * from './snapshot.js';
+export * from './workspace.js';
+export * from './msg.js';
+export * from './plugin.js';
 
 /** Every command, by name. The schemas are the single source of truth; types below are inferred from them. */
 export const commands = {
@@ -32,6 +40,10 @@ export const commands = {
   ...gpuCommands,
   ...appCommands,
   ...agentCommands,
+  ...snapshotCommands,
+  ...workspaceCommands,
+  ...msgCommands,
+  ...pluginCommands,
 } as const satisfies Record<string, CommandSpec>;
 
 export const events = {
@@ -43,6 +55,10 @@ export const events = {
   ...gpuEvents,
   ...appEvents,
   ...agentEvents,
+  ...snapshotEvents,
+  ...workspaceEvents,
+  ...msgEvents,
+  ...pluginEvents,
 } as const satisfies Record<string, EventSpec>;
 
 export type Commands = typeof commands;

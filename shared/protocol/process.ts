@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { command, event } from './define.js';
 import { GpuRequestSchema } from './gpu.js';
+import { WorkspaceMountRequestSchema } from './workspace.js';
 
 /** Kernel PIDs are virtual, positive, and never reused within a data folder. */
 export const PidSchema = z
@@ -106,6 +107,8 @@ export const SpawnArgsSchema = z
     approvalPolicy: ApprovalPolicySchema.optional(),
     /** Model turns before the run gives up (default 50). */
     maxSteps: z.number().int().min(1).max(10_000).optional(),
+    /** Shared workspaces mounted at ~/shared/<name> from the start (the only way for a container agent). */
+    workspaces: z.array(WorkspaceMountRequestSchema).max(16).optional(),
   })
   .strict();
 

@@ -13,6 +13,7 @@ import {
 import { EXIT, parsePid, type CliContext } from '../context.js';
 import { formatDuration, table } from '../format.js';
 import { parseGpus } from './gpus.js';
+import { parseShare } from './shares.js';
 
 const LIVE: ProcessState[] = ['created', 'running', 'sleeping', 'stopped', 'zombie'];
 
@@ -33,6 +34,7 @@ interface SpawnFlags {
   model?: string;
   approval?: ApprovalPolicy;
   maxSteps?: string;
+  share: string[];
 }
 
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
@@ -127,6 +129,12 @@ export function registerProcesses(ctx: CliContext): void {
     .option('--pids <n>', 'container process limit (docker)')
     .option('--network', 'give it network access (off by default)')
     .option('--gpus <gpus>', 'GPUs it holds: a count (2), ids (0,1 or GPU-uuid), or device=1 for GPU 1 alone')
+    .option(
+      '--share <name[:mode]>',
+      'mount a shared workspace at ~/shared/<name>, rw (default) or ro; repeatable',
+      (value: string, all: string[]) => [...all, value],
+      [] as string[],
+    )
     .action(
       withClient(async (client, flags: SpawnFlags) => {
         const docker = flags.sandbox === 'docker';
@@ -153,6 +161,7 @@ export function registerProcesses(ctx: CliContext): void {
           model: flags.model,
           approvalPolicy: flags.approval,
           maxSteps: flags.maxSteps === undefined ? undefined : parseCount(flags.maxSteps, '--max-steps'),
+          workspaces: flags.share.length ? flags.share.map(parseShare) : undefined,
         });
         print(info, () => String(info.pid));
       }),

@@ -1,0 +1,12 @@
+// Snapshots of agents: capture (home, configuration, loop state, mailbox) into a content-addressed store,
+// restore to a new PID, fork, delete, export and import as one tar file. Other kernel code imports only here.
+export {
+  Snapshots,
+  type AgentState,
+  type AgentStateProvider,
+  type MailboxPort,
+  type SnapshotProcesses,
+  type SnapshotsOptions,
+} from './Snapshots.js';
+export { ObjectStore } from './objects.js';
+export { parseManifest, MANIFEST_FORMAT, type Manifest } from './manifest.js';

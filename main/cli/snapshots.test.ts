@@ -1,0 +1,130 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../test/helpers.js';
+import { startServe } from '../../test/servedHost.js';
+import { EXIT } from './program.js';
+
+// The snapshot, share, msg and plugins verbs, run as real subprocesses against a real headless host.
+const CLI = ['--import', 'tsx', join(import.meta.dirname, 'index.ts')];
+const SAMPLE = new URL('../../resources/plugins/word-count', import.meta.url).pathname;
+
+describe('habitat CLI: snapshots, workspaces, messages and plugins', () => {
+  const dir = tempDir();
+  const dataDir = join(dir.path, 'data');
+  let server: ChildProcess;
+
+  const run = (args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> =>
+    new Promise((resolve) => {
+      const child = spawn(process.execPath, [...CLI, '--data-dir', dataDir, ...args]);
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c) => (stdout += c));
+      child.stderr.on('data', (c) => (stderr += c));
+      child.stdin.end();
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  const json = async (args: string[]) => {
+    const result = await run(['--json', ...args]);
+    expect(result.code, result.stderr + result.stdout).toBe(EXIT.ok);
+    return JSON.parse(result.stdout);
+  };
+
+  beforeAll(async () => {
+    server = (await startServe(CLI, dataDir)).child;
+  });
+  afterAll(async () => {
+    const exited = new Promise((r) => server.once('exit', r));
+    server.kill('SIGTERM');
+    await exited;
+    dir.cleanup();
+  });
+
+  it('snapshot create, ls, restore, fork, export, import and rm', async () => {
+    const pid = (await json(['spawn', '--name', 'saved'])).pid as number;
+    await json(['exec', String(pid), '--', 'sh', '-c', 'echo kept > Documents/kept.txt']);
+    const created = await run(['snapshot', 'create', String(pid), '--label', 'first']);
+    expect(created.code, created.stderr).toBe(EXIT.ok);
+    const id = /^(snap-[a-z0-9]+):/.exec(created.stdout)?.[1];
+    expect(id).toBeTruthy();
+    expect(created.stderr).toContain('[create]');
+
+    const table = await run(['snapshot', 'ls']);
+    expect(table.stdout).toMatch(/^ID\s+PID\s+NAME/);
+    expect(table.stdout).toContain(`${id}  ${pid}`);
+    expect(table.stdout).toMatch(/store: .* on disk/);
+
+    const restored = await json(['snapshot', 'restore', id!, '--name', 'again']);
+    expect(restored.process).toMatchObject({ name: 'again', state: 'running' });
+    const cat = await run(['exec', String(restored.process.pid), '--', 'cat', 'Documents/kept.txt']);
+    expect(cat.stdout).toBe('kept\n');
+    const fork = await json(['snapshot', 'fork', String(pid)]);
+    expect(fork.process.name).toBe('saved-fork');
+    expect(fork.info.label).toBe(`fork of ${pid}`);
+
+    const file = join(dir.path, 'saved.tar.gz');
+    const exported = await json(['snapshot', 'export', id!, file, '--gzip']);
+    expect(exported.bytes).toBeGreaterThan(0);
+    expect(existsSync(file)).toBe(true);
+    expect((await json(['snapshot', 'rm', id!])).id).toBe(id);
+    expect((await json(['snapshot', 'import', file])).id).toBe(id);
+    const missing = await run(['snapshot', 'restore', 'snap-nothere1']);
+    expect(missing.code).toBe(EXIT.error);
+    expect(missing.stderr).toContain('E_NOT_FOUND');
+  }, 120_000);
+
+  it('share create, grant, mount, ls and rm; spawn --share', async () => {
+    await json(['share', 'create', 'docs']);
+    const writer = (await json(['spawn', '--share', 'docs:rw'])).pid as number;
+    const reader = (await json(['spawn'])).pid as number;
+    const denied = await run(['share', 'mount', 'docs', String(reader), '--ro']);
+    expect(denied.code).toBe(EXIT.error);
+    expect(denied.stderr).toContain('E_DENIED');
+    await json(['share', 'grant', 'docs', String(reader), '--mode', 'ro']);
+    expect((await json(['share', 'mount', 'docs', String(reader), '--ro'])).target).toBe(
+      '/home/agent/shared/docs',
+    );
+    await run(['exec', String(writer), '--', 'sh', '-c', 'echo shared > shared/docs/a.txt']);
+    expect((await run(['exec', String(reader), '--', 'cat', 'shared/docs/a.txt'])).stdout).toBe('shared\n');
+    const ro = await run(['exec', String(reader), '--', 'touch', 'shared/docs/b']);
+    expect(ro.stderr).toMatch(/Read-only file system/);
+    const listed = await run(['share', 'ls']);
+    expect(listed.stdout).toMatch(
+      new RegExp(`^docs\\s+user\\s+${reader}:ro\\s+${writer}:rw,${reader}:ro`, 'm'),
+    );
+    expect((await run(['share', 'rm', 'docs'])).code).toBe(EXIT.error); // mounted
+    expect((await json(['share', 'rm', 'docs', '--force'])).name).toBe('docs');
+  }, 120_000);
+
+  it('msg send, broadcast, check and ack', async () => {
+    const a = (await json(['spawn'])).pid as number;
+    const b = (await json(['spawn'])).pid as number;
+    const sent = await json(['msg', 'send', String(b), 'hello b', '--from', String(a), '--subject', 'hi']);
+    expect(sent).toMatchObject({ to: b, from: a, body: 'hello b' });
+    const all = await json(['msg', 'broadcast', 'to everyone']);
+    expect(all.map((m: { to: number }) => m.to)).toEqual(expect.arrayContaining([a, b]));
+    const check = await run(['msg', 'check', String(b)]);
+    expect(check.stdout).toContain(`from ${a} "hi" (unread)`);
+    expect(check.stdout).toContain('2 unread');
+    expect(await json(['msg', 'ack', String(b), String(sent.id)])).toEqual({ acknowledged: 1, unread: 1 });
+    expect(await json(['msg', 'ack', String(b), '--all'])).toEqual({ acknowledged: 1, unread: 0 });
+    const big = await run(['msg', 'send', String(b), 'x'.repeat(70_000)]);
+    expect(big.code).toBe(EXIT.error);
+    expect(big.stderr).toContain('E_LIMIT');
+  }, 120_000);
+
+  it('plugins install, ls and run', async () => {
+    const pid = (await json(['spawn'])).pid as number;
+    const installed = await run(['plugins', 'install', String(pid), SAMPLE]);
+    expect(installed.stdout).toBe('word-count 1.0.0: count\n');
+    const listed = await run(['plugins', 'ls', String(pid)]);
+    expect(listed.stdout).toMatch(/^word-count\s+1\.0\.0\s+count\s+no\s+Count/m);
+    const ran = await run(['plugins', 'run', String(pid), 'word-count', 'count', '{"text":"a b c"}']);
+    expect(ran.code).toBe(EXIT.ok);
+    expect(JSON.parse(ran.stdout)).toEqual({ lines: 1, words: 3, characters: 5 });
+    const bad = await run(['plugins', 'run', String(pid), 'word-count', 'count', '{"text":1}']);
+    expect(bad.code).toBe(EXIT.error);
+    expect(bad.stderr).toContain('E_INVALID');
+  }, 120_000);
+});
