@@ -1,5 +1,6 @@
 import type { Kernel } from '../../kernel/index.js';
 import { HabitatError } from '../../shared/protocol/index.js';
+import type { Cooperation } from './cooperation.js';
 import type { AgentHost } from './types.js';
 
 /** Where the home appears inside a sandbox (bubblewrap and containers); see kernel/sandbox. */
@@ -14,6 +15,27 @@ export function kernelHost(kernel: Kernel, pid: number): AgentHost {
     homeAliases: [SANDBOX_HOME, home],
     files: kernel.fs(pid),
     exec: (argv, { signal, ...options }) => untilAborted(kernel.processes.exec(pid, argv, options), signal),
+    cooperation: kernelCooperation(kernel, pid),
+  };
+}
+
+/** The kernel's mailboxes and shared workspaces, as one agent uses them (always as itself). */
+export function kernelCooperation(kernel: Kernel, pid: number): Cooperation {
+  return {
+    agents: () =>
+      kernel.processes
+        .list({ states: ['created', 'running', 'sleeping', 'stopped'] })
+        .map(({ pid: p, name, role, state, phase }) => ({ pid: p, name, role, state, phase })),
+    send: (to, body, subject) =>
+      kernel.mailboxes.send({ to, body, from: pid, ...(subject ? { subject } : {}) }),
+    broadcast: (body, subject) => ({
+      delivered: kernel.mailboxes.broadcast({ body, from: pid, ...(subject ? { subject } : {}) }).length,
+    }),
+    check: ({ all, limit }) => kernel.mailboxes.check(pid, { all, limit }),
+    ack: (ids) => kernel.mailboxes.ack(pid, { ids }),
+    createWorkspace: async (name) => kernel.workspaces.create(name, pid),
+    workspaces: () => kernel.workspaces.list().map(({ name, owner }) => ({ name, owner })),
+    mountWorkspace: async (name, mode) => ({ path: (await kernel.workspaces.mount(name, pid, mode)).target }),
   };
 }
 

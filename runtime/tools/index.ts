@@ -17,10 +17,12 @@ export {
 export { editFile, listFiles, makeDirectory, readFile, writeFile, READ_MAX_CHARS } from './files.js';
 export { runCommand, describeRun, COMMAND_DEFAULT_TIMEOUT_S, COMMAND_OUTPUT_CAP } from './command.js';
 export { complete, memory, think } from './control.js';
-export { kernelHost, untilAborted, SANDBOX_HOME } from './host.js';
+export { kernelCooperation, kernelHost, untilAborted, SANDBOX_HOME } from './host.js';
+export { cooperationTools, type Cooperation } from './cooperation.js';
+import { cooperationTools } from './cooperation.js';
 export { homeRelative, shellQuote, clip } from './paths.js';
 
 /** The core tools every agent gets; messaging, workspaces, web and computer use register on top. */
 export function coreTools(): ToolRegistry {
-  return new ToolRegistry([...fileTools, runCommand, think, memory, complete]);
+  return new ToolRegistry([...fileTools, runCommand, think, memory, complete, ...cooperationTools]);
 }

@@ -2,7 +2,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { KernelAgents } from '../testing/kernelAgent.js';
 import { InMemoryMemory } from '../memory/index.js';
-import { coreTools, defineTool, ToolRegistry, type AgentHost, type ToolContext } from './index.js';
+import {
+  coreTools,
+  defineTool,
+  kernelHost,
+  ToolRegistry,
+  type AgentHost,
+  type ToolContext,
+} from './index.js';
 import { FakeHost } from './testing/FakeHost.js';
 
 function context(
@@ -48,6 +55,12 @@ describe('ToolRegistry', () => {
       'think',
       'memory',
       'complete',
+      'list_agents',
+      'send_message',
+      'check_messages',
+      'create_shared_workspace',
+      'list_workspaces',
+      'mount_workspace',
     ]);
     const write = registry.declarations().find((d) => d.name === 'write_file')!;
     expect(write.description).toMatch(/Create or replace a text file/);
@@ -257,6 +270,50 @@ describe('core tools on a real kernel agent', () => {
     });
     await expect(call(registry, host, 'read_file', { path: 'missing.txt' })).rejects.toMatchObject({
       code: 'E_NOT_FOUND',
+    });
+  });
+});
+
+describe('working together: agents, mailboxes and shared workspaces on a real kernel', () => {
+  const agents = new KernelAgents();
+  afterAll(() => agents.close());
+
+  it('lets agents find each other, exchange messages and share a folder', async () => {
+    const { kernel, pid: alice, host } = await agents.spawn();
+    const bob = (await kernel.processes.spawn({ network: false, name: 'bob', role: 'reviewer' })).pid;
+    const bobHost = kernelHost(kernel, bob);
+    const registry = coreTools();
+
+    const listed = await call(registry, host, 'list_agents', {});
+    expect(listed.content).toContain(`${bob} bob (reviewer): running`);
+    expect(listed.content).not.toContain(`${alice} `);
+
+    await call(registry, host, 'send_message', {
+      to: bob,
+      subject: 'review',
+      body: 'please read ~/shared/notes',
+    });
+    const inbox = await call(registry, bobHost, 'check_messages', {});
+    expect(inbox.content).toContain(`from ${alice} [review]: please read ~/shared/notes`);
+    expect((await call(registry, bobHost, 'check_messages', {})).content).toBe('no unread messages');
+    await expect(call(registry, host, 'send_message', { to: 99999, body: 'hello?' })).rejects.toThrow();
+
+    expect((await call(registry, host, 'create_shared_workspace', { name: 'notes' })).content).toBe(
+      'created workspace notes',
+    );
+    expect((await call(registry, host, 'list_workspaces', {})).content).toBe(`notes (owner ${alice})`);
+    expect((await call(registry, host, 'mount_workspace', { name: 'notes', mode: 'rw' })).content).toContain(
+      'shared/notes',
+    );
+    const written = await call(registry, host, 'run_command', {
+      command: 'echo shared > ~/shared/notes/a.txt && cat ~/shared/notes/a.txt',
+    });
+    expect(written.content).toContain('shared');
+    // bob was granted nothing: the kernel refuses his mount
+    await expect(
+      call(registry, bobHost, 'mount_workspace', { name: 'notes', mode: 'ro' }),
+    ).rejects.toMatchObject({
+      code: 'E_DENIED',
     });
   });
 });

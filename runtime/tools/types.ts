@@ -1,3 +1,4 @@
+import type { Cooperation } from './cooperation.js';
 import type { z } from 'zod';
 import type { ExecResult } from '../../kernel/index.js';
 import type { FsEncoding, FsEntry, FsListResult, FsReadResult } from '../../shared/protocol/index.js';
@@ -38,6 +39,8 @@ export interface AgentHost {
   readonly homeAliases: readonly string[];
   readonly files: AgentFiles;
   exec(argv: string[], options: HostExecOptions): Promise<ExecResult>;
+  /** Other agents, mailboxes and shared workspaces; absent where the agent runs alone (tests, fakes). */
+  readonly cooperation?: Cooperation;
 }
 
 export interface ToolContext {
