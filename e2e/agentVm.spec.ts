@@ -21,7 +21,7 @@ test('typing in the Agent VM terminal reaches the real shell, and the terminal t
   page,
   host,
 }) => {
-  const [agent] = await spawnMany(host, 1, () => ({ name: 'typist', goal: 'type things' }));
+  const [agent] = await spawnMany(host, 1, () => ({ name: 'typist', role: 'type things' }));
   await openDesktop(page, host);
   const vm = await openAgent(page, 'typist');
   const terminal = vm.getByTestId('terminal-view');

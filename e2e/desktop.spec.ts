@@ -126,7 +126,7 @@ test('the Smart Bar works by keyboard alone: jump to an agent, open an app, run 
   page,
   host,
 }) => {
-  const [scout] = await spawnMany(host, 2, (i) => ({ name: ['scout', 'builder'][i], goal: 'look around' }));
+  const [scout] = await spawnMany(host, 2, (i) => ({ name: ['scout', 'builder'][i], role: 'look around' }));
   await openDesktop(page, host);
   await page.keyboard.press('Control+k');
   const bar = page.getByRole('dialog', { name: 'Smart Bar' });

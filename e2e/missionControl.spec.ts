@@ -24,8 +24,8 @@ test('an agent deployed from the dialog appears in Mission Control with its live
   await expect(dialog.getByText(/letters, digits, space/)).toBeVisible();
 
   await dialog.getByLabel('Name', { exact: true }).fill('scout');
-  await dialog.getByLabel('Role').fill('explorer');
-  await dialog.getByLabel('Goal').fill('map the home folder');
+  // a role and no goal: a shell agent that stays (with a goal it would work on it and end)
+  await dialog.getByLabel('Role').fill('map the home folder');
   await screenshot(page, 'deploy-dialog');
   await dialog.getByTestId('deploy-submit').click();
   await expect(dialog).toHaveCount(0);
@@ -72,7 +72,7 @@ test('pause, resume and kill from a card change its state in the UI and in `habi
   page,
   host,
 }) => {
-  const [agent] = await spawnMany(host, 1, () => ({ name: 'worker', goal: 'count sheep' }));
+  const [agent] = await spawnMany(host, 1, () => ({ name: 'worker', role: 'count sheep' }));
   await openDesktop(page, host);
   const card = page.locator(`[data-testid="agent-card"][data-pid="${agent!.pid}"]`);
   await expect(card).toHaveAttribute('data-state', 'running');
@@ -113,7 +113,7 @@ test('pause, resume and kill from a card change its state in the UI and in `habi
 });
 
 test('the list view and the filters', async ({ page, host }) => {
-  await spawnMany(host, 6, (i) => ({ name: `crew-${i}`, goal: i % 2 ? 'odd job' : 'even job' }));
+  await spawnMany(host, 6, (i) => ({ name: `crew-${i}`, role: i % 2 ? 'odd job' : 'even job' }));
   await openDesktop(page, host);
   await expect(page.getByTestId('agent-card')).toHaveCount(6);
   await page.getByTestId('mc-filter').fill('odd');
@@ -137,7 +137,7 @@ test('with 50 agents, Mission Control stays responsive', async ({ page, host }) 
   test.setTimeout(180_000);
   const agents = await spawnMany(host, 50, (i) => ({
     name: `fleet-${String(i).padStart(2, '0')}`,
-    goal: `task ${i}`,
+    role: `task ${i}`,
   }));
   // a dozen of them keep printing, so visible previews have something to follow
   const client = await bridge(host);

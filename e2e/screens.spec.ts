@@ -7,8 +7,8 @@ for (const theme of ['dark', 'light'] as const) {
     test.setTimeout(120_000);
     const agents = await spawnMany(host, 7, (i) => ({
       name: ['researcher', 'writer', 'indexer', 'reviewer', 'tester', 'planner', 'builder'][i],
-      role: ['analyst', 'author', 'crawler', 'critic', 'qa', 'lead', 'devops'][i],
-      goal: [
+      // shown as each card's purpose; a goal would set the offline planner to work and end the agent
+      role: [
         'Survey recent papers on agent sandboxes',
         'Draft the weekly report',
         'Index the shared documents',

@@ -137,7 +137,7 @@ describe('habitat CLI', () => {
     const plainRemote = await run(['serve', '--port', '0', '--docker-engine', 'lab=tcp://10.1.2.3:2375']);
     expect(plainRemote.code).toBe(EXIT.usage);
     expect(plainRemote.stderr).toContain('without TLS');
-  });
+  }, 120_000); // many CLI processes, each a Node start: slow on a loaded machine
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     it(`serve shuts down cleanly on ${signal} and removes host.json`, async () => {
