@@ -39,3 +39,31 @@ test('a person approves a dangerous command in the Agent VM and denies another',
   expect((await client.call('fs.stat', { pid: denied.pid, path: 'build' })).type).toBe('dir');
   client.close();
 });
+
+test('an agent deployed with a goal works on it with the offline planner and completes', async ({
+  page,
+  host,
+}) => {
+  const client = await bridge(host);
+  await openDesktop(page, host);
+  await page.getByTestId('dock-deploy').click();
+  const dialog = page.getByRole('dialog', { name: 'Deploy an agent' });
+  await dialog.getByLabel('Name', { exact: true }).fill('writer');
+  await dialog.getByLabel('Goal').fill("create notes/hello.md with content 'hello from the planner'");
+  await expect(dialog.getByLabel('Model provider')).toHaveValue('heuristic');
+  await expect(dialog.getByLabel('Ask before acting')).toHaveValue('dangerous');
+  await dialog.getByTestId('deploy-submit').click();
+  await expect(dialog).toHaveCount(0);
+  await expect
+    .poll(
+      async () => (await client.call('process.list', {})).processes.find((p) => p.name === 'writer')?.phase,
+      {
+        timeout: 60_000,
+      },
+    )
+    .toBe('completed');
+  const writer = (await client.call('process.list', {})).processes.find((p) => p.name === 'writer')!;
+  const file = await client.call('fs.read', { pid: writer.pid, path: 'notes/hello.md' });
+  expect(file.content).toContain('hello from the planner');
+  client.close();
+});

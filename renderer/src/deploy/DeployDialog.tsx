@@ -200,8 +200,49 @@ function Dialog({ initialGoal }: { initialGoal: string }) {
               rows={3}
               value={form.goal}
               onChange={(e) => set('goal', e.target.value)}
-              placeholder="What should it do?"
+              placeholder="What should it do? (without a goal it is a shell you drive)"
             />,
+          )}
+          {form.goal.trim() !== '' && (
+            <div className="grid-3" data-testid="deploy-run">
+              {field(
+                'provider',
+                'Model provider',
+                <select
+                  {...inputProps('provider')}
+                  value={form.provider}
+                  onChange={(e) => set('provider', e.target.value as DeployForm['provider'])}
+                >
+                  <option value="heuristic">Offline planner (no model, no network)</option>
+                  <option value="gemini">Gemini</option>
+                  <option value="ollama">Ollama (local)</option>
+                </select>,
+              )}
+              {form.provider !== 'heuristic' &&
+                field(
+                  'model',
+                  'Model',
+                  <input
+                    {...inputProps('model')}
+                    value={form.model}
+                    onChange={(e) => set('model', e.target.value)}
+                    placeholder={form.provider === 'gemini' ? 'gemini-2.5-flash' : 'llama3.2'}
+                  />,
+                )}
+              {field(
+                'approvalPolicy',
+                'Ask before acting',
+                <select
+                  {...inputProps('approvalPolicy')}
+                  value={form.approvalPolicy}
+                  onChange={(e) => set('approvalPolicy', e.target.value as DeployForm['approvalPolicy'])}
+                >
+                  <option value="dangerous">When it looks dangerous</option>
+                  <option value="always">Always</option>
+                  <option value="never">Never</option>
+                </select>,
+              )}
+            </div>
           )}
 
           <fieldset className="field">

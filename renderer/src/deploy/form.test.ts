@@ -5,7 +5,14 @@ import { deletePreset, EMPTY_FORM, loadPresets, savePreset, toSpawnArgs } from '
 describe('the deploy form', () => {
   it('turns a host form into spawn arguments, leaving out what was not filled in', () => {
     expect(toSpawnArgs({ ...EMPTY_FORM, name: ' scout ', goal: 'find things', memoryMiB: '512' })).toEqual({
-      args: { sandbox: 'host', network: false, name: 'scout', goal: 'find things' },
+      args: {
+        sandbox: 'host',
+        network: false,
+        name: 'scout',
+        goal: 'find things',
+        provider: 'heuristic',
+        approvalPolicy: 'dangerous',
+      },
     });
   });
 
@@ -68,5 +75,30 @@ describe('the deploy form', () => {
     expect(loadPresets(storage)).toEqual([]);
     storage.setItem('habitat.deployPresets.v1', '{"not":"a list"}');
     expect(loadPresets(storage)).toEqual([]);
+  });
+});
+
+describe('how a goal is worked on', () => {
+  it('sends provider, model and approval policy with a goal, and none of them without one', () => {
+    const withGoal = toSpawnArgs({
+      ...EMPTY_FORM,
+      goal: 'summarise notes/*.md',
+      provider: 'gemini',
+      model: ' gemini-2.5-pro ',
+      approvalPolicy: 'always',
+    });
+    expect(withGoal).toEqual({
+      args: {
+        sandbox: 'host',
+        network: false,
+        goal: 'summarise notes/*.md',
+        provider: 'gemini',
+        model: 'gemini-2.5-pro',
+        approvalPolicy: 'always',
+      },
+    });
+    expect(toSpawnArgs({ ...EMPTY_FORM, provider: 'gemini', approvalPolicy: 'never' })).toEqual({
+      args: { sandbox: 'host', network: false },
+    });
   });
 });

@@ -6,6 +6,10 @@ export interface DeployForm {
   name: string;
   role: string;
   goal: string;
+  /** How a goal is worked on (only with a goal): the model provider, its model, when to ask a person. */
+  provider: 'heuristic' | 'gemini' | 'ollama';
+  model: string;
+  approvalPolicy: 'never' | 'dangerous' | 'always';
   sandbox: 'host' | 'docker';
   image: string;
   network: boolean;
@@ -21,6 +25,9 @@ export const EMPTY_FORM: DeployForm = {
   name: '',
   role: '',
   goal: '',
+  provider: 'heuristic',
+  model: '',
+  approvalPolicy: 'dangerous',
   sandbox: 'host',
   image: '',
   network: false,
@@ -62,7 +69,14 @@ export function toSpawnArgs(form: DeployForm): { args: SpawnArgs } | { errors: F
     network: form.network,
     ...(form.name.trim() ? { name: form.name.trim() } : {}),
     ...(form.role.trim() ? { role: form.role.trim() } : {}),
-    ...(form.goal.trim() ? { goal: form.goal.trim() } : {}),
+    ...(form.goal.trim()
+      ? {
+          goal: form.goal.trim(),
+          provider: form.provider,
+          approvalPolicy: form.approvalPolicy,
+          ...(form.model.trim() ? { model: form.model.trim() } : {}),
+        }
+      : {}),
     ...(docker && form.image.trim() ? { image: form.image.trim() } : {}),
     ...(memory !== undefined ? { memoryBytes: Math.round(memory * 1024 * 1024) } : {}),
     ...(cpus !== undefined ? { cpus } : {}),
