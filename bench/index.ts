@@ -1,5 +1,6 @@
 import { arch, cpus, platform } from 'node:os';
 import * as bridgeRoundtrip from './bridge-roundtrip.js';
+import * as agentLoop from './agent-loop.js';
 import * as agentMemory from './agent-memory.js';
 import * as containerSpawn from './container-spawn.js';
 import * as sandboxSpawn from './sandbox-spawn.js';
@@ -20,6 +21,7 @@ const all: Benchmark[] = [
   terminalEcho,
   sandboxSpawn,
   agentMemory,
+  agentLoop,
   containerSpawn,
   vncProxy,
   snapshot,

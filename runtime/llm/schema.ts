@@ -5,9 +5,25 @@ import { z } from 'zod';
  * `$schema` and without zod's ±MAX_SAFE_INTEGER bounds, which are noise in a prompt.
  */
 export function toolJsonSchema(schema: z.ZodType): Record<string, unknown> {
-  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
-  delete json.$schema;
-  return prune(json) as Record<string, unknown>;
+  // about 2 ms per tool set: computed once per schema, since every agent shares the same tools
+  let json = computed.get(schema);
+  if (!json) {
+    const raw = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+    delete raw.$schema;
+    json = deepFreeze(prune(raw)) as Record<string, unknown>;
+    computed.set(schema, json);
+  }
+  return json;
+}
+
+const computed = new WeakMap<z.ZodType, Record<string, unknown>>();
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 function prune(value: unknown): unknown {
