@@ -44,9 +44,12 @@ export function bindStore(
       },
       (error: unknown) => kernel.failed(errorText(error)),
     );
+    // (a host without the agent runtime answers with an error: then nothing waits)
     api.call('agent.approvals', {}).then(
-      ({ approvals }) =>
-        useHabitat.setState({ approvals: Object.fromEntries(approvals.map((a) => [a.id, a])) }),
+      (result) =>
+        useHabitat.setState({
+          approvals: Object.fromEntries((result?.approvals ?? []).map((a) => [a.id, a])),
+        }),
       () => undefined,
     );
     api.call('gpu.list', {}).then(
