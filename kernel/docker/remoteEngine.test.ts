@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import type Dockerode from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerForTests } from '../../test/docker.js';
@@ -153,20 +156,33 @@ describe.skipIf(!docker || !canStartSecondDaemon())('remote Docker engines', () 
   it('re-attaches an agent on the remote engine after the kernel dies', async () => {
     const dir = tempDir();
     dirs.push(dir);
-    const first = await open(dir.path);
-    const agent = await first.processes.spawn({ sandbox: 'docker', network: false, engine: 'second' });
-    first.store.close(); // dies without cleaning up (as after SIGKILL): the container keeps running
-    kernels.splice(kernels.indexOf(first), 1);
+    // a real crash: the first kernel is its own process, killed with SIGKILL, so nothing of it reacts afterwards
+    const spec = `second=tcp://127.0.0.1:${second.port}?tls=${second.certs}`;
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, 'testing', 'engineKernel.ts'), dir.path, spec],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let line: string;
+    try {
+      line = await new Promise<string>((resolve, reject) => {
+        createInterface({ input: child.stdout! }).once('line', resolve);
+        child.once('exit', (code) => reject(new Error(`the first kernel exited with ${code}`)));
+      });
+    } finally {
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+    const agent = JSON.parse(line) as { pid: number; containerId: string };
 
     const next = await open(dir.path);
-    await first.terminals.closeAll(); // what the dead kernel's process would have lost anyway
     const adopted = next.processes.get(agent.pid);
     expect(adopted).toMatchObject({
       state: 'running',
-      sandbox: { engine: 'second', containerId: agent.sandbox.containerId },
+      sandbox: { engine: 'second', containerId: agent.containerId },
     });
     await echo(next, adopted.terminal!, 'adopted');
-    expect(await containerIds(second.engine.docker, next)).toEqual([agent.sandbox.containerId]);
+    expect(await containerIds(second.engine.docker, next)).toEqual([agent.containerId]);
     await next.processes.signal(agent.pid, 'KILL');
-  }, 60_000);
+  }, 90_000);
 });
