@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import type Dockerode from 'dockerode';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dockerForTests } from '../../test/docker.js';
@@ -151,17 +154,29 @@ describe.skipIf(!docker)('container agents', () => {
   });
 
   it('re-attaches a running container agent after the kernel restarts, and leaks none', async () => {
-    const first = kernels.at(-1) ?? (await open());
-    const agent = await first.processes.spawn({ sandbox: 'docker', network: false });
-    // the kernel dies without cleaning up (as after SIGKILL): its containers keep running
-    first.store.close();
-    kernels.splice(kernels.indexOf(first), 1);
+    // the kernel dies without cleaning up: its own process, SIGKILLed, so nothing of it reacts afterwards
+    for (const kernel of kernels.splice(0)) await kernel.close();
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, 'testing', 'containerKernel.ts'), dir.path],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let line: string;
+    try {
+      line = await new Promise<string>((resolve, reject) => {
+        createInterface({ input: child.stdout! }).once('line', resolve);
+        child.once('exit', (code) => reject(new Error(`the first kernel exited with ${code}`)));
+      });
+    } finally {
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+    const agent = JSON.parse(line) as { pid: number; containerId: string };
 
     const second = await open();
-    await first.terminals.closeAll(); // what the dead kernel's process would have lost anyway
     const adopted = second.processes.get(agent.pid);
     expect(adopted.state).toBe('running');
-    expect(adopted.sandbox.containerId).toBe(agent.sandbox.containerId);
+    expect(adopted.sandbox.containerId).toBe(agent.containerId);
     const session = second.terminals.get(adopted.terminal!).session;
     let screen = '';
     session.attach((data) => (screen += data), { flowControl: false });
