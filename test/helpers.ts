@@ -1,5 +1,7 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { WS_SUBPROTOCOL, WS_TOKEN_PREFIX } from '../shared/protocol/index.js';
@@ -52,5 +54,24 @@ export async function waitFor(check: () => boolean, timeoutMs = 5000, what = 'co
   while (!check()) {
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/**
+ * Runs a TypeScript script in its own Node process (a kernel to crash), waits for its first line of output, then
+ * kills it with SIGKILL (a real crash: nothing of it reacts afterwards) and returns that line.
+ */
+export async function firstLineThenKill(script: string, args: string[]): Promise<string> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout }).once('line', resolve);
+      child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before printing`)));
+    });
+  } finally {
+    child.kill('SIGKILL');
+    if (child.exitCode === null && child.signalCode === null) await new Promise((r) => child.once('exit', r));
   }
 }

@@ -1,10 +1,8 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type Dockerode from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerForTests } from '../../test/docker.js';
-import { tempDir, waitFor } from '../../test/helpers.js';
+import { tempDir, waitFor, firstLineThenKill } from '../../test/helpers.js';
 import { DEFAULT_SANDBOX_IMAGE, ensureSandboxImage } from '../images/index.js';
 import { Kernel } from '../Kernel.js';
 import { parseEngineSpec, type EngineConfig } from './engineUrl.js';
@@ -158,21 +156,10 @@ describe.skipIf(!docker || !canStartSecondDaemon())('remote Docker engines', () 
     dirs.push(dir);
     // a real crash: the first kernel is its own process, killed with SIGKILL, so nothing of it reacts afterwards
     const spec = `second=tcp://127.0.0.1:${second.port}?tls=${second.certs}`;
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(import.meta.dirname, 'testing', 'engineKernel.ts'), dir.path, spec],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let line: string;
-    try {
-      line = await new Promise<string>((resolve, reject) => {
-        createInterface({ input: child.stdout! }).once('line', resolve);
-        child.once('exit', (code) => reject(new Error(`the first kernel exited with ${code}`)));
-      });
-    } finally {
-      child.kill('SIGKILL');
-      await new Promise((resolve) => child.once('exit', resolve));
-    }
+    const line = await firstLineThenKill(join(import.meta.dirname, 'testing', 'engineKernel.ts'), [
+      dir.path,
+      spec,
+    ]);
     const agent = JSON.parse(line) as { pid: number; containerId: string };
 
     const next = await open(dir.path);

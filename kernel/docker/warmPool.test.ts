@@ -1,11 +1,9 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type Dockerode from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerForTests } from '../../test/docker.js';
-import { tempDir, waitFor } from '../../test/helpers.js';
+import { tempDir, waitFor, firstLineThenKill } from '../../test/helpers.js';
 import { DEFAULT_SANDBOX_IMAGE, ensureSandboxImage } from '../images/index.js';
 import { Kernel } from '../Kernel.js';
 
@@ -139,21 +137,7 @@ describe.skipIf(!docker)('warm container pool', () => {
 
   it('after a crash, the next boot re-attaches the agent made from a spare and removes the spares', async () => {
     const dataDir = fresh();
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(import.meta.dirname, 'testing', 'pooledKernel.ts'), dataDir],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let line: string;
-    try {
-      line = await new Promise<string>((resolve, reject) => {
-        createInterface({ input: child.stdout }).once('line', resolve);
-        child.once('exit', (code) => reject(new Error(`the pooled kernel exited with ${code}`)));
-      });
-    } finally {
-      child.kill('SIGKILL');
-      await new Promise((resolve) => child.once('exit', resolve));
-    }
+    const line = await firstLineThenKill(join(import.meta.dirname, 'testing', 'pooledKernel.ts'), [dataDir]);
     const crashed = JSON.parse(line) as { pid: number; containerId: string; spares: string[] };
     expect(crashed.spares).toHaveLength(2);
 

@@ -1,10 +1,8 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type Dockerode from 'dockerode';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dockerForTests } from '../../test/docker.js';
-import { tempDir, waitFor } from '../../test/helpers.js';
+import { tempDir, waitFor, firstLineThenKill } from '../../test/helpers.js';
 import { ensureSandboxImage } from '../images/index.js';
 import { Kernel } from '../Kernel.js';
 
@@ -156,21 +154,9 @@ describe.skipIf(!docker)('container agents', () => {
   it('re-attaches a running container agent after the kernel restarts, and leaks none', async () => {
     // the kernel dies without cleaning up: its own process, SIGKILLed, so nothing of it reacts afterwards
     for (const kernel of kernels.splice(0)) await kernel.close();
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(import.meta.dirname, 'testing', 'containerKernel.ts'), dir.path],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let line: string;
-    try {
-      line = await new Promise<string>((resolve, reject) => {
-        createInterface({ input: child.stdout! }).once('line', resolve);
-        child.once('exit', (code) => reject(new Error(`the first kernel exited with ${code}`)));
-      });
-    } finally {
-      child.kill('SIGKILL');
-      await new Promise((resolve) => child.once('exit', resolve));
-    }
+    const line = await firstLineThenKill(join(import.meta.dirname, 'testing', 'containerKernel.ts'), [
+      dir.path,
+    ]);
     const agent = JSON.parse(line) as { pid: number; containerId: string };
 
     const second = await open();

@@ -1,4 +1,5 @@
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
+import { opened, rawSocket } from '../../../test/helpers.js';
 import { VNC_SUBPROTOCOL, VNC_TOKEN_PREFIX } from '../closeCodes.js';
 
 export interface VncClientOptions {
@@ -13,20 +14,10 @@ export function vncClient(url: string, options: VncClientOptions = {}): WebSocke
     VNC_SUBPROTOCOL,
     ...(options.token === undefined ? [] : [`${VNC_TOKEN_PREFIX}${options.token}`]),
   ];
-  return new WebSocket(url, protocols, {
-    perMessageDeflate: false,
-    ...(options.origin ? { origin: options.origin } : {}),
-  });
+  return rawSocket(url, { ...options, protocols });
 }
 
-/** Resolves when open, or rejects with the HTTP status of a refused upgrade. */
-export function opened(ws: WebSocket): Promise<void> {
-  return new Promise((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`refused with HTTP ${res.statusCode}`)));
-    ws.once('error', reject);
-  });
-}
+export { opened };
 
 export interface Received {
   bytes: Buffer;
