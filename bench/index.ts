@@ -7,6 +7,7 @@ import * as storeEventlog from './store-eventlog.js';
 import * as terminalEcho from './terminal-echo.js';
 import * as terminalThroughput from './terminal-throughput.js';
 import * as vncProxy from './vnc-proxy.js';
+import * as vncWall from './vnc-wall.js';
 import { formatNumber, formatTable } from './lib/table.js';
 import { elapsedNs, now, nsToMs } from './lib/time.js';
 import { aimsMet, describeAim, type Benchmark, type BenchResult } from './lib/types.js';
@@ -21,6 +22,7 @@ const all: Benchmark[] = [
   agentMemory,
   containerSpawn,
   vncProxy,
+  vncWall,
 ];
 // `npm run bench -- terminal` runs the benchmarks whose name contains "terminal".
 const filter = process.argv[2]?.toLowerCase();

@@ -10,3 +10,12 @@ export { signalNumber, type TerminalConsumer, type TerminalEntry } from './pty/i
 export { Store } from './store/index.js';
 export * from './images/index.js';
 export { LOCAL_ENGINE, parseEngineSpec, type EngineConfig } from './docker/index.js';
+export {
+  AgentDisplays,
+  captureFrame,
+  encodePng,
+  VncProxy,
+  VncTokens,
+  type VncProxyOptions,
+  type VncSessionStats,
+} from './vnc/index.js';

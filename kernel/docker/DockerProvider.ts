@@ -3,6 +3,7 @@ import type {
   AgentSandbox,
   SandboxExecOptions,
   SandboxExecResult,
+  SandboxProgram,
   SandboxProvider,
   SandboxSpec,
   TerminalLaunch,
@@ -30,6 +31,10 @@ class ContainerAgentSandbox implements AgentSandbox {
 
   exec(argv: string[], options: SandboxExecOptions): Promise<SandboxExecResult> {
     return this.agent.exec(argv, options);
+  }
+
+  spawn(argv: string[], env: Record<string, string>): SandboxProgram {
+    return this.agent.spawn(argv, env);
   }
 
   async signal(signal: Signal): Promise<void> {
@@ -91,6 +96,7 @@ export class DockerProvider implements SandboxProvider {
       },
       env: spec.env,
       gpus: spec.gpus,
+      ...(spec.mounts ? { mounts: spec.mounts } : {}),
     };
     // extra environment is fixed at creation, so an agent that brings its own is always made to measure
     const spare = spec.env === undefined ? await this.pool?.claim(containerSpec) : undefined;

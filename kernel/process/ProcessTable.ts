@@ -4,20 +4,30 @@ import {
   type AgentPhase,
   type GpuRequest,
   type ProcessInfo,
+  type ScreenSize,
   type ProcessState,
   type Signal,
 } from '../../shared/protocol/index.js';
 import type { EventBus } from '../events/index.js';
+import { DESKTOP_SANDBOX_IMAGE } from '../images/index.js';
 import { isGroupAlive, signalTree } from '../os/index.js';
 import type {
   AgentSandbox,
   SandboxExecResult,
   SandboxLimits,
   SandboxProvider,
+  SandboxSpec,
   TerminalLaunch,
 } from '../sandbox/index.js';
 import { LoopControl } from './LoopControl.js';
-import type { AgentShell, GpuLedger, ProcessRecord, ProcessStore, ShellLauncher } from './types.js';
+import type {
+  AgentShell,
+  GpuLedger,
+  ProcessAddon,
+  ProcessRecord,
+  ProcessStore,
+  ShellLauncher,
+} from './types.js';
 
 export interface SpawnRequest {
   name?: string;
@@ -32,6 +42,8 @@ export interface SpawnRequest {
   gpus?: GpuRequest;
   /** The Docker engine, by name (docker sandboxes; default the local one). */
   engine?: string;
+  /** A graphical desktop (docker only): true for the default screen, or its size; the image defaults to the desktop. */
+  graphical?: boolean | ScreenSize;
 }
 
 export interface ProcessTableOptions {
@@ -48,6 +60,8 @@ export interface ProcessTableOptions {
   /** How long TERM waits before it escalates to KILL. */
   termGraceMs?: number;
   shellArgv?: string[];
+  /** Parts of agents beyond sandbox and shell (displays), told of every agent's life. */
+  addons?: ProcessAddon[];
 }
 
 interface LiveProcess {
@@ -96,6 +110,9 @@ export class ProcessTable {
     if (request.engine !== undefined && kind !== 'docker') {
       throw new HabitatError('E_INVALID', 'an engine is named only for docker sandboxes');
     }
+    if (request.graphical && kind !== 'docker') {
+      throw new HabitatError('E_INVALID', 'a graphical agent needs a docker sandbox (--sandbox docker)');
+    }
     provider.check?.({ engine: request.engine });
     const { store } = this.options;
     // GPUs are settled before anything exists: a refusal (E_LIMIT) leaves no PID, home or record behind
@@ -131,6 +148,7 @@ export class ProcessTable {
         home,
         image: request.image ?? null,
         gpus: request.gpus ?? null,
+        ...(request.graphical ? { graphical: request.graphical } : {}),
       },
       bootId: this.options.bootId,
       createdAt: new Date().toISOString(),
@@ -152,17 +170,20 @@ export class ProcessTable {
     this.options.events.emit('process.spawned', this.info(proc));
 
     try {
+      const extras = await this.prepareAddons(pid, record.config);
       proc.sandbox = await provider.create({
         pid,
         home,
         network: request.network,
         limits: request.limits,
-        image: request.image,
+        image: request.image ?? (request.graphical ? DESKTOP_SANDBOX_IMAGE : undefined),
         gpus,
         ...(request.engine === undefined ? {} : { engine: request.engine }),
+        ...extras,
       });
       record.sandbox.containerId = proc.sandbox.containerId;
       this.startShell(proc);
+      this.attachAddons(proc);
     } catch (error) {
       await proc.sandbox?.destroy().catch(() => {});
       const reason = error instanceof Error ? error.message : String(error);
@@ -193,6 +214,7 @@ export class ProcessTable {
     const stopped = record.state === 'stopped';
     if (stopped) await sandbox.signal('CONT', null); // a frozen container cannot start the new shell
     this.startShell(proc);
+    this.attachAddons(proc);
     if (stopped) {
       proc.control.pause();
       await sandbox.signal('STOP', null);
@@ -380,6 +402,8 @@ export class ProcessTable {
 
   private finish(proc: LiveProcess, exitCode: number | null, reason: string, phase: AgentPhase): void {
     proc.control.kill();
+    for (const addon of this.options.addons ?? [])
+      void Promise.resolve(addon.release(proc.record.pid)).catch(() => {});
     // the record keeps which GPUs it had (the archive); the table lets the next agent have them
     this.options.gpus?.release(proc.record.pid);
     proc.record.exitCode = exitCode;
@@ -430,6 +454,23 @@ export class ProcessTable {
     if (proc) return proc;
     if (this.options.store.getProcess(pid)) throw new HabitatError('E_CONFLICT', `process ${pid} has ended`);
     throw new HabitatError('E_NOT_FOUND', `no process ${pid}`);
+  }
+
+  /** What the addons add to a sandbox before it is created: mounts and environment, merged. */
+  private async prepareAddons(pid: number, config: Record<string, unknown>): Promise<Partial<SandboxSpec>> {
+    const extras: Pick<SandboxSpec, 'mounts' | 'env'> = {};
+    for (const addon of this.options.addons ?? []) {
+      const more = await addon.prepare(pid, config);
+      if (more?.mounts) extras.mounts = [...(extras.mounts ?? []), ...more.mounts];
+      if (more?.env) extras.env = { ...extras.env, ...more.env };
+    }
+    return extras;
+  }
+
+  private attachAddons(proc: LiveProcess): void {
+    for (const addon of this.options.addons ?? []) {
+      addon.attach(proc.record.pid, proc.sandbox!, proc.record.config, proc.home);
+    }
   }
 
   private gpuLedger(): GpuLedger {

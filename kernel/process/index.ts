@@ -1,4 +1,11 @@
 export { ProcessTable, toInfo, type ProcessTableOptions, type SpawnRequest } from './ProcessTable.js';
 export { LoopControl } from './LoopControl.js';
 
-export type { AgentShell, GpuLedger, ProcessRecord, ProcessStore, ShellLauncher } from './types.js';
+export type {
+  AgentShell,
+  GpuLedger,
+  ProcessAddon,
+  ProcessRecord,
+  ProcessStore,
+  ShellLauncher,
+} from './types.js';

@@ -1,5 +1,5 @@
 import type { AgentPhase, GpuRequest, ProcessState } from '../../shared/protocol/index.js';
-import type { TerminalLaunch } from '../sandbox/index.js';
+import type { AgentSandbox, SandboxSpec, TerminalLaunch } from '../sandbox/index.js';
 import type { ProcessRecord } from '../store/index.js';
 
 export type { ProcessRecord };
@@ -31,4 +31,18 @@ export interface GpuLedger {
   pick(request: GpuRequest): string[];
   allocate(pid: number, request: GpuRequest): string[];
   release(pid: number): string[];
+}
+
+/**
+ * A part of an agent beyond its sandbox and shell (a graphical agent's display): it adds to the sandbox before it is
+ * created, joins it once it runs (at spawn, and when a later kernel re-attaches it) and is released when the agent
+ * ends. `config` is the spawn's configuration as the record keeps it.
+ */
+export interface ProcessAddon {
+  prepare(
+    pid: number,
+    config: Record<string, unknown>,
+  ): Promise<Pick<SandboxSpec, 'mounts' | 'env'> | undefined>;
+  attach(pid: number, sandbox: AgentSandbox, config: Record<string, unknown>, home: string): void;
+  release(pid: number): Promise<void> | void;
 }

@@ -6,6 +6,7 @@ export type {
   SandboxExecOptions,
   SandboxExecResult,
   SandboxLimits,
+  SandboxProgram,
   SandboxProvider,
   SandboxSpec,
   TerminalLaunch,

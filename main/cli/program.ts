@@ -7,6 +7,7 @@ import { registerImages } from './commands/images.js';
 import { registerInfo } from './commands/info.js';
 import { registerProcesses } from './commands/processes.js';
 import { registerServe } from './commands/serve.js';
+import { registerVnc } from './commands/vnc.js';
 import { createContext, EXIT, type CliIo } from './context.js';
 
 export { EXIT, type CliIo } from './context.js';
@@ -37,6 +38,7 @@ export function buildProgram(io: CliIo = defaultIo, setExit: (code: number) => v
     registerFiles,
     registerImages,
     registerGpus,
+    registerVnc,
   ]) {
     register(context);
   }

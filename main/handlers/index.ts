@@ -6,6 +6,7 @@ import { imageHandlers } from './images.js';
 import { processHandlers } from './process.js';
 import { ptyHandlers } from './pty.js';
 import { systemHandlers } from './system.js';
+import { vncHandlers } from './vnc.js';
 
 /** Every domain's handlers, composed. Each domain module maps protocol commands onto kernel or runtime calls. */
 export function createHandlers(kernel: Kernel): Handlers {
@@ -16,5 +17,6 @@ export function createHandlers(kernel: Kernel): Handlers {
     ...fsHandlers(kernel),
     ...imageHandlers(kernel.docker, kernel.events),
     ...gpuHandlers(kernel),
+    ...vncHandlers(kernel),
   };
 }

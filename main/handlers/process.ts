@@ -21,6 +21,7 @@ export function processHandlers(kernel: Kernel): Handlers {
         network: args.network,
         gpus: args.gpus,
         engine: args.engine,
+        graphical: args.graphical,
       });
     },
     'process.list': (args) => ({ processes: processes.list(args) }),

@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { connectApi } from './api.js';
 import { App } from './App.js';
 import { bindKernelStore, useKernel } from './store.js';
+import { WithVncRoutes } from './vnc/index.js';
 import './styles.css';
 
 const origin = connectApi();
@@ -11,6 +12,12 @@ else bindKernelStore(origin.api);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App />
+    {origin.kind === 'no-token' ? (
+      <App />
+    ) : (
+      <WithVncRoutes api={origin.api}>
+        <App />
+      </WithVncRoutes>
+    )}
   </StrictMode>,
 );

@@ -38,6 +38,15 @@ export interface AgentHost {
   readonly homeAliases: readonly string[];
   readonly files: AgentFiles;
   exec(argv: string[], options: HostExecOptions): Promise<ExecResult>;
+  /** A graphical agent's screen (absent for the others): the computer-use tools need it. */
+  readonly display?: AgentDisplay;
+}
+
+/** A graphical agent's screen as its tools see it; input goes through xdotool in the sandbox (DISPLAY is set). */
+export interface AgentDisplay {
+  readonly width: number;
+  readonly height: number;
+  screenshot(): Promise<{ width: number; height: number; png: Uint8Array }>;
 }
 
 export interface ToolContext {

@@ -6,6 +6,7 @@ import { fsCommands, fsEvents } from './fs.js';
 import { imageCommands, imageEvents } from './image.js';
 import { gpuCommands, gpuEvents } from './gpu.js';
 import { systemCommands, systemEvents } from './system.js';
+import { vncCommands, vncEvents } from './vnc.js';
 
 export * from './errors.js';
 export * from './define.js';
@@ -17,6 +18,7 @@ export * from './pty.js';
 export * from './fs.js';
 export * from './image.js';
 export * from './gpu.js';
+export * from './vnc.js';
 
 /** Every command, by name. The schemas are the single source of truth; types below are inferred from them. */
 export const commands = {
@@ -26,6 +28,7 @@ export const commands = {
   ...fsCommands,
   ...imageCommands,
   ...gpuCommands,
+  ...vncCommands,
 } as const satisfies Record<string, CommandSpec>;
 
 export const events = {
@@ -35,6 +38,7 @@ export const events = {
   ...fsEvents,
   ...imageEvents,
   ...gpuEvents,
+  ...vncEvents,
 } as const satisfies Record<string, EventSpec>;
 
 export type Commands = typeof commands;

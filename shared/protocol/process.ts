@@ -57,6 +57,15 @@ export const ProcessInfoSchema = z.object({
 });
 export type ProcessInfo = z.infer<typeof ProcessInfoSchema>;
 
+/** A graphical agent's screen, in pixels. */
+export const ScreenSizeSchema = z
+  .object({
+    width: z.number().int().min(320).max(7680),
+    height: z.number().int().min(200).max(4320),
+  })
+  .strict();
+export type ScreenSize = z.infer<typeof ScreenSizeSchema>;
+
 const name = z
   .string()
   .min(1)
@@ -89,6 +98,11 @@ export const SpawnArgsSchema = z
     pids: z.number().int().min(8).max(1_000_000).optional(),
     /** GPUs: a count (any free ones) or device ids (index or UUID); E_LIMIT when not enough are free. */
     gpus: GpuRequestSchema.optional(),
+    /**
+     * A graphical desktop (docker only; the image defaults to habitat/sandbox:desktop): true for 1280x800, or the
+     * screen size. See the vnc.* commands.
+     */
+    graphical: z.union([z.boolean(), ScreenSizeSchema]).optional(),
   })
   .strict();
 

@@ -9,6 +9,7 @@ import {
 import { EXIT, parsePid, type CliContext } from '../context.js';
 import { formatDuration, table } from '../format.js';
 import { parseGpus } from './gpus.js';
+import { parseScreen } from './vnc.js';
 
 const LIVE: ProcessState[] = ['created', 'running', 'sleeping', 'stopped', 'zombie'];
 
@@ -25,6 +26,7 @@ interface SpawnFlags {
   pids?: string;
   network?: boolean;
   gpus?: string;
+  graphical?: boolean | string;
 }
 
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
@@ -99,6 +101,10 @@ export function registerProcesses(ctx: CliContext): void {
     .option('--pids <n>', 'container process limit (docker)')
     .option('--network', 'give it network access (off by default)')
     .option('--gpus <gpus>', 'GPUs it holds: a count (2), ids (0,1 or GPU-uuid), or device=1 for GPU 1 alone')
+    .option(
+      '--graphical [WxH]',
+      'a desktop (docker; image habitat/sandbox:desktop): 1280x800 or the size given',
+    )
     .action(
       withClient(async (client, flags: SpawnFlags) => {
         const docker = flags.sandbox === 'docker';
@@ -121,6 +127,7 @@ export function registerProcesses(ctx: CliContext): void {
           pids: flags.pids === undefined ? undefined : parseNumber(flags.pids, '--pids'),
           network: flags.network ?? false,
           gpus: flags.gpus === undefined ? undefined : parseGpus(flags.gpus),
+          graphical: typeof flags.graphical === 'string' ? parseScreen(flags.graphical) : flags.graphical,
         });
         print(info, () => String(info.pid));
       }),
