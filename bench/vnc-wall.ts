@@ -165,12 +165,16 @@ export async function run(): Promise<BenchResult> {
     process.stderr.write(`  failed: ${String(error)}\n`);
     throw error;
   } finally {
+    const t = Date.now();
     const closing = browser.close().catch(() => undefined);
     await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+    process.stderr.write(`  browser closed in ${Date.now() - t} ms\n`);
     client.close();
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     await exited;
+    process.stderr.write(`  host stopped in ${Date.now() - t} ms\n`);
     await rm(dataDir, { recursive: true, force: true });
+    process.stderr.write(`  cleaned up in ${Date.now() - t} ms\n`);
   }
 }
