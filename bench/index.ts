@@ -9,6 +9,7 @@ import * as storeEventlog from './store-eventlog.js';
 import * as terminalEcho from './terminal-echo.js';
 import * as terminalThroughput from './terminal-throughput.js';
 import * as vncProxy from './vnc-proxy.js';
+import * as vncWall from './vnc-wall.js';
 import { formatNumber, formatTable } from './lib/table.js';
 import { elapsedNs, now, nsToMs } from './lib/time.js';
 import { aimsMet, describeAim, type Benchmark, type BenchResult } from './lib/types.js';
@@ -25,6 +26,7 @@ const all: Benchmark[] = [
   containerSpawn,
   vncProxy,
   snapshot,
+  vncWall,
 ];
 // `npm run bench -- terminal` runs the benchmarks whose name contains "terminal".
 const filter = process.argv[2]?.toLowerCase();

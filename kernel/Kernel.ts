@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import { cpus, freemem, hostname, totalmem, platform, arch, release } from 'node:os';
 import { HabitatError, type SystemInfo, type SystemStats } from '../shared/protocol/index.js';
@@ -16,6 +17,7 @@ import { HostProvider, type HostSandboxOptions } from './sandbox/index.js';
 import { Snapshots } from './snapshots/index.js';
 import { Store } from './store/index.js';
 import { Workspaces } from './workspaces/index.js';
+import { AgentDisplays, type AgentDisplaysOptions } from './vnc/index.js';
 
 export interface KernelOptions {
   dataDir: string;
@@ -39,6 +41,8 @@ export interface KernelOptions {
   dockerEngines?: EngineConfig[];
   /** GPU detection and stats: which nvidia-smi (default: the one on PATH) and how often to poll it. */
   gpu?: GpuOptions;
+  /** Graphical agents' display supervision (health checks, restarts, waits). */
+  displays?: Pick<AgentDisplaysOptions, 'display' | 'readyTimeoutMs'>;
 }
 
 /** Wires the kernel's subsystems together and stays small: each subsystem lives in its own folder. */
@@ -59,6 +63,8 @@ export class Kernel {
   readonly mailboxes: Mailboxes;
   readonly snapshots: Snapshots;
   readonly plugins: Plugins;
+  /** Graphical agents' displays, and the tokens that let viewers reach them through a VNC proxy. */
+  readonly displays: AgentDisplays;
   private readonly files = new Map<number, AgentFs>();
   private readonly startedAt = Date.now();
   private state: 'running' | 'stopping' = 'running';
@@ -85,12 +91,19 @@ export class Kernel {
       onPoolError: (engine, error) =>
         this.store.appendEvent(null, 'docker.pool.failed', { engine, error: String(error) }),
     });
+    this.displays = new AgentDisplays({
+      ...options.displays,
+      runDir: join(this.layout.run, 'vnc'),
+      events: this.events,
+      log: (pid, type, payload) => this.processes.log(pid, type, payload),
+    });
     this.processes = new ProcessTable({
       // workspaces, made below with the table, decide spawns' mounts
       mounts: {
         forSpawn: (request, isolation) => this.workspaces.forSpawn(request, isolation),
         attach: (pid, home, binds) => this.workspaces.attach(pid, home, binds),
       },
+      addons: [this.displays],
       store: this.store,
       events: this.events,
       bootId: this.bootId,
@@ -135,6 +148,7 @@ export class Kernel {
     const detecting = kernel.gpus.detect(); // nvidia-smi may take a while: meanwhile, containers are adopted
     await kernel.adoptContainers();
     kernel.processes.reconcile();
+    await kernel.displays.sweep(); // display folders of agents that did not come back
     await detecting;
     // agents that live on (re-attached containers) keep their GPUs; those marked lost gave theirs back
     for (const conflict of kernel.gpus.allocator.rebuild(kernel.processes.gpuHolders())) {
@@ -219,6 +233,7 @@ export class Kernel {
     this.plugins.close();
     await this.snapshots.close();
     await this.processes.shutdown();
+    await this.displays.close();
     await this.engines.closePools();
     await this.terminals.closeAll();
     for (const files of this.files.values()) files.close();

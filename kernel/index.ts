@@ -12,3 +12,12 @@ export * from './images/index.js';
 export { LOCAL_ENGINE, parseEngineSpec, type EngineConfig } from './docker/index.js';
 export type { AgentState, AgentStateProvider } from './snapshots/index.js';
 export { RUNNER as PLUGIN_RUNNER } from './plugins/index.js';
+export {
+  AgentDisplays,
+  captureFrame,
+  encodePng,
+  VncProxy,
+  VncTokens,
+  type VncProxyOptions,
+  type VncSessionStats,
+} from './vnc/index.js';

@@ -1,17 +1,24 @@
-// Makes sure the sandbox image exists on the local Docker engine, building it from Debian packages when it is
-// missing (CI runs this before the tests). Usage: npx tsx scripts/build-sandbox-image.ts [--tag T] [--force]
+// Makes sure a sandbox image exists on the local Docker engine, building it from Debian packages when it is
+// missing (CI runs this before the tests).
+// Usage: npx tsx scripts/build-sandbox-image.ts [--variant base|desktop] [--tag T] [--force]
 import Docker from 'dockerode';
-import { buildSandboxImage, DEFAULT_SANDBOX_IMAGE, ensureSandboxImage } from '../kernel/images/index.js';
+import { ImageVariantSchema } from '../shared/protocol/index.js';
+import { buildSandboxImage, ensureSandboxImage, SANDBOX_IMAGE_OF } from '../kernel/images/index.js';
 
 const args = process.argv.slice(2);
-const tagAt = args.indexOf('--tag');
-const tag = tagAt >= 0 ? args[tagAt + 1] : DEFAULT_SANDBOX_IMAGE;
+const valueOf = (flag: string): string | undefined => {
+  const at = args.indexOf(flag);
+  return at >= 0 ? args[at + 1] : undefined;
+};
+const variant = ImageVariantSchema.parse(valueOf('--variant') ?? 'base');
+const tag = valueOf('--tag') ?? SANDBOX_IMAGE_OF[variant];
 const force = args.includes('--force');
 
 const docker = new Docker();
 let lastPhase = '';
 const options = {
   tag,
+  variant,
   onProgress: ({ phase, message, percent }: { phase: string; message: string; percent?: number }) => {
     // Every line of the Docker build, but only phase changes and warnings of debootstrap's ~500 lines.
     const quiet =

@@ -4,6 +4,7 @@ import type { PtySpawner } from '../pty/index.js';
 import { agentIdentityEnvironment } from '../sandbox/index.js';
 import type { DockerEngine } from './DockerEngine.js';
 import { runExec, type ContainerExecOptions, type ContainerExecResult } from './containerExec.js';
+import { ContainerProgram } from './containerProgram.js';
 import { ContainerTerminal, type ContainerTerminalOptions } from './ContainerTerminal.js';
 import { engineStatus } from './errors.js';
 import { signalTagged } from './processSignals.js';
@@ -89,6 +90,14 @@ export class ContainerAgent {
         onTimeout: (tag) => signalTagged(this.engine, this.container, 'SIGKILL', tag),
       },
     );
+  }
+
+  /**
+   * Starts a long-running program and streams its output, not waiting for its end (a display's X server). Like
+   * exec's, its processes carry the agent's identity and a tag, and the container's end is theirs.
+   */
+  spawn(argv: string[], env: Record<string, string> = {}): ContainerProgram {
+    return new ContainerProgram(this.engine, this.container, argv, withIdentity(this.pid, env));
   }
 
   /**

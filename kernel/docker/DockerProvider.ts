@@ -3,6 +3,7 @@ import type {
   AgentSandbox,
   SandboxExecOptions,
   SandboxExecResult,
+  SandboxProgram,
   SandboxProvider,
   SandboxSpec,
   TerminalLaunch,
@@ -30,6 +31,10 @@ class ContainerAgentSandbox implements AgentSandbox {
 
   exec(argv: string[], options: SandboxExecOptions): Promise<SandboxExecResult> {
     return this.agent.exec(argv, options);
+  }
+
+  spawn(argv: string[], env: Record<string, string>): SandboxProgram {
+    return this.agent.spawn(argv, env);
   }
 
   async signal(signal: Signal): Promise<void> {

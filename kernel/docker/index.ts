@@ -4,6 +4,7 @@ export { DockerEngine, type DockerEndpoint, type DockerEngineOptions } from './D
 export { DockerSandbox, type DockerSandboxOptions } from './DockerSandbox.js';
 export { ContainerAgent, type ContainerAgentInfo, type ContainerState } from './ContainerAgent.js';
 export { ContainerTerminal, type ContainerTerminalOptions } from './ContainerTerminal.js';
+export { ContainerProgram } from './containerProgram.js';
 export {
   containerCreateOptions,
   HOME_IN_CONTAINER,

@@ -7,9 +7,10 @@ import type {
   ImageBuildProgress,
   ImageBuildResult,
   ImageInfo,
+  ImageVariant,
 } from '../../shared/protocol/image.js';
 import { HabitatError } from '../../shared/protocol/index.js';
-import { DEBIAN_SUITE, DEFAULT_SANDBOX_IMAGE, ROOTFS_IMAGE } from './constants.js';
+import { DEBIAN_SUITE, rootfsImage, SANDBOX_IMAGE_OF } from './constants.js';
 import { DebootstrapProgress, requireDebootstrap, runDebootstrap } from './debootstrap.js';
 import { buildDockerfile } from './dockerBuild.js';
 import { findSandboxDockerfile, sandboxPackages } from './dockerfile.js';
@@ -19,7 +20,9 @@ import { detectDebianMirror, validateMirror } from './mirror.js';
 import { importRootfs, removeTree, slimRootfs } from './rootfs.js';
 
 export interface SandboxImageOptions {
-  /** Default habitat/sandbox:base. */
+  /** base (default) or desktop: the Dockerfile's VARIANT, and which package lists debootstrap installs. */
+  variant?: ImageVariant;
+  /** Default the variant's tag: habitat/sandbox:base or habitat/sandbox:desktop. */
   tag?: string;
   /** Default: HABITAT_DEBIAN_MIRROR, else the machine's apt mirror, else deb.debian.org. */
   mirror?: string;
@@ -39,18 +42,22 @@ const PHASE_START: Record<ImageBuildPhase, number> = {
   done: 100,
 };
 
+/** About how many packages debootstrap installs per variant (minbase and the lists): its first stage's guess. */
+const EXPECTED_PACKAGES: Record<ImageVariant, number> = { base: 110, desktop: 420 };
+
 /** Builds in flight in this process, by tag: a second build of a tag conflicts, an ensure joins the first. */
 const inFlight = new Map<string, Promise<ImageBuildResult>>();
 
 /**
- * Builds the sandbox image with no registry: debootstrap a minbase Debian with the Dockerfile's packages, import
- * it as habitat/sandbox-rootfs:bookworm, then build resources/sandbox/Dockerfile FROM it with no network.
+ * Builds the sandbox image with no registry: debootstrap a minbase Debian with the variant's packages from the
+ * Dockerfile, import it as habitat/sandbox-rootfs:bookworm (bookworm-desktop for the desktop), then build
+ * resources/sandbox/Dockerfile FROM it with VARIANT set and no network.
  */
 export function buildSandboxImage(
   docker: Dockerode,
   options: SandboxImageOptions = {},
 ): Promise<ImageBuildResult> {
-  const tag = normalizeTag(options.tag ?? DEFAULT_SANDBOX_IMAGE);
+  const tag = normalizeTag(options.tag ?? SANDBOX_IMAGE_OF[options.variant ?? 'base']);
   if (inFlight.has(tag)) {
     return Promise.reject(new HabitatError('E_CONFLICT', `${tag} is already being built`));
   }
@@ -64,7 +71,7 @@ export async function ensureSandboxImage(
   docker: Dockerode,
   options: SandboxImageOptions = {},
 ): Promise<ImageInfo> {
-  const tag = normalizeTag(options.tag ?? DEFAULT_SANDBOX_IMAGE);
+  const tag = normalizeTag(options.tag ?? SANDBOX_IMAGE_OF[options.variant ?? 'base']);
   const report = reporter(options.onProgress);
   report('check', `looking for ${tag}`);
   const running = inFlight.get(tag);
@@ -93,9 +100,11 @@ async function runBuild(
   await withDocker('ping the Docker engine', () => docker.ping());
   requireDebootstrap();
   const mirror = options.mirror ? validateMirror(options.mirror) : detectDebianMirror();
+  const variant = options.variant ?? 'base';
   const dockerfile = findSandboxDockerfile();
-  const packages = sandboxPackages(dockerfile);
-  const rootfs = `${ROOTFS_IMAGE.repo}:${ROOTFS_IMAGE.tag}`;
+  const packages = sandboxPackages(dockerfile, variant);
+  const rootfsRef = rootfsImage(variant);
+  const rootfs = `${rootfsRef.repo}:${rootfsRef.tag}`;
 
   const previousRootfs = await findImage(docker, rootfs);
   let rootfsId: string;
@@ -104,7 +113,7 @@ async function runBuild(
     // debootstrap creates the target itself, 0755: the mkdtemp folder is 0700 and would become the image's /.
     const target = join(workDir, 'rootfs');
     report('debootstrap', `debootstrap ${DEBIAN_SUITE} minbase + ${packages.join(', ')} from ${mirror}`);
-    const progress = new DebootstrapProgress();
+    const progress = new DebootstrapProgress(EXPECTED_PACKAGES[variant]);
     await runDebootstrap({
       target,
       mirror,
@@ -116,17 +125,17 @@ async function runBuild(
     report('import', 'removing package caches, manuals and translations from the rootfs');
     slimRootfs(target);
     report('import', `importing the rootfs as ${rootfs}`, 82);
-    rootfsId = await importRootfs(docker, target, ROOTFS_IMAGE, signal);
+    rootfsId = await importRootfs(docker, target, rootfsRef, signal);
     report('import', `imported ${rootfs} (${rootfsId.slice(7, 19)})`, 88);
   } finally {
     await removeTree(workDir);
   }
 
-  report('build', `building ${tag} from ${dockerfile} with BASE=${rootfs}, no network`);
+  report('build', `building ${tag} from ${dockerfile} with BASE=${rootfs} VARIANT=${variant}, no network`);
   await buildDockerfile(docker, {
     dockerfile,
     tag,
-    buildargs: { BASE: rootfs },
+    buildargs: { BASE: rootfs, VARIANT: variant },
     networkmode: 'none',
     signal,
     onLine: (line) => report('build', line, buildPercent(line)),

@@ -171,6 +171,9 @@ export class DebootstrapProgress {
   };
   private percent = 0;
 
+  /** expected: about how many packages the run installs (only retrieval, the first stage, needs a guess). */
+  constructor(private readonly expected = EXPECTED_PACKAGES) {}
+
   /** The percent after this line (never decreasing), or undefined for lines that are not progress. */
   feed(line: string): number | undefined {
     const text = line.replace(/^I:\s*/, '').trim();
@@ -181,7 +184,7 @@ export class DebootstrapProgress {
     const name = match[2].replace(/\.\.\.$/, '');
     if (!NOT_PACKAGES.has(name)) this.seen[stage].add(name);
     const total = Math.max(
-      stage === 'retrieve' ? EXPECTED_PACKAGES : this.seen.retrieve.size,
+      stage === 'retrieve' ? this.expected : this.seen.retrieve.size,
       this.seen[stage].size + 1,
     );
     // Extraction covers only the required set, about four fifths of all packages.

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HabitatError } from '../../shared/protocol/index.js';
+import { HabitatError, type ImageVariant } from '../../shared/protocol/index.js';
 
 const RELATIVE = join('resources', 'sandbox', 'Dockerfile');
 
@@ -27,17 +27,23 @@ export function findSandboxDockerfile(env: NodeJS.ProcessEnv = process.env): str
 }
 
 /**
- * The packages the Dockerfile installs (its `packages="..."` line): debootstrap includes the same ones, so the
- * offline build needs no network in the Dockerfile step. One list, in the Dockerfile.
+ * The packages the Dockerfile installs for a variant (its `packages="..."` line, plus `desktop_packages="..."` for
+ * the desktop): debootstrap includes the same ones, so the offline build needs no network in the Dockerfile step.
+ * One list, in the Dockerfile.
  */
-export function sandboxPackages(dockerfile: string): string[] {
-  const match = /packages="([^"]+)"/.exec(readFileSync(dockerfile, 'utf8'));
-  const packages = match?.[1]?.split(/\s+/).filter(Boolean) ?? [];
-  if (packages.length === 0) {
-    throw new HabitatError(
-      'E_INTERNAL',
-      `${dockerfile} has no packages="..." line to read the package list from`,
-    );
-  }
-  return packages;
+export function sandboxPackages(dockerfile: string, variant: ImageVariant = 'base'): string[] {
+  const text = readFileSync(dockerfile, 'utf8');
+  const list = (name: string): string[] => {
+    const match = new RegExp(`(?:^|[\\s;])${name}="([^"]+)"`).exec(text);
+    const packages = match?.[1]?.split(/\s+/).filter(Boolean) ?? [];
+    if (packages.length === 0) {
+      throw new HabitatError(
+        'E_INTERNAL',
+        `${dockerfile} has no ${name}="..." line to read the package list from`,
+      );
+    }
+    return packages;
+  };
+  const base = list('packages');
+  return variant === 'desktop' ? [...new Set([...base, ...list('desktop_packages')])] : base;
 }

@@ -1,7 +1,7 @@
 import type Dockerode from 'dockerode';
 import { ImageTagSchema, type ImageInfo } from '../../shared/protocol/image.js';
 import { HabitatError } from '../../shared/protocol/index.js';
-import { DEFAULT_SANDBOX_IMAGE } from './constants.js';
+import { DEFAULT_SANDBOX_IMAGE, DESKTOP_SANDBOX_IMAGE } from './constants.js';
 import { dockerError, statusCodeOf, withDocker } from './errors.js';
 
 export const SANDBOX_LABEL = 'dev.habitat.image';
@@ -59,10 +59,12 @@ export async function requireImage(docker: Dockerode, tag: string): Promise<void
 }
 
 export function missingImageMessage(tag: string): string {
-  const option = tag === DEFAULT_SANDBOX_IMAGE ? '' : ` --tag ${tag}`;
+  const desktop = tag === DESKTOP_SANDBOX_IMAGE;
+  const option = tag === DEFAULT_SANDBOX_IMAGE ? '' : desktop ? ' --variant desktop' : ` --tag ${tag}`;
+  const buildArg = desktop ? ' --build-arg VARIANT=desktop' : '';
   return (
     `the sandbox image ${tag} does not exist on this Docker engine: build it with ` +
     `\`habitat image build${option}\` (from Debian packages, no registry needed), or where a registry is ` +
-    `reachable \`docker build -t ${tag} resources/sandbox\``
+    `reachable \`docker build${buildArg} -t ${tag} resources/sandbox\``
   );
 }

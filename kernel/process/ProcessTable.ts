@@ -4,16 +4,19 @@ import {
   type AgentPhase,
   type GpuRequest,
   type ProcessInfo,
+  type ScreenSize,
   type ProcessState,
   type Signal,
 } from '../../shared/protocol/index.js';
 import type { EventBus } from '../events/index.js';
+import { DESKTOP_SANDBOX_IMAGE } from '../images/index.js';
 import { isGroupAlive, signalTree } from '../os/index.js';
 import type {
   AgentSandbox,
   SandboxExecResult,
   SandboxLimits,
   SandboxProvider,
+  SandboxSpec,
   TerminalLaunch,
 } from '../sandbox/index.js';
 import { LoopControl } from './LoopControl.js';
@@ -25,6 +28,7 @@ import type {
   ProcessStore,
   ShellLauncher,
   WorkspaceBind,
+  ProcessAddon,
 } from './types.js';
 
 export interface SpawnRequest {
@@ -49,6 +53,8 @@ export interface SpawnRequest {
   workspaces?: { name: string; mode: 'ro' | 'rw' }[];
   /** Makes the home instead of a fresh one from the skeleton (a restore moves a verified copy into place). */
   createHome?(homesDir: string, pid: number): Promise<string>;
+  /** A graphical desktop (docker only): true for the default screen, or its size; the image defaults to the desktop. */
+  graphical?: boolean | ScreenSize;
 }
 
 export interface ProcessTableOptions {
@@ -67,6 +73,8 @@ export interface ProcessTableOptions {
   /** How long TERM waits before it escalates to KILL. */
   termGraceMs?: number;
   shellArgv?: string[];
+  /** Parts of agents beyond sandbox and shell (displays), told of every agent's life. */
+  addons?: ProcessAddon[];
 }
 
 interface LiveProcess {
@@ -117,6 +125,9 @@ export class ProcessTable {
     if (request.engine !== undefined && kind !== 'docker') {
       throw new HabitatError('E_INVALID', 'an engine is named only for docker sandboxes');
     }
+    if (request.graphical && kind !== 'docker') {
+      throw new HabitatError('E_INVALID', 'a graphical agent needs a docker sandbox (--sandbox docker)');
+    }
     provider.check?.({ engine: request.engine });
     const { store } = this.options;
     // workspaces and GPUs are settled before anything exists: a refusal leaves no PID, home or record behind
@@ -158,6 +169,7 @@ export class ProcessTable {
         gpus: request.gpus ?? null,
         ...(request.agent ? { agent: request.agent } : {}),
         workspaces: binds.map(({ name, mode }) => ({ name, mode })),
+        ...(request.graphical ? { graphical: request.graphical } : {}),
       },
       bootId: this.options.bootId,
       createdAt: new Date().toISOString(),
@@ -179,20 +191,25 @@ export class ProcessTable {
     this.options.events.emit('process.spawned', this.info(proc));
 
     try {
+      const extras = await this.prepareAddons(pid, record.config);
+      const mounts = [
+        ...binds.map(({ source, target, readOnly }) => ({ source, target, readOnly })),
+        ...(extras.mounts ?? []),
+      ];
       proc.sandbox = await provider.create({
         pid,
         home,
         network: request.network,
         limits: request.limits,
-        image: request.image,
+        image: request.image ?? (request.graphical ? DESKTOP_SANDBOX_IMAGE : undefined),
         gpus,
         ...(request.engine === undefined ? {} : { engine: request.engine }),
-        ...(binds.length
-          ? { mounts: binds.map(({ source, target, readOnly }) => ({ source, target, readOnly })) }
-          : {}),
+        ...(extras.env ? { env: extras.env } : {}),
+        ...(mounts.length ? { mounts } : {}),
       });
       record.sandbox.containerId = proc.sandbox.containerId;
       this.startShell(proc);
+      this.attachAddons(proc);
     } catch (error) {
       await proc.sandbox?.destroy().catch(() => {});
       const reason = error instanceof Error ? error.message : String(error);
@@ -223,6 +240,7 @@ export class ProcessTable {
     const stopped = record.state === 'stopped';
     if (stopped) await sandbox.signal('CONT', null); // a frozen container cannot start the new shell
     this.startShell(proc);
+    this.attachAddons(proc);
     if (stopped) {
       proc.control.pause();
       await sandbox.signal('STOP', null);
@@ -490,6 +508,8 @@ export class ProcessTable {
 
   private finish(proc: LiveProcess, exitCode: number | null, reason: string, phase: AgentPhase): void {
     proc.control.kill();
+    for (const addon of this.options.addons ?? [])
+      void Promise.resolve(addon.release(proc.record.pid)).catch(() => {});
     // the record keeps which GPUs it had (the archive); the table lets the next agent have them
     this.options.gpus?.release(proc.record.pid);
     proc.record.exitCode = exitCode;
@@ -553,6 +573,23 @@ export class ProcessTable {
   private mountResolver(): MountResolver {
     if (!this.options.mounts) throw new HabitatError('E_UNAVAILABLE', 'this kernel has no shared workspaces');
     return this.options.mounts;
+  }
+
+  /** What the addons add to a sandbox before it is created: mounts and environment, merged. */
+  private async prepareAddons(pid: number, config: Record<string, unknown>): Promise<Partial<SandboxSpec>> {
+    const extras: Pick<SandboxSpec, 'mounts' | 'env'> = {};
+    for (const addon of this.options.addons ?? []) {
+      const more = await addon.prepare(pid, config);
+      if (more?.mounts) extras.mounts = [...(extras.mounts ?? []), ...more.mounts];
+      if (more?.env) extras.env = { ...extras.env, ...more.env };
+    }
+    return extras;
+  }
+
+  private attachAddons(proc: LiveProcess): void {
+    for (const addon of this.options.addons ?? []) {
+      addon.attach(proc.record.pid, proc.sandbox!, proc.record.config, proc.home);
+    }
   }
 
   private gpuLedger(): GpuLedger {

@@ -9,4 +9,5 @@ export type {
   ProcessStore,
   ShellLauncher,
   WorkspaceBind,
+  ProcessAddon,
 } from './types.js';

@@ -1,5 +1,5 @@
 import type { AgentPhase, GpuRequest, ProcessState } from '../../shared/protocol/index.js';
-import type { SandboxMount, TerminalLaunch } from '../sandbox/index.js';
+import type { AgentSandbox, SandboxMount, SandboxSpec, TerminalLaunch } from '../sandbox/index.js';
 import type { ProcessRecord } from '../store/index.js';
 
 export type { ProcessRecord };
@@ -48,4 +48,18 @@ export interface MountResolver {
   ): WorkspaceBind[];
   /** Once the agent has a PID and a home, before its sandbox starts: makes the mount points, records the mounts. */
   attach(pid: number, home: string, binds: WorkspaceBind[]): Promise<void>;
+}
+
+/**
+ * A part of an agent beyond its sandbox and shell (a graphical agent's display): it adds to the sandbox before it is
+ * created, joins it once it runs (at spawn, and when a later kernel re-attaches it) and is released when the agent
+ * ends. `config` is the spawn's configuration as the record keeps it.
+ */
+export interface ProcessAddon {
+  prepare(
+    pid: number,
+    config: Record<string, unknown>,
+  ): Promise<Pick<SandboxSpec, 'mounts' | 'env'> | undefined>;
+  attach(pid: number, sandbox: AgentSandbox, config: Record<string, unknown>, home: string): void;
+  release(pid: number): Promise<void> | void;
 }

@@ -7,6 +7,7 @@ export type {
   SandboxExecResult,
   SandboxLimits,
   SandboxMount,
+  SandboxProgram,
   SandboxProvider,
   SandboxSpec,
   TerminalLaunch,

@@ -42,7 +42,7 @@ export interface SandboxSpec {
   devices?: string[];
   /** The Docker engine to run on, by name (docker sandboxes; default the local one). */
   engine?: string;
-  /** Bind mounts besides the home (shared workspaces). */
+  /** Bind mounts besides the home (shared workspaces, a display's socket folder). */
   mounts?: SandboxMount[];
 }
 
@@ -92,6 +92,23 @@ export interface AgentSandbox {
   destroy(): Promise<void>;
   /** Adds a bind mount for the terminals and execs started from now on; absent where mounts are fixed (containers). */
   addMount?(mount: SandboxMount): void;
+  /**
+   * Starts a long-running program with its output streamed, not waited for (a display's X server): container
+   * sandboxes have it. It ends when it exits, or with the sandbox.
+   */
+  spawn?(argv: string[], env: Record<string, string>): SandboxProgram;
+}
+
+/** A program spawn() started: its output as it comes, and its end. */
+export interface SandboxProgram {
+  readonly stdout: NodeJS.ReadableStream;
+  readonly stderr: NodeJS.ReadableStream;
+  /** Its exit code (128+n after signal n) once it has ended; null when that can no longer be learnt. */
+  readonly exited: Promise<number | null>;
+  /** Rejects if it could not be started at all; exited then resolves with null. */
+  readonly ready: Promise<void>;
+  /** Cuts the connection to it (its output stops, exited settles); the program itself is not signalled. */
+  close(): void;
 }
 
 /** A kind of sandbox (host, docker): creates one per agent. */

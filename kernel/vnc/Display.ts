@@ -1,4 +1,4 @@
-import { chmod, mkdir, rm } from 'node:fs/promises';
+import { chmod, chown, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   DEFAULT_WINDOW_MANAGERS,
@@ -35,6 +35,8 @@ export interface DisplayOptions {
   runDir: string;
   /** The same folder as the launcher's programs see it (a container's bind-mount target); default runDir. */
   runDirInside?: string;
+  /** Who the programs run as where that is not the kernel's user (a container's): the folder and cookie are theirs. */
+  owner?: { uid: number; gid: number };
   /** X display number; 'auto' (default) lets Xvfb pick a free one, which is what host displays need. */
   display?: number | 'auto';
   width?: number;
@@ -84,6 +86,7 @@ export class Display {
   private healthTimer: NodeJS.Timeout | undefined;
   private healthFailures = 0;
   private probing = false;
+  private suspended = false;
 
   constructor(private readonly options: DisplayOptions) {
     this.launcher = options.launcher ?? hostLauncher;
@@ -143,6 +146,11 @@ export class Display {
       await mkdir(this.options.runDir, { recursive: true, mode: 0o700 });
       await chmod(this.options.runDir, 0o700); // x11vnc asks no password: this folder is the lock on the door
       await writeXauthority(this.cookiePath);
+      const owner = this.options.owner;
+      if (owner) {
+        await chown(this.options.runDir, owner.uid, owner.gid);
+        await chown(this.cookiePath, owner.uid, owner.gid);
+      }
       await this.launchStack();
     } catch (error) {
       await this.killAll();
@@ -153,6 +161,19 @@ export class Display {
     this.set('ready');
     this.healthTimer = setInterval(() => void this.checkHealth(), this.options.healthIntervalMs ?? 5_000);
     this.healthTimer.unref();
+  }
+
+  /**
+   * While the programs are frozen on purpose (the agent's container is paused by STOP), a silent socket is no fault:
+   * health checks pause until resume().
+   */
+  suspend(): void {
+    this.suspended = true;
+  }
+
+  resume(): void {
+    this.suspended = false;
+    this.healthFailures = 0;
   }
 
   async stop(): Promise<void> {
@@ -314,14 +335,14 @@ export class Display {
   }
 
   private async checkHealth(): Promise<void> {
-    if (this.current !== 'ready' || this.probing) return;
+    if (this.current !== 'ready' || this.probing || this.suspended) return;
     this.probing = true;
     try {
       await probeRfb(this.socketPath, this.options.healthTimeoutMs ?? 2_000);
       this.healthFailures = 0;
     } catch (error) {
       // Two misses in a row: one can be a moment of load, two is an x11vnc that no longer serves.
-      if (++this.healthFailures >= 2 && this.current === 'ready') {
+      if (!this.suspended && ++this.healthFailures >= 2 && this.current === 'ready') {
         const vnc = this.procs.vnc;
         delete this.procs.vnc;
         vnc?.kill('SIGKILL');

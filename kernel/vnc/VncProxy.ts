@@ -96,7 +96,7 @@ export class VncProxy {
     reason = 'display stopped',
     mode?: VncGrant['mode'],
   ): number {
-    if (mode === undefined) this.tokens.revoke(agent);
+    this.tokens.revoke(agent, mode); // all of them, or (handing back) the control ones not yet used
     let closed = 0;
     for (const session of this.live) {
       if (session.grant.agent !== agent || (mode !== undefined && session.grant.mode !== mode)) continue;
@@ -168,7 +168,11 @@ export class VncProxy {
       clearTimeout(timer);
       socket.off('close', abandon);
       upstream.removeAllListeners('error');
-      if (socket.destroyed || this.closing) return void upstream.destroy();
+      if (socket.destroyed || this.closing) {
+        upstream.destroy();
+        socket.destroy(); // never left unanswered: it would hold the host's server open
+        return;
+      }
       this.wss.handleUpgrade(request, socket, head, (ws) => this.open(ws, upstream, reads, grant));
     });
   }

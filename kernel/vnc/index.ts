@@ -3,7 +3,13 @@
 // only from here.
 export { VncProxy, type VncProxyOptions } from './VncProxy.js';
 export type { VncSessionStats } from './ProxySession.js';
-export { VNC_CLOSE_CODES, VNC_SUBPROTOCOL, VNC_TOKEN_PREFIX, type VncCloseCode } from './closeCodes.js';
+export {
+  VNC_CLOSE_CODES,
+  VNC_PATH,
+  VNC_SUBPROTOCOL,
+  VNC_TOKEN_PREFIX,
+  type VncCloseCode,
+} from './closeCodes.js';
 export {
   VncTokens,
   type IssuedToken,
@@ -34,3 +40,22 @@ export {
 } from './commands.js';
 export { probeRfb } from './health.js';
 export { writeXauthority } from './xauth.js';
+export {
+  AgentDisplays,
+  CONTAINER_DISPLAY,
+  DEFAULT_SCREEN,
+  DISPLAY_DIR_INSIDE,
+  screenOf,
+  type AgentDisplaysOptions,
+  type DisplayExtras,
+  type DisplaySandbox,
+} from './AgentDisplays.js';
+export {
+  cleanupDisplayPrograms,
+  DISPLAY_PROGRAM_VARIABLE,
+  sandboxLauncher,
+  type ProgramSandbox,
+  type SandboxLauncher,
+} from './sandboxLauncher.js';
+export { captureFrame, screenshotPng, type Frame } from './capture.js';
+export { encodePng } from './png.js';

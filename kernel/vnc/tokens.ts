@@ -74,9 +74,12 @@ export class VncTokens {
     return { ok: true, grant };
   }
 
-  /** Forgets every token for an agent (its display stopped, or control was handed back). */
-  revoke(agent: number): void {
-    for (const [key, entry] of this.entries) if (entry.grant?.agent === agent) this.entries.delete(key);
+  /** Forgets every token for an agent (its display stopped), or those of one mode (control was handed back). */
+  revoke(agent: number, mode?: VncMode): void {
+    for (const [key, entry] of this.entries) {
+      if (entry.grant?.agent === agent && (mode === undefined || entry.grant.mode === mode))
+        this.entries.delete(key);
+    }
   }
 
   get outstanding(): number {

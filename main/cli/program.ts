@@ -12,6 +12,7 @@ import { registerProcesses } from './commands/processes.js';
 import { registerServe } from './commands/serve.js';
 import { registerShares } from './commands/shares.js';
 import { registerSnapshots } from './commands/snapshots.js';
+import { registerVnc } from './commands/vnc.js';
 import { createContext, EXIT, type CliIo } from './context.js';
 
 export { EXIT, type CliIo } from './context.js';
@@ -47,6 +48,7 @@ export function buildProgram(io: CliIo = defaultIo, setExit: (code: number) => v
     registerShares,
     registerMessages,
     registerPlugins,
+    registerVnc,
   ]) {
     register(context);
   }

@@ -1,10 +1,5 @@
 import type Dockerode from 'dockerode';
-import {
-  buildSandboxImage,
-  DEFAULT_SANDBOX_IMAGE,
-  listSandboxImages,
-  normalizeTag,
-} from '../../kernel/index.js';
+import { buildSandboxImage, listSandboxImages, normalizeTag, SANDBOX_IMAGE_OF } from '../../kernel/index.js';
 import type { EventPayload } from '../../shared/protocol/index.js';
 import type { Handlers } from '../bridge/index.js';
 
@@ -19,11 +14,12 @@ export interface ImageEventSink {
 export function imageHandlers(docker: Dockerode, events: ImageEventSink): Handlers {
   return {
     'image.list': async () => ({ images: await listSandboxImages(docker) }),
-    'image.build': ({ tag: requested = DEFAULT_SANDBOX_IMAGE }) => {
+    'image.build': ({ tag: requested, variant }) => {
       // Events carry the tag as the result will name it (`name` becomes `name:latest`).
-      const tag = normalizeTag(requested);
+      const tag = normalizeTag(requested ?? SANDBOX_IMAGE_OF[variant]);
       return buildSandboxImage(docker, {
         tag,
+        variant,
         onProgress: (progress) => events.emit('image.progress', { tag, ...progress }),
       });
     },

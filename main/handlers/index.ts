@@ -12,6 +12,7 @@ import { ptyHandlers } from './pty.js';
 import { snapshotHandlers } from './snapshot.js';
 import { systemHandlers } from './system.js';
 import { workspaceHandlers } from './workspace.js';
+import { vncHandlers } from './vnc.js';
 
 /** Every domain's handlers, composed. Each domain module maps protocol commands onto kernel or runtime calls. */
 export function createHandlers(kernel: Kernel, agents: AgentSupervisor): Handlers {
@@ -27,5 +28,6 @@ export function createHandlers(kernel: Kernel, agents: AgentSupervisor): Handler
     ...workspaceHandlers(kernel),
     ...msgHandlers(kernel),
     ...pluginHandlers(kernel),
+    ...vncHandlers(kernel),
   };
 }

@@ -31,6 +31,7 @@ export function processHandlers(kernel: Kernel, agents: AgentSupervisor): Handle
           gpus: args.gpus,
           engine: args.engine,
           workspaces: args.workspaces,
+          graphical: args.graphical,
         },
         run,
       );

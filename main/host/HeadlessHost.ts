@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import type { Duplex } from 'node:stream';
 import { dirname, join, resolve } from 'node:path';
-import type { EngineConfig } from '../../kernel/index.js';
+import { VncProxy, type EngineConfig } from '../../kernel/index.js';
 import { fileURLToPath } from 'node:url';
 import { attachWebSocketTransport, type WebSocketTransport } from '../bridge/index.js';
 import { createHabitat, type Habitat } from '../habitat.js';
@@ -32,6 +33,8 @@ export interface HeadlessHost {
   habitat: Habitat;
   server: Server;
   transport: WebSocketTransport;
+  /** Viewers of graphical agents' displays, at /vnc/<pid>, with tokens from vnc.open. */
+  vnc: VncProxy;
   /** The URL to open, with the token, e.g. http://127.0.0.1:7420/?token=... */
   url: string;
   wsUrl: string;
@@ -49,6 +52,13 @@ export function defaultRendererDir(): string {
     dir = dirname(dir);
   }
   return resolve('out', 'renderer');
+}
+
+function refuse(socket: Duplex, status: number, reason: string): void {
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
+      `Content-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`,
+  );
 }
 
 function hostForUrl(host: string): string {
@@ -117,13 +127,29 @@ export async function startHeadlessHost(options: HeadlessHostOptions): Promise<H
   }
   const port = (server.address() as AddressInfo).port;
   authorities = allowedAuthorities(bindHost, port);
+  const allowedOrigins = new Set([...authorities].map((a) => `http://${a}`));
   const transport = attachWebSocketTransport(habitat.bridge, {
     server,
     path: '/bridge',
     token,
-    allowedOrigins: new Set([...authorities].map((a) => `http://${a}`)),
+    allowedOrigins,
     maxMessageBytes: options.maxMessageBytes,
   });
+  // The displays' proxy beside the bridge, under the same origin and Host checks; loopback peers only.
+  const vnc = new VncProxy({
+    allowedOrigins,
+    allowedHosts: authorities,
+    tokens: habitat.kernel.displays.tokens,
+  });
+  const detachVnc = habitat.kernel.displays.attachProxy(vnc);
+  // Every upgrade gets an answer: one left unanswered would hold the socket, and server.close() with it, for good.
+  let shuttingDown = false;
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    if (shuttingDown) return refuse(socket, 503, 'Shutting down');
+    if (new URL(request.url ?? '/', 'http://localhost').pathname === '/bridge') return; // the transport's
+    if (!vnc.handleUpgrade(request, socket, head)) refuse(socket, 404, 'Not Found');
+  };
+  server.on('upgrade', onUpgrade);
 
   const urlHost = `${hostForUrl(bindHost)}:${port}`;
   const info: HostFile = {
@@ -142,11 +168,14 @@ export async function startHeadlessHost(options: HeadlessHostOptions): Promise<H
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       removeHostFile(habitat.kernel.layout.run);
-      await transport.close();
+      shuttingDown = true; // in the same tick as the transport's listener goes: /bridge is never left unanswered
+      detachVnc();
+      await Promise.all([transport.close(), vnc.close()]);
       server.closeAllConnections();
       await new Promise<void>((done) => server.close(() => done()));
+      server.off('upgrade', onUpgrade);
       await habitat.close();
     })());
 
-  return { habitat, server, transport, url: info.url, wsUrl: info.wsUrl, port, token, hostFile, close };
+  return { habitat, server, transport, vnc, url: info.url, wsUrl: info.wsUrl, port, token, hostFile, close };
 }

@@ -9,6 +9,7 @@ export const SANDBOX_HOME = '/home/agent';
 /** The AgentHost of one kernel process: its AgentFs, and exec in its sandbox (host or container alike). */
 export function kernelHost(kernel: Kernel, pid: number): AgentHost {
   const home = kernel.processes.home(pid);
+  const screen = kernel.displays.list().find((display) => display.pid === pid);
   return {
     pid,
     // without bubblewrap the agent sees its real home path, so both name the home
@@ -16,6 +17,15 @@ export function kernelHost(kernel: Kernel, pid: number): AgentHost {
     files: kernel.fs(pid),
     exec: (argv, { signal, ...options }) => untilAborted(kernel.processes.exec(pid, argv, options), signal),
     cooperation: kernelCooperation(kernel, pid),
+    ...(screen
+      ? {
+          display: {
+            width: screen.width,
+            height: screen.height,
+            screenshot: () => kernel.displays.screenshot(pid),
+          },
+        }
+      : {}),
   };
 }
 

@@ -41,6 +41,15 @@ export interface AgentHost {
   exec(argv: string[], options: HostExecOptions): Promise<ExecResult>;
   /** Other agents, mailboxes and shared workspaces; absent where the agent runs alone (tests, fakes). */
   readonly cooperation?: Cooperation;
+  /** A graphical agent's screen (absent for the others): the computer-use tools need it. */
+  readonly display?: AgentDisplay;
+}
+
+/** A graphical agent's screen as its tools see it; input goes through xdotool in the sandbox (DISPLAY is set). */
+export interface AgentDisplay {
+  readonly width: number;
+  readonly height: number;
+  screenshot(): Promise<{ width: number; height: number; png: Uint8Array }>;
 }
 
 export interface ToolContext {

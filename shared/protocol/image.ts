@@ -4,6 +4,19 @@ import { command, event } from './define.js';
 /** The image a docker sandbox runs when the spawn names none, and the one `habitat image build` builds. */
 export const DEFAULT_SANDBOX_IMAGE = 'habitat/sandbox:base';
 
+/** The sandbox image's variants: a shell and the usual tools, or that plus an X desktop (graphical agents). */
+export const ImageVariantSchema = z.enum(['base', 'desktop']);
+export type ImageVariant = z.infer<typeof ImageVariantSchema>;
+
+/** The image a graphical agent runs when the spawn names none: Xvfb, x11vnc, a window manager, xdotool, Chromium. */
+export const DESKTOP_SANDBOX_IMAGE = 'habitat/sandbox:desktop';
+
+/** The tag each variant is built as by default. */
+export const SANDBOX_IMAGE_OF: Record<ImageVariant, string> = {
+  base: DEFAULT_SANDBOX_IMAGE,
+  desktop: DESKTOP_SANDBOX_IMAGE,
+};
+
 /**
  * A local image reference, `name[:tag]` with lowercase path components. No registry host: sandbox images are
  * built on this machine, never pulled.
@@ -50,7 +63,13 @@ export const imageCommands = {
     description:
       'Builds the sandbox image from Debian packages (debootstrap, docker import, the sandbox Dockerfile), ' +
       'with no registry needed. Takes minutes; progress arrives as image.progress events.',
-    args: z.object({ tag: ImageTagSchema.optional() }).strict(),
+    args: z
+      .object({
+        /** Default: the variant's own tag (habitat/sandbox:base, habitat/sandbox:desktop). */
+        tag: ImageTagSchema.optional(),
+        variant: ImageVariantSchema.default('base'),
+      })
+      .strict(),
     result: ImageBuildResultSchema,
   }),
 };

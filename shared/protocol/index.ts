@@ -12,6 +12,7 @@ import { snapshotCommands, snapshotEvents } from './snapshot.js';
 import { workspaceCommands, workspaceEvents } from './workspace.js';
 import { msgCommands, msgEvents } from './msg.js';
 import { pluginCommands, pluginEvents } from './plugin.js';
+import { vncCommands, vncEvents } from './vnc.js';
 
 export * from './errors.js';
 export * from './define.js';
@@ -29,6 +30,7 @@ export * from './snapshot.js';
 export * from './workspace.js';
 export * from './msg.js';
 export * from './plugin.js';
+export * from './vnc.js';
 
 /** Every command, by name. The schemas are the single source of truth; types below are inferred from them. */
 export const commands = {
@@ -44,6 +46,7 @@ export const commands = {
   ...workspaceCommands,
   ...msgCommands,
   ...pluginCommands,
+  ...vncCommands,
 } as const satisfies Record<string, CommandSpec>;
 
 export const events = {
@@ -59,6 +62,7 @@ export const events = {
   ...workspaceEvents,
   ...msgEvents,
   ...pluginEvents,
+  ...vncEvents,
 } as const satisfies Record<string, EventSpec>;
 
 export type Commands = typeof commands;

@@ -65,6 +65,14 @@ export type AgentProvider = z.infer<typeof AgentProviderSchema>;
 /** Which of an agent's actions wait for a person: none, the dangerous ones (default), or every one that changes something. */
 export const ApprovalPolicySchema = z.enum(['never', 'dangerous', 'always']);
 export type ApprovalPolicy = z.infer<typeof ApprovalPolicySchema>;
+/** A graphical agent's screen, in pixels. */
+export const ScreenSizeSchema = z
+  .object({
+    width: z.number().int().min(320).max(7680),
+    height: z.number().int().min(200).max(4320),
+  })
+  .strict();
+export type ScreenSize = z.infer<typeof ScreenSizeSchema>;
 
 const name = z
   .string()
@@ -109,6 +117,11 @@ export const SpawnArgsSchema = z
     maxSteps: z.number().int().min(1).max(10_000).optional(),
     /** Shared workspaces mounted at ~/shared/<name> from the start (the only way for a container agent). */
     workspaces: z.array(WorkspaceMountRequestSchema).max(16).optional(),
+    /**
+     * A graphical desktop (docker only; the image defaults to habitat/sandbox:desktop): true for 1280x800, or the
+     * screen size. See the vnc.* commands.
+     */
+    graphical: z.union([z.boolean(), ScreenSizeSchema]).optional(),
   })
   .strict();
 

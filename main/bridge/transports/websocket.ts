@@ -100,7 +100,7 @@ export function attachWebSocketTransport(
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const url = new URL(request.url ?? '/', 'http://localhost');
-    if (url.pathname !== path) return refuse(socket, 404, 'Not Found');
+    if (url.pathname !== path) return; // another endpoint's (the VNC proxy's), or the host answers 404
     const origin = request.headers.origin;
     if (origin !== undefined && !options.allowedOrigins.has(origin)) {
       return refuse(socket, 403, 'Forbidden origin');

@@ -1,4 +1,10 @@
-import { DEFAULT_SANDBOX_IMAGE, type EventPayload, type ImageInfo } from '../../../shared/protocol/index.js';
+import { Option } from 'commander';
+import {
+  SANDBOX_IMAGE_OF,
+  type EventPayload,
+  type ImageInfo,
+  type ImageVariant,
+} from '../../../shared/protocol/index.js';
 import type { CliContext } from '../context.js';
 import { formatBytes, formatDuration, table } from '../format.js';
 
@@ -52,11 +58,20 @@ export function registerImages(ctx: CliContext): void {
     .description(
       'build the sandbox image from Debian packages (debootstrap, docker import), no registry needed',
     )
-    .option('--tag <tag>', 'the image tag', DEFAULT_SANDBOX_IMAGE)
+    .addOption(
+      new Option('--variant <variant>', 'base, or desktop for graphical agents (X, VNC, Chromium)')
+        .choices(['base', 'desktop'])
+        .default('base'),
+    )
+    .option(
+      '--tag <tag>',
+      "the image tag (default the variant's: habitat/sandbox:base, habitat/sandbox:desktop)",
+    )
     .action(
-      withClient(async (client, flags: { tag: string }) => {
+      withClient(async (client, flags: { tag?: string; variant: ImageVariant }) => {
         const show = progressFilter();
-        const ours = [flags.tag, `${flags.tag}:latest`];
+        const tag = flags.tag ?? SANDBOX_IMAGE_OF[flags.variant];
+        const ours = [tag, `${tag}:latest`];
         // Subscribed before the call, so the first lines are not missed.
         const unsubscribe = client.subscribe('image.progress', (payload) => {
           const progress = payload as EventPayload<'image.progress'>;
@@ -66,7 +81,7 @@ export function registerImages(ctx: CliContext): void {
         try {
           const result = await client.call(
             'image.build',
-            { tag: flags.tag },
+            { tag, variant: flags.variant },
             { timeoutMs: BUILD_TIMEOUT_MS },
           );
           print(

@@ -14,6 +14,7 @@ import { EXIT, parsePid, type CliContext } from '../context.js';
 import { formatDuration, table } from '../format.js';
 import { parseGpus } from './gpus.js';
 import { parseShare } from './shares.js';
+import { parseScreen } from './vnc.js';
 
 const LIVE: ProcessState[] = ['created', 'running', 'sleeping', 'stopped', 'zombie'];
 
@@ -35,6 +36,7 @@ interface SpawnFlags {
   approval?: ApprovalPolicy;
   maxSteps?: string;
   share: string[];
+  graphical?: boolean | string;
 }
 
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
@@ -135,6 +137,10 @@ export function registerProcesses(ctx: CliContext): void {
       (value: string, all: string[]) => [...all, value],
       [] as string[],
     )
+    .option(
+      '--graphical [WxH]',
+      'a desktop (docker; image habitat/sandbox:desktop): 1280x800 or the size given',
+    )
     .action(
       withClient(async (client, flags: SpawnFlags) => {
         const docker = flags.sandbox === 'docker';
@@ -162,6 +168,7 @@ export function registerProcesses(ctx: CliContext): void {
           approvalPolicy: flags.approval,
           maxSteps: flags.maxSteps === undefined ? undefined : parseCount(flags.maxSteps, '--max-steps'),
           workspaces: flags.share.length ? flags.share.map(parseShare) : undefined,
+          graphical: typeof flags.graphical === 'string' ? parseScreen(flags.graphical) : flags.graphical,
         });
         print(info, () => String(info.pid));
       }),

@@ -1,0 +1,180 @@
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Dockerode from 'dockerode';
+import { chromium } from 'playwright-core';
+import WebSocket from 'ws';
+import { ensureSandboxImage } from '../kernel/index.js';
+import { WebSocketClient } from '../shared/client/index.js';
+import { startServe } from '../test/servedHost.js';
+import { summarize } from './lib/stats.js';
+import type { BenchResult } from './lib/types.js';
+
+export const name = 'graphical agents live in Mission Control: 16 thumbnails, frames per second each';
+
+const AGENTS = 16;
+const SCREEN = { width: 1280, height: 800 };
+const MEASURE_MS = 10_000;
+const AIM_FPS = 5;
+/** Each agent's screen changes 10 times a second: a big square that changes colour, and a frame counter. */
+const ANIMATION = `
+wm geometry . 600x400+0+0
+. configure -background black
+canvas .c -width 600 -height 400 -highlightthickness 0 -background black
+pack .c
+set n 0
+proc tick {} {
+  global n
+  incr n
+  .c delete all
+  .c create rectangle 0 0 400 400 -fill [format #%02x%02x%02x [expr {($n * 37) % 256}] [expr {($n * 91) % 256}] 128] -outline {}
+  .c create text 500 200 -text $n -fill white -font {Helvetica 32}
+  after 100 tick
+}
+tick
+`;
+/** Where the square is on each agent's screen (in the framebuffer's own pixels: the canvas is the framebuffer). */
+const PROBE = { x: 200, y: 200 };
+
+/**
+ * Runs in the page (a string: the bench's own transpiler must not touch it): every animation frame, reads one
+ * pixel of each thumbnail's canvas where its square is, and counts how often it changed: the frames each viewer
+ * really showed.
+ */
+const SAMPLER = `async ({ pids, probe, ms }) => {
+  // looked up every time: a viewer that reconnects gets a new canvas
+  const context = (pid) =>
+    document
+      .querySelector('[data-testid="vnc-screen-' + pid + '"] canvas')
+      ?.getContext('2d', { willReadFrequently: true });
+  const last = pids.map(() => -1);
+  const counts = pids.map(() => 0);
+  const end = performance.now() + ms;
+  await new Promise((resolve) => {
+    const sample = () => {
+      pids.forEach((pid, i) => {
+        const ctx = context(pid);
+        if (!ctx) return;
+        const [r, g, b] = ctx.getImageData(probe.x, probe.y, 1, 1).data;
+        const value = (r << 16) | (g << 8) | b;
+        if (last[i] !== -1 && value !== last[i]) counts[i]++;
+        last[i] = value;
+      });
+      if (performance.now() < end) requestAnimationFrame(sample);
+      else resolve();
+    };
+    requestAnimationFrame(sample);
+  });
+  return counts;
+}`;
+
+/** Busy and total jiffies of the whole machine, from /proc/stat. */
+function cpuTimes(): { busy: number; total: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  const total = fields.reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
+}
+
+export async function run(): Promise<BenchResult> {
+  await ensureSandboxImage(new Dockerode(), { variant: 'desktop' });
+  const dataDir = await mkdtemp(join(tmpdir(), 'habitat-bench-vnc-'));
+  const bin = join(import.meta.dirname, '..', 'bin', 'habitat.mjs');
+  const { child, info } = await startServe([bin], dataDir, 'inherit');
+  const client = await WebSocketClient.connect({
+    url: info.wsUrl,
+    token: info.token,
+    factory: (url, protocols) => new WebSocket(url, protocols, { perMessageDeflate: false }) as never,
+  });
+  const browser = await chromium.launch({
+    executablePath: process.env.HABITAT_CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+  });
+  try {
+    const pids: number[] = [];
+    const spawnStart = Date.now();
+    const progress = (what: string) =>
+      process.stderr.write(`  ${((Date.now() - spawnStart) / 1000).toFixed(1)} s: ${what}\n`);
+    for (let i = 0; i < AGENTS; i++) {
+      const agent = await client.call('process.spawn', { sandbox: 'docker', graphical: SCREEN });
+      pids.push(agent.pid);
+      progress(`spawned agent ${agent.pid}`);
+    }
+    for (const pid of pids) {
+      await client.call('fs.write', { pid, path: 'animation.tcl', content: ANIMATION });
+      await client.call(
+        'vnc.exec',
+        { pid, argv: ['wish', '/home/agent/animation.tcl'] },
+        { timeoutMs: 60_000 },
+      );
+      progress(`animating on agent ${pid}`);
+    }
+    const spawnMs = Date.now() - spawnStart;
+
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    await page.goto(`${info.url}#/vnc/wall`);
+    const connectStart = Date.now();
+    for (const pid of pids) {
+      await page
+        .getByTestId(`vnc-thumbnail-${pid}`)
+        .and(page.locator('[data-vnc-phase="connected"]'))
+        .waitFor({ timeout: 60_000 });
+    }
+    const connectMs = Date.now() - connectStart;
+    progress('every thumbnail connected');
+    await page.waitForTimeout(1_000); // the first full frames
+
+    const cpuBefore = cpuTimes();
+    // In the page: every animation frame, read one pixel of each thumbnail's canvas where its square is, and count
+    // how often it changed: the frames each viewer really showed.
+    const changes = (await Promise.race([
+      page.evaluate(`(${SAMPLER})(${JSON.stringify({ pids, probe: PROBE, ms: MEASURE_MS })})`),
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error('the page did not finish sampling')), MEASURE_MS + 60_000).unref(),
+      ),
+    ])) as number[];
+    const cpuAfter = cpuTimes();
+    await page
+      .screenshot({ path: join('test-results', 'screens', 'bench-vnc-wall.png') })
+      .catch(() => undefined);
+    const fps = changes.map((n) => n / (MEASURE_MS / 1000));
+    const stats = summarize(fps);
+    const cpu = (cpuAfter.busy - cpuBefore.busy) / (cpuAfter.total - cpuBefore.total);
+    return {
+      metrics: [
+        {
+          name: 'frames per second, slowest thumbnail',
+          value: Math.min(...fps),
+          unit: 'fps',
+          aimAtLeast: AIM_FPS,
+        },
+        { name: 'frames per second, median thumbnail', value: stats.p50, unit: 'fps', aimAtLeast: AIM_FPS },
+        { name: 'machine CPU busy while watching', value: Math.round(cpu * 1000) / 10, unit: '%' },
+        { name: 'all 16 thumbnails connected', value: connectMs, unit: 'ms' },
+      ],
+      notes: [
+        `${AGENTS} graphical agents (${SCREEN.width}x${SCREEN.height}, habitat/sandbox:desktop), each animating ` +
+          `at 10 frames/s; spawned and started in ${(spawnMs / 1000).toFixed(1)} s`,
+        `one Chromium page with the wall (#/vnc/wall): ${AGENTS} noVNC viewers through the host's proxy, scaled ` +
+          `thumbnails; frames counted as changes of a probed pixel over ${MEASURE_MS / 1000} s`,
+        `per agent fps: ${fps.map((f) => f.toFixed(1)).join(' ')}; machine: ${cpus().length} CPUs`,
+      ],
+    };
+  } catch (error) {
+    process.stderr.write(`  failed: ${String(error)}\n`);
+    throw error;
+  } finally {
+    const t = Date.now();
+    const closing = browser.close().catch(() => undefined);
+    await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+    process.stderr.write(`  browser closed in ${Date.now() - t} ms\n`);
+    client.close();
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+    process.stderr.write(`  host stopped in ${Date.now() - t} ms\n`);
+    await rm(dataDir, { recursive: true, force: true });
+    process.stderr.write(`  cleaned up in ${Date.now() - t} ms\n`);
+  }
+}
