@@ -11,6 +11,8 @@ function contentSecurityPolicyMeta(): Plugin {
   const policy = [
     "default-src 'self'",
     "script-src 'self'",
+    // the desktop app's VNC proxy listens on a loopback port; the headless host's header narrows this to itself
+    "connect-src 'self' ws://127.0.0.1:*",
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data: blob:",
     "font-src 'self' data:",

@@ -16,6 +16,7 @@ export {
   AgentDisplays,
   captureFrame,
   encodePng,
+  refuseUpgrade,
   VncProxy,
   VncTokens,
   type VncProxyOptions,

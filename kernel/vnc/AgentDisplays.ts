@@ -99,7 +99,8 @@ export function screenOf(config: Record<string, unknown>): ScreenSize | undefine
 export class AgentDisplays {
   readonly tokens: VncTokens;
   private readonly entries = new Map<number, Entry>();
-  private readonly proxies = new Set<VncProxy>();
+  /** Each attached proxy, with the base URL viewers reach it at when that is not the page's host. */
+  private readonly proxies = new Map<VncProxy, string | undefined>();
   private readonly stopping = new Set<Promise<void>>();
 
   private readonly following: { dispose(): void };
@@ -122,8 +123,12 @@ export class AgentDisplays {
   }
 
   /** A proxy that serves viewers (the headless host's); returns the detach function. */
-  attachProxy(proxy: VncProxy): () => void {
-    this.proxies.add(proxy);
+  /**
+   * Serves tickets for this proxy. `baseUrl` (ws://127.0.0.1:PORT) is where a viewer reaches it when that is not the
+   * page's own host (the desktop app, whose pages come from app://); tickets then carry the full URL.
+   */
+  attachProxy(proxy: VncProxy, baseUrl?: string): () => void {
+    this.proxies.set(proxy, baseUrl);
     return () => this.proxies.delete(proxy);
   }
 
@@ -198,7 +203,8 @@ export class AgentDisplays {
       const wasUp = entry.state !== 'failed' && entry.state !== 'stopped';
       entry.state = 'stopped';
       entry.reason ??= 'the agent ended';
-      for (const proxy of this.proxies) proxy.disconnect(pid, VNC_CLOSE_CODES.displayGone, 'the agent ended');
+      for (const proxy of this.proxies.keys())
+        proxy.disconnect(pid, VNC_CLOSE_CODES.displayGone, 'the agent ended');
       this.tokens.revoke(pid);
       await entry.display?.stop().catch(() => undefined);
       entry.launcher?.closeAll();
@@ -242,10 +248,13 @@ export class AgentDisplays {
     }
     const { token, expiresAt } = this.tokens.issue({ agent: pid, socketPath: display.socketPath, mode });
     this.options.log(pid, 'vnc.open', { mode });
+    const path = `${VNC_PATH}/${pid}`;
+    const baseUrl = [...this.proxies.values()].find((url) => url !== undefined);
     return {
       pid,
       mode,
-      path: `${VNC_PATH}/${pid}`,
+      path,
+      ...(baseUrl ? { url: `${baseUrl}${path}` } : {}),
       token,
       expiresAt,
       width: entry.size.width,
@@ -257,7 +266,7 @@ export class AgentDisplays {
   handBack(pid: number): { pid: number; closed: number } {
     this.require(pid);
     let closed = 0;
-    for (const proxy of this.proxies) {
+    for (const proxy of this.proxies.keys()) {
       closed += proxy.disconnect(pid, VNC_CLOSE_CODES.handedBack, 'control handed back', 'control');
     }
     this.tokens.revoke(pid, 'control');
@@ -345,7 +354,7 @@ export class AgentDisplays {
       this.publish('vnc.started', entry);
     } else if (change.state === 'failed') {
       this.options.log(entry.pid, 'vnc.failed', { reason: entry.reason });
-      for (const proxy of this.proxies)
+      for (const proxy of this.proxies.keys())
         proxy.disconnect(entry.pid, VNC_CLOSE_CODES.displayGone, 'display failed');
       this.publish('vnc.stopped', entry);
     } else if (change.state === 'restarting') {
@@ -385,7 +394,7 @@ export class AgentDisplays {
 
   private describe(entry: Entry): VncDisplay {
     const viewers = { view: 0, control: 0 };
-    for (const proxy of this.proxies) {
+    for (const proxy of this.proxies.keys()) {
       for (const session of proxy.sessions()) if (session.agent === entry.pid) viewers[session.mode]++;
     }
     return {

@@ -72,15 +72,15 @@ export class VncProxy {
     if (!pathname.startsWith(`${this.path}/`)) return false;
     const agentText = pathname.slice(this.path.length + 1);
     if (this.closing || !/^[1-9]\d{0,14}$/.test(agentText)) {
-      refuse(socket, 404, 'Not Found');
+      refuseUpgrade(socket, 404, 'Not Found');
       return true;
     }
     if (this.options.allowedHosts && !this.options.allowedHosts.has(request.headers.host ?? '')) {
-      refuse(socket, 421, 'Misdirected Request');
+      refuseUpgrade(socket, 421, 'Misdirected Request');
       return true;
     }
     if (!offeredProtocols(request).includes(VNC_SUBPROTOCOL)) {
-      refuse(socket, 400, `the ${VNC_SUBPROTOCOL} subprotocol is required`);
+      refuseUpgrade(socket, 400, `the ${VNC_SUBPROTOCOL} subprotocol is required`);
       return true;
     }
     const check = this.check(request, Number(agentText));
@@ -216,7 +216,8 @@ function isLoopback(address: string | undefined): boolean {
   return address === '::1' || (isIPv4(v4) && v4.startsWith('127.'));
 }
 
-function refuse(socket: Duplex, status: number, reason: string): void {
+/** Answers an HTTP upgrade with a plain status and closes the socket (every upgrade must get an answer). */
+export function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`,
   );

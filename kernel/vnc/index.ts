@@ -1,7 +1,7 @@
 // Graphical displays for agents: Xvfb + window manager + x11vnc on a unix socket, supervised; and the WebSocket proxy
 // that lets a viewer holding a single-use token reach one display, view-only or in control. Other code imports
 // only from here.
-export { VncProxy, type VncProxyOptions } from './VncProxy.js';
+export { refuseUpgrade, VncProxy, type VncProxyOptions } from './VncProxy.js';
 export type { VncSessionStats } from './ProxySession.js';
 export {
   VNC_CLOSE_CODES,

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { dirname, join, resolve } from 'node:path';
-import { VncProxy, type EngineConfig } from '../../kernel/index.js';
+import { refuseUpgrade, VncProxy, type EngineConfig } from '../../kernel/index.js';
 import { fileURLToPath } from 'node:url';
 import { attachWebSocketTransport, type WebSocketTransport } from '../bridge/index.js';
 import { createHabitat, type Habitat } from '../habitat.js';
@@ -52,13 +52,6 @@ export function defaultRendererDir(): string {
     dir = dirname(dir);
   }
   return resolve('out', 'renderer');
-}
-
-function refuse(socket: Duplex, status: number, reason: string): void {
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
-      `Content-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`,
-  );
 }
 
 function hostForUrl(host: string): string {
@@ -145,9 +138,9 @@ export async function startHeadlessHost(options: HeadlessHostOptions): Promise<H
   // Every upgrade gets an answer: one left unanswered would hold the socket, and server.close() with it, for good.
   let shuttingDown = false;
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    if (shuttingDown) return refuse(socket, 503, 'Shutting down');
+    if (shuttingDown) return refuseUpgrade(socket, 503, 'Shutting down');
     if (new URL(request.url ?? '/', 'http://localhost').pathname === '/bridge') return; // the transport's
-    if (!vnc.handleUpgrade(request, socket, head)) refuse(socket, 404, 'Not Found');
+    if (!vnc.handleUpgrade(request, socket, head)) refuseUpgrade(socket, 404, 'Not Found');
   };
   server.on('upgrade', onUpgrade);
 

@@ -1,6 +1,8 @@
 import { appEvents } from '../../shared/protocol/index.js';
 import type { Habitat } from '../habitat.js';
 import { servePort, type SessionPort } from '../bridge/index.js';
+import { startVncLoopback, type VncLoopback } from '../host/vncLoopback.js';
+import { APP_ORIGIN } from '../shell/appProtocol.js';
 import { forwardAppCommands } from './appCommands.js';
 import { MainMessageSchema, type KernelMessage } from './messages.js';
 
@@ -29,6 +31,13 @@ export async function hostKernel(
     parent.postMessage({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
     throw error;
   }
+  // the app's pages come from app://, so graphical agents' displays are served on a loopback port of their own
+  let vnc: VncLoopback | undefined;
+  try {
+    vnc = await startVncLoopback(habitat.kernel, [APP_ORIGIN]);
+  } catch (error) {
+    habitat.kernel.store.appendEvent(null, 'vnc.proxy.failed', { error: String(error) });
+  }
   parent.on('message', (event) => {
     const parsed = MainMessageSchema.safeParse(event.data);
     if (!parsed.success) return;
@@ -51,10 +60,12 @@ export async function hostKernel(
         onProviderSettings(message.geminiApiKey === undefined ? {} : { geminiApiKey: message.geminiApiKey });
         return;
       case 'shutdown':
-        void habitat.close().then(
-          () => exit(0),
-          () => exit(1),
-        );
+        void Promise.resolve(vnc?.close())
+          .then(() => habitat.close())
+          .then(
+            () => exit(0),
+            () => exit(1),
+          );
         return;
     }
   });

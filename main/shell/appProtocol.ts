@@ -5,8 +5,11 @@ export const APP_SCHEME = 'app';
 export const APP_HOST = 'habitat';
 export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 
-/** The app's renderer talks to the kernel over a MessagePort, so it needs no network at all. */
-export const APP_CSP = contentSecurityPolicy('');
+/**
+ * The app's renderer talks to the kernel over a MessagePort; its only network is the displays' proxy, which the
+ * kernel process serves on a loopback port (its number changes each run), reached with single-use tokens.
+ */
+export const APP_CSP = contentSecurityPolicy('ws://127.0.0.1:*');
 
 const SECURITY_HEADERS = {
   'Content-Security-Policy': APP_CSP,

@@ -122,6 +122,8 @@ describe('app:// protocol', () => {
     expect(page.headers.get('Content-Security-Policy')).toBe(APP_CSP);
     expect(APP_CSP).toContain("script-src 'self'");
     expect(APP_CSP).toContain("object-src 'none'");
+    // no network but the loopback displays' proxy
+    expect(APP_CSP).toContain("connect-src 'self' ws://127.0.0.1:*;");
     expect(await (await get('app://habitat/assets/app.js')).text()).toBe('console.log(1)');
     // the renderer routes itself: a path without an extension is the app
     expect(await (await get('app://habitat/agents/12')).text()).toContain('Habitat');
