@@ -232,8 +232,9 @@ export class Kernel {
     this.gpus.stop();
     this.plugins.close();
     await this.snapshots.close();
-    await this.processes.shutdown();
+    // displays first: killed under them, they would restart their programs in containers on their way out
     await this.displays.close();
+    await this.processes.shutdown();
     await this.engines.closePools();
     await this.terminals.closeAll();
     for (const files of this.files.values()) files.close();

@@ -171,6 +171,7 @@ export class ContainerAgent {
     await this.tolerate([404, 409], 'remove the container', (abortSignal) =>
       this.container.remove({ force: true, v: true, abortSignal }),
     );
+    this.engine.cutExecs(this.container.id);
   }
 
   inspect(): Promise<Dockerode.ContainerInspectInfo> {

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import Dockerode from 'dockerode';
 import { HabitatError } from '../../shared/protocol/index.js';
 import { dockerError } from './errors.js';
@@ -27,6 +28,10 @@ export class DockerEngine {
   readonly name: string;
   readonly timeoutMs: number;
   private readonly pingTimeoutMs: number;
+  /** Hijacked exec connections by container id, open now (see cutExecs). */
+  private readonly execSockets = new Map<string, Set<Duplex>>();
+  /** Containers this client removed, most recent last: an exec started while one was removed is cut at once. */
+  private readonly removed = new Set<string>();
 
   constructor(
     readonly docker: Dockerode,
@@ -76,6 +81,32 @@ export class DockerEngine {
    * Runs one API call with a deadline: the signal aborts the request (pass it to dockerode as abortSignal) and
    * the caller gets E_UNAVAILABLE at the deadline even if the client ignores it.
    */
+  /** Keeps an exec's hijacked connection on record until it closes, so cutExecs can end it. */
+  trackExec(containerId: string, socket: Duplex): void {
+    if (this.removed.has(containerId)) {
+      socket.destroy();
+      return;
+    }
+    let open = this.execSockets.get(containerId);
+    if (!open) this.execSockets.set(containerId, (open = new Set()));
+    open.add(socket);
+    socket.once('close', () => {
+      open.delete(socket);
+      if (open.size === 0 && this.execSockets.get(containerId) === open) this.execSockets.delete(containerId);
+    });
+  }
+
+  /**
+   * Ends the exec connections of a removed container. The engine keeps them open long after their programs died
+   * with the container (minutes, seen here), and each open one would keep the kernel's process from exiting.
+   */
+  cutExecs(containerId: string): void {
+    for (const socket of this.execSockets.get(containerId) ?? []) socket.destroy();
+    this.execSockets.delete(containerId);
+    this.removed.add(containerId);
+    if (this.removed.size > 1024) this.removed.delete(this.removed.values().next().value!);
+  }
+
   async call<T>(
     doing: string,
     run: (abortSignal: AbortSignal) => Promise<T>,

@@ -1,4 +1,6 @@
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -89,6 +91,62 @@ describe('a Docker engine that hangs', () => {
     const inspect = await timed(() => failure(agent.inspect()));
     expect(inspect.value.code).toBe('E_UNAVAILABLE');
     expect(inspect.ms).toBeLessThan(1500);
+  });
+});
+
+describe('an engine that keeps exec connections open after their container is gone', () => {
+  // What a real daemon did under load: the hijacked stream of an exec stays open for minutes after the container
+  // was removed, and each one kept the kernel's process from exiting.
+  const dir = tempDir();
+  const socketPath = join(dir.path, 'sticky.sock');
+  let server: HttpServer;
+  const upgraded = new Set<Duplex>();
+  let removed = false;
+  let startDelayMs = 0;
+
+  beforeAll(async () => {
+    server = createHttpServer((request, response) => {
+      const url = request.url ?? '';
+      const json = (status: number, body: unknown) =>
+        response.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+      request.resume();
+      if (request.method === 'POST' && /\/containers\/[^/]+\/exec$/.test(url)) return json(201, { Id: 'e1' });
+      if (request.method === 'DELETE' && /\/containers\//.test(url)) {
+        removed = true;
+        return response.writeHead(204).end();
+      }
+      if (request.method === 'GET' && /\/exec\/[^/]+\/json$/.test(url)) return json(404, { message: 'gone' });
+      json(404, { message: `not in this fake: ${request.method} ${url}` });
+    });
+    // exec start: switches protocols and then never writes or closes, whatever happens to the container
+    server.on('upgrade', (_request, socket: Duplex) => {
+      setTimeout(() => {
+        socket.write('HTTP/1.1 101 UPGRADED\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n');
+        upgraded.add(socket);
+        socket.on('error', () => undefined);
+      }, startDelayMs);
+    });
+    await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+  });
+  afterAll(async () => {
+    for (const socket of upgraded) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+    dir.cleanup();
+  });
+
+  it("removing the container ends its programs' connections, and those of programs that start meanwhile", async () => {
+    const engine = DockerEngine.connect({ socketPath }, { timeoutMs: 2000 });
+    const agent = new ContainerAgent(engine, { id: 'c1', pid: 1, name: 'x' });
+    const program = agent.spawn(['Xvfb', ':99']);
+    await program.ready;
+    startDelayMs = 300; // the next one is still starting while the container goes
+    const late = agent.spawn(['x11vnc']);
+    await agent.remove();
+    expect(removed).toBe(true);
+    const ended = await timed(() => Promise.all([program.exited, late.exited]));
+    expect(ended.value).toEqual([null, null]); // no exit code to learn: the exec is gone with its container
+    expect(ended.ms).toBeLessThan(1500);
+    expect([...upgraded].every((socket) => socket.destroyed || socket.readableEnded)).toBe(true);
   });
 });
 

@@ -48,6 +48,7 @@ export async function startExec(
   const socket = await engine.call('start an exec', (abortSignal) =>
     exec.start({ hijack: true, stdin: true, Tty: start.tty, abortSignal }),
   );
+  engine.trackExec(container.id, socket);
   return { exec, socket };
 }
 
