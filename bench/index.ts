@@ -3,6 +3,7 @@ import * as bridgeRoundtrip from './bridge-roundtrip.js';
 import * as agentLoop from './agent-loop.js';
 import * as agentMemory from './agent-memory.js';
 import * as containerSpawn from './container-spawn.js';
+import * as missionControl from './mission-control.js';
 import * as sandboxSpawn from './sandbox-spawn.js';
 import * as snapshot from './snapshot.js';
 import * as storeEventlog from './store-eventlog.js';
@@ -27,6 +28,7 @@ const all: Benchmark[] = [
   vncProxy,
   snapshot,
   vncWall,
+  missionControl,
 ];
 // `npm run bench -- terminal` runs the benchmarks whose name contains "terminal".
 const filter = process.argv[2]?.toLowerCase();

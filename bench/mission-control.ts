@@ -1,0 +1,139 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Page } from 'playwright-core';
+import WebSocket from 'ws';
+import { WebSocketClient } from '../shared/client/index.js';
+import { startServe } from '../test/servedHost.js';
+import type { BenchResult } from './lib/types.js';
+
+export const name = 'Mission Control with 200 agents streaming: first paint and frames per second';
+
+const AGENTS = Number(process.env.HABITAT_BENCH_MC_AGENTS ?? 200);
+const MEASURE_MS = 5_000;
+/** Every agent's shell prints a line twice a second, for as long as the bench runs: terminal output and previews. */
+const TICKER = 'while :; do echo "tick $SECONDS $RANDOM"; sleep 0.5; done\n';
+
+/**
+ * Runs in the page (a string: the bench's own transpiler must not touch it): counts animation frames over `ms`, and
+ * the longest gap between two of them. With `scroll`, the grid scrolls a little every frame meanwhile.
+ */
+const FRAMES = `async ({ ms, scroll }) => {
+  const grid = document.querySelector('[data-testid="mc-scroll"]') ?? document.scrollingElement;
+  let frames = 0;
+  let worst = 0;
+  let last = performance.now();
+  const end = last + ms;
+  let direction = 1;
+  await new Promise((resolve) => {
+    const frame = (t) => {
+      frames++;
+      worst = Math.max(worst, t - last);
+      last = t;
+      if (scroll && grid) {
+        if (grid.scrollTop + grid.clientHeight >= grid.scrollHeight - 2) direction = -1;
+        else if (grid.scrollTop <= 0) direction = 1;
+        grid.scrollTop += 40 * direction;
+      }
+      if (t < end) requestAnimationFrame(frame);
+      else resolve();
+    };
+    requestAnimationFrame(frame);
+  });
+  return { fps: frames / (ms / 1000), worstGapMs: worst };
+}`;
+
+async function frames(page: Page, scroll: boolean): Promise<{ fps: number; worstGapMs: number }> {
+  return (await page.evaluate(`(${FRAMES})(${JSON.stringify({ ms: MEASURE_MS, scroll })})`)) as {
+    fps: number;
+    worstGapMs: number;
+  };
+}
+
+/** Milliseconds from navigation start until Mission Control lists every agent and shows cards; and the FCP. */
+async function firstPaint(page: Page, url: string): Promise<{ fcpMs: number; gridMs: number }> {
+  await page.goto(url);
+  // a string, like FRAMES: it runs in the page
+  await page.waitForFunction(
+    `(() => {
+      const total = document.querySelector('[data-testid="metric-total"]')?.textContent ?? '';
+      const ready = total.includes('${AGENTS}') && document.querySelector('[data-testid="agent-card"]') !== null;
+      if (ready) window.gridAt ??= performance.now();
+      return ready;
+    })()`,
+    undefined,
+    { polling: 'raf', timeout: 60_000 },
+  );
+  return (await page.evaluate(`({
+    fcpMs: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN,
+    gridMs: window.gridAt,
+  })`)) as { fcpMs: number; gridMs: number };
+}
+
+export async function run(): Promise<BenchResult> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'habitat-bench-mc-'));
+  const bin = join(import.meta.dirname, '..', 'bin', 'habitat.mjs');
+  const { child, info } = await startServe([bin], dataDir, 'inherit');
+  const client = await WebSocketClient.connect({
+    url: info.wsUrl,
+    token: info.token,
+    factory: (url, protocols) => new WebSocket(url, protocols, { perMessageDeflate: false }) as never,
+  });
+  const browser = await chromium.launch({
+    executablePath: process.env.HABITAT_CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+  });
+  try {
+    const start = Date.now();
+    for (let i = 0; i < AGENTS; i += 10) {
+      const batch = await Promise.all(
+        Array.from({ length: Math.min(10, AGENTS - i) }, (_, j) =>
+          client.call('process.spawn', { name: `streamer-${i + j}`, role: 'prints a tick twice a second' }),
+        ),
+      );
+      for (const agent of batch) {
+        const { terminals } = await client.call('pty.list', { pid: agent.pid });
+        await client.call('pty.input', { terminal: terminals[0]!.terminal, data: TICKER });
+      }
+    }
+    const spawnMs = Date.now() - start;
+    process.stderr.write(`  ${AGENTS} agents streaming after ${(spawnMs / 1000).toFixed(1)} s\n`);
+
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    const paint = await firstPaint(page, info.url);
+    await page.waitForTimeout(1_000);
+    const watching = await frames(page, false);
+    const scrolling = await frames(page, true);
+    await page
+      .screenshot({ path: join('test-results', 'screens', 'bench-mission-control.png') })
+      .catch(() => undefined);
+    return {
+      metrics: [
+        {
+          name: 'first paint of Mission Control, 200 agents listed',
+          value: paint.gridMs,
+          unit: 'ms',
+          aimAtMost: 1000,
+        },
+        { name: 'first contentful paint', value: paint.fcpMs, unit: 'ms' },
+        { name: 'frames per second, watching', value: watching.fps, unit: 'fps', aimAtLeast: 50 },
+        { name: 'longest frame gap, watching', value: watching.worstGapMs, unit: 'ms' },
+        { name: 'frames per second, scrolling the grid', value: scrolling.fps, unit: 'fps', aimAtLeast: 50 },
+        { name: 'longest frame gap, scrolling', value: scrolling.worstGapMs, unit: 'ms' },
+      ],
+      notes: [
+        `${AGENTS} host-sandbox agents, each shell printing a line every 0.5 s; spawned in ` +
+          `${(spawnMs / 1000).toFixed(1)} s; the cards on screen read their terminals' screens (pty.screen)`,
+        `one Chromium page (1600x1000) on \`habitat serve\`; frames counted with requestAnimationFrame over ` +
+          `${MEASURE_MS / 1000} s; machine: ${cpus().length} CPUs shared by the host, the agents and the browser`,
+      ],
+    };
+  } finally {
+    await Promise.race([browser.close(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+    client.close();
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
