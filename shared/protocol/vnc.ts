@@ -66,6 +66,7 @@ export const VncTicketSchema = z.object({
   mode: VncModeSchema,
   /** The WebSocket path on the host that served the UI (`/vnc/<pid>`); offer `binary` and `habitat.vnc.<token>`. */
   path: z.string(),
+  url: z.string().optional(),
   /** Single use, short-lived: a new one for every connection, reconnects included. */
   token: z.string(),
   /** Epoch milliseconds after which an unused token is refused. */
