@@ -7,7 +7,6 @@ import { bindStore } from './store/bind.js';
 import { kernel } from './store/store.js';
 import { startWorkspace } from './store/workspace.js';
 import { detachedAgent, startDetached } from './detached.js';
-import { WithVncRoutes } from './vnc/index.js';
 import './styles.css';
 
 const origin = connectApi();
@@ -23,12 +22,6 @@ else {
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    {origin.kind === 'no-token' ? (
-      <App />
-    ) : (
-      <WithVncRoutes api={origin.api}>
-        <App />
-      </WithVncRoutes>
-    )}
+    <App />
   </StrictMode>,
 );

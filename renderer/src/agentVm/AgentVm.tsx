@@ -2,6 +2,7 @@ import { lazy, Suspense, useState } from 'react';
 import type { AppProps } from '../desktop/WindowContent.js';
 import { FileBrowser } from '../files/FileBrowser.js';
 import { AgentActions } from '../missionControl/AgentActions.js';
+import { hasDesktop } from '../store/displays.js';
 import { useHabitat, windows } from '../store/store.js';
 import { StatusBadge } from '../ui/StatusBadge.js';
 import { ApprovalPrompt } from './ApprovalPrompt.js';
@@ -26,10 +27,15 @@ const TABS: TabSpec[] = [
  * live in the window's props, so a restored workspace reopens it where it was. Tabs stay mounted once shown: the
  * terminal keeps its scrollback when you look at the files.
  */
-export default function AgentVm({ windowId, pid, tab, path }: AppProps) {
+export default function AgentVm({ windowId, pid, tab, path, active }: AppProps) {
   const agent = useHabitat((s) => (pid === undefined ? undefined : s.agents[pid]));
   const loaded = useHabitat((s) => s.agentsLoaded);
-  const selected = TABS.some((t) => t.id === tab) ? tab! : 'terminal';
+  const desktop = useHabitat((s) => {
+    const display = pid === undefined ? undefined : s.displays[pid];
+    return agent && hasDesktop(agent, display) ? display : undefined;
+  });
+  // a graphical agent opens on its desktop, the others on their terminal, unless a tab was chosen
+  const selected = TABS.some((t) => t.id === tab) ? tab! : desktop ? 'desktop' : 'terminal';
   const [visited, setVisited] = useState<ReadonlySet<string>>(() => new Set([selected]));
   if (!visited.has(selected)) setVisited(new Set([...visited, selected]));
 
@@ -50,6 +56,7 @@ export default function AgentVm({ windowId, pid, tab, path }: AppProps) {
           <span className="muted">
             {agent.phase} · {agent.sandbox.kind === 'docker' ? 'container' : 'host'} (
             {agent.sandbox.isolation}){agent.gpus.length ? ` · ${agent.gpus.length} GPU` : ''}
+            {desktop ? ` · desktop ${desktop.width}×${desktop.height}` : ''}
           </span>
           {agent.goal && (
             <span className="vm-goal" title={agent.goal}>
@@ -92,7 +99,9 @@ export default function AgentVm({ windowId, pid, tab, path }: AppProps) {
           {visited.has('logs') && <LogsView pid={pid} />}
         </div>
         <div className="vm-panel" {...tabPanelProps(base, 'desktop', selected)}>
-          {visited.has('desktop') && <DesktopPane agent={agent} />}
+          {visited.has('desktop') && (
+            <DesktopPane agent={agent} visible={active && selected === 'desktop'} windowId={windowId} />
+          )}
         </div>
         <div className="vm-panel" {...tabPanelProps(base, 'controls', selected)}>
           {visited.has('controls') && <ControlsView agent={agent} />}

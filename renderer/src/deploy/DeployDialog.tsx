@@ -1,5 +1,10 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import { DEFAULT_SANDBOX_IMAGE, type ErrorValue, type ImageInfo } from '../../../shared/protocol/index.js';
+import {
+  DEFAULT_SANDBOX_IMAGE,
+  DESKTOP_SANDBOX_IMAGE,
+  type ErrorValue,
+  type ImageInfo,
+} from '../../../shared/protocol/index.js';
 import { api, toErrorValue } from '../store/api.js';
 import { kernel, notify, ui, useHabitat, windows } from '../store/store.js';
 import { Button, IconButton } from '../ui/Button.js';
@@ -274,7 +279,7 @@ function Dialog({ initialGoal }: { initialGoal: string }) {
                     list={`${base}-images`}
                     value={form.image}
                     onChange={(e) => set('image', e.target.value)}
-                    placeholder={DEFAULT_SANDBOX_IMAGE}
+                    placeholder={form.graphical ? DESKTOP_SANDBOX_IMAGE : DEFAULT_SANDBOX_IMAGE}
                   />
                   <datalist id={`${base}-images`}>
                     {Array.isArray(images) &&
@@ -321,6 +326,37 @@ function Dialog({ initialGoal }: { initialGoal: string }) {
                     placeholder="256"
                   />,
                 )}
+              </div>
+              <div className="grid-2" data-testid="deploy-graphical">
+                <div className="field checkbox-field">
+                  <label>
+                    <input
+                      type="checkbox"
+                      name="graphical"
+                      checked={form.graphical}
+                      onChange={(e) => set('graphical', e.target.checked)}
+                      aria-describedby={`${base}-graphical-hint`}
+                    />
+                    Graphical desktop
+                  </label>
+                  <span className="field-hint" id={`${base}-graphical-hint`}>
+                    An X desktop in the container that you watch live and can take over
+                  </span>
+                </div>
+                {form.graphical &&
+                  field(
+                    'screen',
+                    'Screen size',
+                    <input
+                      {...inputProps('screen')}
+                      value={form.screen}
+                      onChange={(e) => set('screen', e.target.value)}
+                      placeholder="1280x800"
+                      autoComplete="off"
+                      spellCheck={false}
+                    />,
+                    'Width x height in pixels; empty for 1280x800',
+                  )}
               </div>
             </div>
           )}

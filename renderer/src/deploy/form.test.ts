@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { memoryStorage } from '../store/persist.js';
-import { deletePreset, EMPTY_FORM, loadPresets, savePreset, toSpawnArgs } from './form.js';
+import {
+  BUILTIN_PRESETS,
+  deletePreset,
+  EMPTY_FORM,
+  loadPresets,
+  parseScreenSize,
+  savePreset,
+  toSpawnArgs,
+} from './form.js';
 
 describe('the deploy form', () => {
   it('turns a host form into spawn arguments, leaving out what was not filled in', () => {
@@ -100,5 +108,52 @@ describe('how a goal is worked on', () => {
     expect(toSpawnArgs({ ...EMPTY_FORM, provider: 'gemini', approvalPolicy: 'never' })).toEqual({
       args: { sandbox: 'host', network: false },
     });
+  });
+});
+
+describe('a graphical desktop', () => {
+  it('sends graphical: true for the default screen, or the size typed', () => {
+    const docker = { ...EMPTY_FORM, sandbox: 'docker' as const, graphical: true };
+    expect(toSpawnArgs(docker)).toEqual({ args: { sandbox: 'docker', network: false, graphical: true } });
+    expect(toSpawnArgs({ ...docker, screen: ' 1024 x 640 ' })).toEqual({
+      args: { sandbox: 'docker', network: false, graphical: { width: 1024, height: 640 } },
+    });
+    expect(toSpawnArgs({ ...docker, screen: '1920×1080' })).toMatchObject({
+      args: { graphical: { width: 1920, height: 1080 } },
+    });
+  });
+
+  it('is for containers only: a host form sends nothing of it', () => {
+    expect(toSpawnArgs({ ...EMPTY_FORM, graphical: true, screen: '1024x640' })).toEqual({
+      args: { sandbox: 'host', network: false },
+    });
+  });
+
+  it("refuses a screen that is not one, or is out of the protocol's bounds, next to the field", () => {
+    const docker = { ...EMPTY_FORM, sandbox: 'docker' as const, graphical: true };
+    expect(toSpawnArgs({ ...docker, screen: 'big' })).toEqual({
+      errors: { screen: 'width x height, like 1280x800' },
+    });
+    expect(toSpawnArgs({ ...docker, screen: '100x100' })).toEqual({
+      errors: { screen: 'from 320x200 to 7680x4320' },
+    });
+    expect(toSpawnArgs({ ...docker, screen: '9000x5000' })).toEqual({
+      errors: { screen: 'from 320x200 to 7680x4320' },
+    });
+    expect(parseScreenSize('1280X800')).toEqual({ width: 1280, height: 800 });
+    expect(parseScreenSize('1280x')).toBeUndefined();
+  });
+
+  it('has a preset, and presets saved before it existed load without it', () => {
+    const preset = BUILTIN_PRESETS.find((p) => p.form.graphical)!;
+    expect(toSpawnArgs({ ...preset.form, name: '' })).toMatchObject({
+      args: { sandbox: 'docker', graphical: true },
+    });
+    const storage = memoryStorage();
+    storage.setItem(
+      'habitat.deployPresets.v1',
+      JSON.stringify([{ name: 'old', form: { sandbox: 'docker', memoryMiB: '256' } }]),
+    );
+    expect(loadPresets(storage)[0]!.form).toMatchObject({ graphical: false, screen: '' });
   });
 });

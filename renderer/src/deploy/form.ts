@@ -19,6 +19,9 @@ export interface DeployForm {
   pids: string;
   /** How many GPUs, as typed ('' or '0' for none). */
   gpus: string;
+  /** A graphical desktop (container sandboxes only), and its screen size as typed ('' for the default 1280x800). */
+  graphical: boolean;
+  screen: string;
 }
 
 export const EMPTY_FORM: DeployForm = {
@@ -35,12 +38,23 @@ export const EMPTY_FORM: DeployForm = {
   cpus: '',
   pids: '',
   gpus: '',
+  graphical: false,
+  screen: '',
 };
 
 export type SpawnArgs = CommandArgs<'process.spawn'>;
 export type FieldErrors = Partial<Record<keyof DeployForm, string>>;
 
 const FIELD_OF: Record<string, keyof DeployForm> = { memoryBytes: 'memoryMiB', cpus: 'cpus', pids: 'pids' };
+
+/** What ScreenSizeSchema (shared/protocol/process.ts) accepts, said in the form's words. */
+const SCREEN_BOUNDS = 'from 320x200 to 7680x4320';
+
+/** `1280x800` (or `1280 × 800`) to a screen size; undefined if it is not one. The protocol checks the bounds. */
+export function parseScreenSize(text: string): { width: number; height: number } | undefined {
+  const match = /^(\d{1,5})\s*[xX×]\s*(\d{1,5})$/.exec(text.trim());
+  return match ? { width: Number(match[1]), height: Number(match[2]) } : undefined;
+}
 
 /**
  * The spawn arguments a form asks for, or the errors to show next to its fields. Checked with the protocol's own
@@ -62,6 +76,12 @@ export function toSpawnArgs(form: DeployForm): { args: SpawnArgs } | { errors: F
   if (memory !== undefined && memory < 16) errors.memoryMiB = 'at least 16 MiB';
   const cpus = docker ? number('cpus', form.cpus, false) : undefined;
   const pids = docker ? number('pids', form.pids, true) : undefined;
+  const graphical = docker && form.graphical;
+  let screen: { width: number; height: number } | undefined;
+  if (graphical && form.screen.trim() !== '') {
+    screen = parseScreenSize(form.screen);
+    if (!screen) errors.screen = 'width x height, like 1280x800';
+  }
   const gpuText = form.gpus.trim();
   const gpus = gpuText === '' || gpuText === '0' ? undefined : number('gpus', gpuText, true);
   const args: SpawnArgs = {
@@ -82,11 +102,16 @@ export function toSpawnArgs(form: DeployForm): { args: SpawnArgs } | { errors: F
     ...(cpus !== undefined ? { cpus } : {}),
     ...(pids !== undefined ? { pids } : {}),
     ...(gpus !== undefined ? { gpus } : {}),
+    ...(graphical ? { graphical: screen ?? true } : {}),
   };
   const parsed = SpawnArgsSchema.safeParse(args);
   if (!parsed.success) {
     for (const issue of describeIssues(parsed.error)) {
       if (issue.path === 'memoryBytes' && errors.memoryMiB) continue;
+      if (issue.path.startsWith('graphical')) {
+        errors.screen ??= SCREEN_BOUNDS;
+        continue;
+      }
       const field = (FIELD_OF[issue.path] ?? issue.path) as keyof DeployForm;
       errors[field in EMPTY_FORM ? field : 'name'] ??= issue.message;
     }
@@ -104,6 +129,10 @@ export const BUILTIN_PRESETS: Preset[] = [
   {
     name: 'Container, 1 CPU, 512 MiB',
     form: { ...EMPTY_FORM, sandbox: 'docker', memoryMiB: '512', cpus: '1', pids: '256' },
+  },
+  {
+    name: 'Graphical desktop, 1280x800',
+    form: { ...EMPTY_FORM, sandbox: 'docker', graphical: true, memoryMiB: '1024' },
   },
 ];
 

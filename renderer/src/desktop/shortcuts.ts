@@ -24,7 +24,10 @@ export interface KeyLike {
 
 /** What people read (Settings, README) and what matchShortcut implements: keep the two together. */
 export const SHORTCUTS: { keys: string; does: string }[] = [
-  { keys: 'Ctrl+K or ⌘K', does: 'Smart Bar (in a terminal, Ctrl+K stays with the shell: use Ctrl+Shift+K)' },
+  {
+    keys: 'Ctrl+K or ⌘K',
+    does: "Smart Bar (in a terminal or an agent's desktop, Ctrl+K stays there: use Ctrl+Shift+K)",
+  },
   { keys: 'Ctrl+`  /  Ctrl+Shift+`', does: 'Cycle through windows, forward or back' },
   { keys: 'Ctrl+Alt+←  /  →', does: 'Snap the focused window to the left or right half' },
   { keys: 'Ctrl+Alt+↑', does: 'Maximise or restore the focused window' },
@@ -99,7 +102,8 @@ export function useShortcuts(): void {
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       const target = event.target instanceof Element ? event.target : null;
-      const action = matchShortcut(event, Boolean(target?.closest('.xterm')));
+      // a terminal, and an agent's desktop taken over, keep plain Ctrl+K for the program in them
+      const action = matchShortcut(event, Boolean(target?.closest('.xterm, .vnc-screen')));
       if (!action) return;
       event.preventDefault();
       event.stopPropagation();

@@ -2,11 +2,13 @@ import { memo, type KeyboardEvent, type MouseEvent } from 'react';
 import { formatDuration } from '../../../shared/format.js';
 import type { ProcessInfo } from '../../../shared/protocol/index.js';
 import { isLive } from '../store/agents.js';
-import { ui, windows } from '../store/store.js';
+import { hasDesktop } from '../store/displays.js';
+import { ui, useHabitat, windows } from '../store/store.js';
 import { Button } from '../ui/Button.js';
 import { StatusBadge } from '../ui/StatusBadge.js';
 import { AgentActions } from './AgentActions.js';
 import { agentMenuItems } from './agentMenu.js';
+import { DesktopThumbnail } from './DesktopThumbnail.js';
 import { TerminalPreview } from './TerminalPreview.js';
 
 export function openAgentMenu(event: MouseEvent, agent: ProcessInfo): void {
@@ -34,7 +36,7 @@ export function age(agent: ProcessInfo, now: number): string {
   return formatDuration(Math.max(0, end - Date.parse(agent.createdAt)));
 }
 
-/** One agent in the grid: who it is, its live terminal, and its controls. */
+/** One agent in the grid: who it is, its live desktop (graphical agents) or terminal, and its controls. */
 export const AgentCard = memo(function AgentCard({
   agent,
   active,
@@ -47,6 +49,8 @@ export const AgentCard = memo(function AgentCard({
   total: number;
 }) {
   const live = isLive(agent);
+  const display = useHabitat((s) => s.displays[agent.pid]);
+  const desktop = hasDesktop(agent, display) ? display : undefined;
   return (
     <article
       className={`agent-card status-${agent.state}`}
@@ -58,6 +62,7 @@ export const AgentCard = memo(function AgentCard({
       data-testid="agent-card"
       data-pid={agent.pid}
       data-state={agent.state}
+      data-graphical={desktop ? 'true' : undefined}
       onKeyDown={(event) => onAgentKey(event, agent)}
       onDoubleClick={() => windows.openAgent(agent.pid)}
       onContextMenu={(event) => openAgentMenu(event, agent)}
@@ -73,7 +78,11 @@ export const AgentCard = memo(function AgentCard({
         {agent.goal ?? agent.role ?? <span className="muted">No goal: a shell to drive by hand</span>}
       </p>
       {live ? (
-        <TerminalPreview terminal={agent.terminal} active={active} rows={8} />
+        desktop ? (
+          <DesktopThumbnail agent={agent} display={desktop} active={active} />
+        ) : (
+          <TerminalPreview terminal={agent.terminal} active={active} rows={8} />
+        )
       ) : (
         <div className="card-ended">
           <p>

@@ -1,7 +1,8 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useEffect, useRef, useState } from 'react';
 import type { ProcessInfo } from '../../../shared/protocol/index.js';
-import { windows } from '../store/store.js';
+import { hasDesktop } from '../store/displays.js';
+import { useHabitat, windows } from '../store/store.js';
 import { StatusBadge } from '../ui/StatusBadge.js';
 import { AgentActions } from './AgentActions.js';
 import { age, onAgentKey, openAgentMenu } from './AgentCard.js';
@@ -75,6 +76,7 @@ const AgentRow = memo(function AgentRow({
   now: number;
   archive: boolean;
 }) {
+  const desktop = useHabitat((s) => hasDesktop(agent, s.displays[agent.pid]));
   return (
     <div
       className="mc-list-row"
@@ -98,6 +100,7 @@ const AgentRow = memo(function AgentRow({
       <span className="muted">{agent.phase}</span>
       <span className="muted">
         {agent.sandbox.kind === 'docker' ? 'container' : 'host'}
+        {desktop ? ' · desktop' : ''}
         {agent.gpus.length ? ` · ${agent.gpus.length} GPU` : ''}
       </span>
       <span className="muted">

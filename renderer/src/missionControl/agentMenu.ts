@@ -1,7 +1,8 @@
 import type { ProcessInfo } from '../../../shared/protocol/index.js';
 import { sendSignal } from '../store/actions.js';
 import { availableActions } from '../store/agents.js';
-import { windows, type MenuItem } from '../store/store.js';
+import { hasDesktop } from '../store/displays.js';
+import { useHabitat, windows, type MenuItem } from '../store/store.js';
 
 /** What an agent's context menu offers, wherever the agent is shown (cards, rows, the System Monitor). */
 export function agentMenuItems(agent: ProcessInfo): MenuItem[] {
@@ -12,6 +13,11 @@ export function agentMenuItems(agent: ProcessInfo): MenuItem[] {
       label: 'Terminal',
       run: () => windows.openAgent(agent.pid, 'terminal'),
       disabled: agent.terminal === null,
+    },
+    {
+      label: 'Desktop',
+      run: () => windows.openAgent(agent.pid, 'desktop'),
+      disabled: !hasDesktop(agent, useHabitat.getState().displays[agent.pid]),
     },
     { label: 'Files', run: () => windows.openAgent(agent.pid, 'files') },
     { label: 'Timeline', run: () => windows.openAgent(agent.pid, 'logs') },

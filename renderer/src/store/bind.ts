@@ -1,9 +1,12 @@
 import type { HabitatApi, Unsubscribe } from '../../../shared/client/index.js';
-import type { ProcessInfo } from '../../../shared/protocol/index.js';
+import { VncDisplaySchema, type ProcessInfo } from '../../../shared/protocol/index.js';
 import { errorText } from './api.js';
+import { shouldAskForDisplay } from './displays.js';
 import { kernel, notify, ui, useHabitat, windows } from './store.js';
 
 const BATCH_MS = 16;
+/** How long process events gather before the displays are listed again (a burst of spawns asks once). */
+const DISPLAY_ASK_MS = 250;
 
 /**
  * Keeps the store current from the bridge: on every (re)connect the facts are read again (nothing that happened
@@ -19,12 +22,34 @@ export function bindStore(
   const pending = new Map<number, ProcessInfo>();
   let scheduled = false;
 
+  // Displays: listed on every (re)connect, then kept by vnc.started and vnc.stopped. A container agent that has just
+  // started is asked about once more, so that a display still starting shows before it is ready.
+  const askedForDisplay = new Set<number>();
+  let displayTimer: ReturnType<typeof setTimeout> | undefined;
+  const listDisplays = (): void => {
+    clearTimeout(displayTimer);
+    displayTimer = undefined;
+    // (a kernel without displays answers with an error: then there are none)
+    api.call('vnc.list', {}).then(
+      (result) => kernel.displays(result?.displays ?? []),
+      () => undefined,
+    );
+  };
+  const onDisplay = (payload: unknown): void => {
+    const parsed = VncDisplaySchema.safeParse(payload);
+    if (parsed.success) kernel.displayChanged(parsed.data);
+  };
+
   const flush = (): void => {
     scheduled = false;
     if (pending.size === 0) return;
     const batch = [...pending.values()];
     pending.clear();
     kernel.processChanges(batch);
+    const { displays } = useHabitat.getState();
+    const ask = batch.filter((info) => shouldAskForDisplay(info, displays, askedForDisplay));
+    // one list for a burst of spawns
+    if (ask.length > 0 && !displayTimer) displayTimer = setTimeout(listDisplays, DISPLAY_ASK_MS);
   };
   const onProcess = (info: ProcessInfo): void => {
     pending.set(info.pid, info);
@@ -41,6 +66,9 @@ export function bindStore(
         // events that arrived before this answer are older than it: the snapshot supersedes them
         pending.clear();
         kernel.processes(processes);
+        // the vnc.list sent beside this one answers for these agents
+        askedForDisplay.clear();
+        for (const p of processes) if (p.state !== 'created') askedForDisplay.add(p.pid);
       },
       (error: unknown) => kernel.failed(errorText(error)),
     );
@@ -52,6 +80,7 @@ export function bindStore(
         }),
       () => undefined,
     );
+    listDisplays();
     api.call('gpu.list', {}).then(
       ({ gpus, warning }) => {
         kernel.gpus(gpus, warning);
@@ -80,6 +109,8 @@ export function bindStore(
     api.subscribe('system.stats', kernel.stats),
     api.subscribe('process.spawned', onProcess),
     api.subscribe('process.changed', onProcess),
+    api.subscribe('vnc.started.*', onDisplay),
+    api.subscribe('vnc.stopped.*', onDisplay),
     // a slow page missed events: read the state again rather than trust what it has
     api.subscribe('bridge.dropped', refresh),
     // the desktop app's shell: a notification or the tray asks to show an agent; the menu or shortcut the Smart Bar
@@ -101,5 +132,6 @@ export function bindStore(
   return () => {
     for (const off of offs) off();
     gpuWatch?.();
+    clearTimeout(displayTimer);
   };
 }

@@ -1,8 +1,8 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { bindStore } from './bind.js';
 import { memoryStorage, KEYS } from './persist.js';
 import { initialState, kernel, notices, notify, useHabitat, windows } from './store.js';
-import { agent, FakeApi } from './testing.js';
+import { agent, display, FakeApi } from './testing.js';
 import { startWorkspace } from './workspace.js';
 
 const area = { w: 1200, h: 700 };
@@ -98,6 +98,67 @@ describe('bindStore', () => {
       'Connection to the host lost',
     ]);
     expect(api.pending('process.list')).toHaveLength(1);
+  });
+});
+
+describe("bindStore: graphical agents' displays", () => {
+  const docker = (pid: number, patch: Parameters<typeof agent>[1] = {}) =>
+    agent(pid, { sandbox: { ...agent(pid).sandbox, kind: 'docker', isolation: 'container' }, ...patch });
+
+  it('lists the displays on connect, follows vnc.started and vnc.stopped, and lists again after a reconnect', async () => {
+    const api = new FakeApi();
+    bindStore(api, (run) => run());
+    api.take('process.list').resolve({ processes: [docker(1), docker(2)] });
+    api.take('vnc.list').resolve({ displays: [display(1)] });
+    await flush();
+    expect(Object.keys(useHabitat.getState().displays)).toEqual(['1']);
+
+    api.emit('vnc.started.2', display(2, { width: 800, height: 600 }));
+    expect(useHabitat.getState().displays[2]).toMatchObject({ state: 'ready', width: 800 });
+    api.emit('vnc.stopped.1', display(1, { state: 'failed', reason: 'Xvfb exited' }));
+    expect(useHabitat.getState().displays[1]).toMatchObject({ state: 'failed', reason: 'Xvfb exited' });
+    api.emit('vnc.started.3', { pid: 3, state: 'nonsense' }); // not a display: ignored
+    expect(useHabitat.getState().displays[3]).toBeUndefined();
+
+    // events missed while the bridge was down: the list after reconnecting is the truth
+    api.setState('reconnecting');
+    api.setState('open');
+    api.take('vnc.list').resolve({ displays: [display(2)] });
+    await flush();
+    expect(Object.keys(useHabitat.getState().displays)).toEqual(['2']);
+  });
+
+  it('asks once more about container agents that start, in one list for a burst of them', async () => {
+    vi.useFakeTimers();
+    try {
+      const api = new FakeApi();
+      bindStore(api, (run) => run());
+      api.take('process.list').resolve({ processes: [] });
+      api.take('vnc.list').resolve({ displays: [] });
+      await vi.advanceTimersByTimeAsync(0);
+      api.emit('process.spawned', docker(5, { state: 'created' }));
+      api.emit('process.changed', docker(5));
+      api.emit('process.changed', docker(6));
+      api.emit('process.changed', agent(7)); // a host agent has no display
+      await vi.advanceTimersByTimeAsync(300);
+      api.take('vnc.list').resolve({ displays: [display(5, { state: 'starting' })] });
+      await vi.advanceTimersByTimeAsync(0);
+      expect(useHabitat.getState().displays[5]!.state).toBe('starting');
+      // later changes of the same agents ask nothing more
+      api.emit('process.changed', docker(5, { phase: 'thinking' }));
+      await vi.advanceTimersByTimeAsync(300);
+      expect(api.pending('vnc.list')).toHaveLength(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a kernel without displays leaves none', async () => {
+    const api = new FakeApi();
+    bindStore(api, (run) => run());
+    api.take('vnc.list').reject(new Error('unknown command vnc.list'));
+    await flush();
+    expect(useHabitat.getState().displays).toEqual({});
   });
 });
 

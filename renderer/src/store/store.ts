@@ -6,11 +6,13 @@ import type {
   ProcessInfo,
   SystemInfo,
   SystemStats,
+  VncDisplay,
 } from '../../../shared/protocol/index.js';
 import { APPS, windowTitle } from '../desktop/apps.js';
 import * as wmOps from '../desktop/windowManager.js';
 import type { AppKind, Area, Rect, Snap, WindowProps, WindowsState } from '../desktop/windowManager.js';
 import { applyProcesses, noticeForChange, type AgentMap } from './agents.js';
+import { applyDisplay, displayMap, type DisplayMap } from './displays.js';
 
 // The UI's one store. Bridge events (see bind.ts) and people's actions (the functions below) are the only writers;
 // components read slices of it with selectors, so that an event re-renders only what shows it.
@@ -67,6 +69,8 @@ export interface HabitatState {
   gpuWarning: string | null;
   agents: AgentMap;
   agentsLoaded: boolean;
+  /** Graphical agents' displays by PID (vnc.list, then vnc.started and vnc.stopped). */
+  displays: DisplayMap;
   wm: WindowsState;
   area: Area;
   notices: Notice[];
@@ -97,6 +101,7 @@ export const initialState = (): HabitatState => ({
   gpuWarning: null,
   agents: {},
   agentsLoaded: false,
+  displays: {},
   wm: wmOps.emptyWindows(),
   area: { w: 1280, h: 720 },
   notices: [],
@@ -147,6 +152,16 @@ export const kernel = {
   processes(list: ProcessInfo[]): void {
     const agents: AgentMap = Object.fromEntries(list.map((p) => [p.pid, p]));
     set((s) => ({ agents, agentsLoaded: true, wm: retitle(s.wm, agents) }));
+  },
+  /** Every display, after a (re)connect: replaces what was known. */
+  displays(list: VncDisplay[]): void {
+    set({ displays: displayMap(list) });
+  },
+  /** A display started, restarted, failed or stopped. */
+  displayChanged(display: VncDisplay): void {
+    const before = get().displays;
+    const displays = applyDisplay(before, display);
+    if (displays !== before) set({ displays });
   },
   /** Live changes: applied in one batch, with a notice for each agent that ended. */
   processChanges(batch: ProcessInfo[]): void {

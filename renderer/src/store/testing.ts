@@ -1,7 +1,7 @@
 // Test helpers for the renderer's logic: a process record and a bridge that tests drive by hand. Imported only by
 // *.test.ts files, never by the app.
 import type { ConnectionState, HabitatApi, Unsubscribe } from '../../../shared/client/index.js';
-import { topicMatches, type ProcessInfo } from '../../../shared/protocol/index.js';
+import { topicMatches, type ProcessInfo, type VncDisplay } from '../../../shared/protocol/index.js';
 
 export function agent(pid: number, patch: Partial<ProcessInfo> = {}): ProcessInfo {
   return {
@@ -26,6 +26,21 @@ export function agent(pid: number, patch: Partial<ProcessInfo> = {}): ProcessInf
     endedAt: null,
     exitCode: null,
     exitReason: null,
+    ...patch,
+  };
+}
+
+/** A graphical agent's display as vnc.list and the vnc.* events describe it. */
+export function display(pid: number, patch: Partial<VncDisplay> = {}): VncDisplay {
+  return {
+    pid,
+    state: 'ready',
+    width: 1280,
+    height: 800,
+    display: ':99',
+    restarts: 0,
+    reason: null,
+    viewers: { view: 0, control: 0 },
     ...patch,
   };
 }

@@ -6,7 +6,7 @@ import {
   VNC_TOKEN_PREFIX,
   type VncMode,
 } from '../../../shared/protocol/index.js';
-import { afterClose, afterOpenError, ticketUrl, type Backoff, type NextStep } from './policy.js';
+import { afterClose, afterOpenError, connectUrl, type Backoff, type NextStep } from './policy.js';
 
 export type VncPhase = 'connecting' | 'connected' | 'waiting' | 'reconnecting' | 'stopped' | 'closed';
 
@@ -32,7 +32,7 @@ export interface VncSessionOptions {
   mode?: VncMode;
   /** Scaled to fit, view-only, lighter on the network: the grid's thumbnails. */
   thumbnail?: boolean;
-  /** Where the host's proxy is (default the page's own host: what served the UI serves /vnc). */
+  /** Where the proxy is when a ticket has no URL (default the page's own host: what served the UI serves /vnc). */
   base?: { protocol: string; host: string };
   backoff?: Backoff;
   onStatus?(status: VncStatus): void;
@@ -49,6 +49,8 @@ export class VncSession {
   private socket: WebSocket | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private disposed = false;
+  /** Set by a takeover: the screen takes the keyboard once the control connection is up. */
+  private focusOnConnect = false;
   private generation = 0;
   private readonly unsubscribe: () => void;
   private readonly offConnection: () => void;
@@ -88,7 +90,16 @@ export class VncSession {
     if (mode === 'view' && this.status.mode === 'control') {
       await this.options.api.call('vnc.handBack', { pid: this.options.pid }).catch(() => undefined);
     }
+    this.focusOnConnect = mode === 'control';
     this.update({ mode, attempt: 0 });
+    this.teardown();
+    this.connectSoon(0);
+  }
+
+  /** Connects again now, in the same mode: after a stop (a refused origin) or to cut a backoff short. */
+  retry(): void {
+    if (this.disposed || this.status.phase === 'connected' || this.status.phase === 'connecting') return;
+    this.update({ attempt: 0, message: undefined });
     this.teardown();
     this.connectSoon(0);
   }
@@ -138,7 +149,7 @@ export class VncSession {
     // noVNC loads with the first viewer, not with the whole UI
     const { default: Rfb } = await import('@novnc/novnc');
     if (generation !== this.generation || this.disposed) return;
-    const url = ticketUrl(ticket.path, this.options.base ?? window.location);
+    const url = connectUrl(ticket, this.options.base ?? window.location);
     const socket = new WebSocket(url, [VNC_SUBPROTOCOL, `${VNC_TOKEN_PREFIX}${ticket.token}`]);
     this.socket = socket;
     // noVNC reports only whether a close was clean: the code, which says what happened, is read here.
@@ -164,6 +175,10 @@ export class VncSession {
     rfb.addEventListener('connect', () => {
       if (generation !== this.generation) return;
       const canvas = this.options.target.querySelector('canvas');
+      // in control the screen is a stop in the Tab order (keys typed there go to the desktop); watching, it is not
+      if (canvas) canvas.tabIndex = mode === 'control' ? 0 : -1;
+      if (this.focusOnConnect && mode === 'control') rfb.focus({ preventScroll: true });
+      this.focusOnConnect = false;
       this.update({
         phase: 'connected',
         attempt: 0,

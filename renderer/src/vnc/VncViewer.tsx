@@ -1,6 +1,7 @@
-import { useEffect, useRef, useState, type CSSProperties } from 'react';
+import { useEffect, useId, useRef, useState, type CSSProperties } from 'react';
 import type { HabitatApi } from '../../../shared/client/index.js';
 import type { VncMode } from '../../../shared/protocol/index.js';
+import { Button } from '../ui/Button.js';
 import type { Backoff } from './policy.js';
 import { VncSession, type VncStatus } from './VncSession.js';
 import './vnc.css';
@@ -9,21 +10,25 @@ export interface VncViewerProps {
   api: HabitatApi;
   /** The graphical agent's kernel PID. */
   pid: number;
+  /** Whose desktop it is, for assistive technology ("scout's desktop"); default "agent <pid>". */
+  label?: string;
   /**
-   * 'thumbnail': scaled to fit, view-only, no controls (Mission Control's grid). 'full' (default): the interactive
+   * 'thumbnail': scaled to fit, view-only, no controls (Mission Control's cards). 'full' (default): the interactive
    * view, view-only until the person takes over, with hand back and the clipboard.
    */
   variant?: 'thumbnail' | 'full';
-  /** Where the host's proxy is; default the host that served the page. */
+  /** Where the host's proxy is when a ticket carries no URL; default the host that served the page. */
   base?: { protocol: string; host: string };
   backoff?: Backoff;
   className?: string;
   style?: CSSProperties;
   /** Every status change: connected, waiting for the display, reconnecting, in control… */
   onStatus?(status: VncStatus): void;
+  /** As the viewer closes (unmounted): its canvas with the last frame it showed, if it had one. */
+  onClose?(canvas: HTMLCanvasElement): void;
 }
 
-const PHASE_LABEL: Record<VncStatus['phase'], string> = {
+export const PHASE_LABEL: Record<VncStatus['phase'], string> = {
   connecting: 'Connecting…',
   connected: 'Live',
   waiting: 'Waiting for the display…',
@@ -39,19 +44,24 @@ const PHASE_LABEL: Record<VncStatus['phase'], string> = {
 export function VncViewer({
   api,
   pid,
+  label,
   variant = 'full',
   base,
   backoff,
   className,
   style,
   onStatus,
+  onClose,
 }: VncViewerProps) {
   const screen = useRef<HTMLDivElement>(null);
   const session = useRef<VncSession | undefined>(undefined);
   const statusListener = useRef(onStatus);
   statusListener.current = onStatus;
+  const closeListener = useRef(onClose);
+  closeListener.current = onClose;
   const [status, setStatus] = useState<VncStatus | undefined>(undefined);
   const thumbnail = variant === 'thumbnail';
+  const hintId = useId();
 
   useEffect(() => {
     const target = screen.current;
@@ -70,6 +80,9 @@ export function VncViewer({
     });
     session.current = created;
     return () => {
+      // the screen may be out of the page already, but its canvas still holds the last frame
+      const canvas = target.querySelector('canvas');
+      if (canvas && created.current.width !== undefined) closeListener.current?.(canvas);
       created.dispose();
       if (session.current === created) session.current = undefined;
     };
@@ -78,6 +91,7 @@ export function VncViewer({
 
   const phase = status?.phase ?? 'connecting';
   const mode: VncMode = status?.mode ?? 'view';
+  const who = label ?? `agent ${pid}`;
   return (
     <div
       className={['vnc-viewer', `vnc-${variant}`, className].filter(Boolean).join(' ')}
@@ -85,23 +99,44 @@ export function VncViewer({
       data-testid={`vnc-${variant}-${pid}`}
       data-vnc-phase={phase}
       data-vnc-mode={mode}
+      // a thumbnail sits inside a control that names it; the full view is a region of its own
+      {...(thumbnail ? { 'aria-hidden': true } : { role: 'region', 'aria-label': `${who}'s desktop` })}
     >
       {!thumbnail && (
         <VncToolbar
+          who={who}
+          status={status}
           phase={phase}
           mode={mode}
-          message={status?.message}
-          onTakeOver={() => void session.current?.setMode('control').then(() => session.current?.focus())}
+          hintId={hintId}
+          onTakeOver={() => void session.current?.setMode('control')}
           onHandBack={() => void session.current?.setMode('view')}
+          onRetry={() => session.current?.retry()}
         />
       )}
-      <div className="vnc-screen" ref={screen} data-testid={`vnc-screen-${pid}`} />
-      {phase !== 'connected' && (
-        <div className="vnc-overlay" role="status">
-          {PHASE_LABEL[phase]}
-          {!thumbnail && status?.message ? <span className="vnc-detail">{status.message}</span> : null}
-        </div>
-      )}
+      <div className="vnc-stage">
+        <div
+          className="vnc-screen"
+          ref={screen}
+          data-testid={`vnc-screen-${pid}`}
+          {...(thumbnail
+            ? {}
+            : {
+                role: 'application',
+                'aria-label':
+                  mode === 'control'
+                    ? `${who}'s screen: keys and pointer go to the desktop`
+                    : `${who}'s screen, view only`,
+                'aria-describedby': hintId,
+              })}
+        />
+        {phase !== 'connected' && (
+          <div className="vnc-overlay" aria-hidden="true">
+            {PHASE_LABEL[phase]}
+            {!thumbnail && status?.message ? <span className="vnc-detail">{status.message}</span> : null}
+          </div>
+        )}
+      </div>
       {!thumbnail && (
         <VncClipboard
           remote={status?.clipboard}
@@ -114,30 +149,66 @@ export function VncViewer({
 }
 
 function VncToolbar(props: {
+  who: string;
+  status: VncStatus | undefined;
   phase: VncStatus['phase'];
   mode: VncMode;
-  message: string | undefined;
+  hintId: string;
   onTakeOver(): void;
   onHandBack(): void;
+  onRetry(): void;
 }) {
-  const live = props.phase === 'connected';
+  const { status, phase, mode } = props;
+  const live = phase === 'connected';
+  const retrying = phase === 'waiting' || phase === 'reconnecting' || phase === 'stopped';
   return (
-    <div className="vnc-toolbar">
-      <span className={`vnc-badge vnc-badge-${props.mode}`} data-testid="vnc-mode">
-        {props.mode === 'control' ? 'You are in control' : 'Viewing'}
+    <div className="vnc-toolbar" role="toolbar" aria-label={`${props.who}'s desktop`}>
+      <span className={`vnc-badge vnc-badge-${mode}`} data-testid="vnc-mode">
+        {mode === 'control' ? 'You are in control' : 'Viewing'}
       </span>
-      <span className="vnc-phase" data-testid="vnc-phase">
-        {PHASE_LABEL[props.phase]}
+      <span className={`vnc-phase vnc-phase-${phase}`} role="status" data-testid="vnc-phase">
+        {PHASE_LABEL[phase]}
+        {retrying && status && status.attempt > 1 ? ` (try ${status.attempt})` : ''}
+        {!live && status?.message ? <span className="sr-only">: {status.message}</span> : null}
+      </span>
+      {live && status?.width && status.height ? (
+        <span className="vnc-size" title="The agent's screen size">
+          {status.width}×{status.height}
+        </span>
+      ) : null}
+      <span className="vnc-hint" id={props.hintId}>
+        {mode === 'control'
+          ? 'Keys and pointer go to the desktop; Ctrl+` leaves it'
+          : 'View only: take over to use the mouse and keyboard'}
       </span>
       <span className="vnc-spacer" />
-      {props.mode === 'view' ? (
-        <button type="button" onClick={props.onTakeOver} disabled={!live} data-testid="vnc-take-over">
+      {retrying && (
+        <Button size="sm" icon="refresh" onClick={props.onRetry} data-testid="vnc-retry">
+          Retry now
+        </Button>
+      )}
+      {mode === 'view' ? (
+        <Button
+          size="sm"
+          variant="primary"
+          icon="pointer"
+          onClick={props.onTakeOver}
+          disabled={!live}
+          aria-describedby={props.hintId}
+          data-testid="vnc-take-over"
+        >
           Take over
-        </button>
+        </Button>
       ) : (
-        <button type="button" onClick={props.onHandBack} data-testid="vnc-hand-back">
+        <Button
+          size="sm"
+          icon="eye"
+          onClick={props.onHandBack}
+          title="Give the desktop back to the agent and watch again"
+          data-testid="vnc-hand-back"
+        >
           Hand back
-        </button>
+        </Button>
       )}
     </div>
   );
@@ -149,55 +220,31 @@ function VncClipboard(props: { remote: string | undefined; canPaste: boolean; on
   return (
     <details className="vnc-clipboard">
       <summary>Clipboard</summary>
-      <label>
-        From the desktop
-        <textarea readOnly value={props.remote ?? ''} rows={2} data-testid="vnc-clipboard-remote" />
-      </label>
-      <label>
-        To the desktop
-        <textarea
-          value={text}
-          onChange={(e) => setText(e.target.value)}
-          rows={2}
-          data-testid="vnc-clipboard-local"
-        />
-      </label>
-      <button
-        type="button"
-        disabled={!props.canPaste || text === ''}
-        onClick={() => props.onPaste(text)}
-        data-testid="vnc-clipboard-send"
-      >
-        Send to the desktop
-      </button>
-    </details>
-  );
-}
-
-/** Mission Control's wall: a thumbnail per graphical agent, each scaled into its cell. */
-export function VncWall({
-  api,
-  pids,
-  onOpen,
-}: {
-  api: HabitatApi;
-  pids: number[];
-  onOpen?(pid: number): void;
-}) {
-  return (
-    <div className="vnc-wall" data-testid="vnc-wall">
-      {pids.map((pid) => (
-        <button
-          type="button"
-          key={pid}
-          className="vnc-cell"
-          onClick={() => onOpen?.(pid)}
-          aria-label={`agent ${pid}`}
+      <div className="vnc-clipboard-body">
+        <label>
+          From the desktop
+          <textarea readOnly value={props.remote ?? ''} rows={2} data-testid="vnc-clipboard-remote" />
+        </label>
+        <label>
+          To the desktop
+          <textarea
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            rows={2}
+            data-testid="vnc-clipboard-local"
+          />
+        </label>
+        <Button
+          size="sm"
+          icon="upload"
+          disabled={!props.canPaste || text === ''}
+          onClick={() => props.onPaste(text)}
+          title={props.canPaste ? undefined : 'Take over first: a viewer cannot write to the clipboard'}
+          data-testid="vnc-clipboard-send"
         >
-          <VncViewer api={api} pid={pid} variant="thumbnail" />
-          <span className="vnc-caption">{pid}</span>
-        </button>
-      ))}
-    </div>
+          Send to the desktop
+        </Button>
+      </div>
+    </details>
   );
 }

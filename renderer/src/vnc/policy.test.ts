@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { VNC_CLOSE_CODES } from '../../../shared/protocol/index.js';
-import { afterClose, afterOpenError, backoffDelay, ticketUrl } from './policy.js';
-import { vncRoute } from './VncPage.js';
+import { afterClose, afterOpenError, backoffDelay, connectUrl, ticketUrl } from './policy.js';
 
 const noJitter = { jitter: 0 };
 
@@ -62,7 +61,7 @@ describe('the viewer reconnects as the close code says', () => {
   });
 });
 
-describe('where the viewer connects, and its routes', () => {
+describe('where the viewer connects', () => {
   it("builds the proxy's URL on the page's own host, wss under https", () => {
     expect(ticketUrl('/vnc/7', { protocol: 'http:', host: '127.0.0.1:7420' })).toBe(
       'ws://127.0.0.1:7420/vnc/7',
@@ -70,11 +69,13 @@ describe('where the viewer connects, and its routes', () => {
     expect(ticketUrl('/vnc/7', { protocol: 'https:', host: 'box:443' })).toBe('wss://box:443/vnc/7');
   });
 
-  it('reads #/vnc/<pid> and #/vnc/wall[/<pids>], nothing else', () => {
-    expect(vncRoute('#/vnc/12')).toEqual({ kind: 'desktop', pid: 12 });
-    expect(vncRoute('#/vnc/wall')).toEqual({ kind: 'wall', pids: undefined });
-    expect(vncRoute('#/vnc/wall/3,4,5')).toEqual({ kind: 'wall', pids: [3, 4, 5] });
-    expect(vncRoute('#/vnc/x')).toBeUndefined();
-    expect(vncRoute('')).toBeUndefined();
+  it("takes the ticket's own URL where it has one (the desktop app's page is app://habitat)", () => {
+    const page = { protocol: 'app:', host: 'habitat' };
+    expect(connectUrl({ path: '/vnc/7', url: 'ws://127.0.0.1:41234/vnc/7' }, page)).toBe(
+      'ws://127.0.0.1:41234/vnc/7',
+    );
+    expect(connectUrl({ path: '/vnc/7' }, { protocol: 'http:', host: '127.0.0.1:7420' })).toBe(
+      'ws://127.0.0.1:7420/vnc/7',
+    );
   });
 });

@@ -96,3 +96,14 @@ export function ticketUrl(path: string, base: { protocol: string; host: string }
   const scheme = base.protocol === 'https:' || base.protocol === 'wss:' ? 'wss' : 'ws';
   return `${scheme}://${base.host}${path}`;
 }
+
+/**
+ * Where a viewer connects with a ticket: its absolute URL where the kernel gave one (the desktop app, whose page is
+ * app://habitat and not the proxy's host), else its path on the host that served the page (the headless host).
+ */
+export function connectUrl(
+  ticket: { path: string; url?: string | undefined },
+  base: { protocol: string; host: string },
+): string {
+  return ticket.url ?? ticketUrl(ticket.path, base);
+}
