@@ -16,6 +16,7 @@ export {
   AgentDisplays,
   captureFrame,
   encodePng,
+  screenOf,
   VncProxy,
   VncTokens,
   type VncProxyOptions,
