@@ -104,6 +104,7 @@ export class Kernel {
         attach: (pid, home, binds) => this.workspaces.attach(pid, home, binds),
       },
       addons: [this.displays],
+      otherTerminals: (pid) => this.terminals.otherHostPids(pid),
       store: this.store,
       events: this.events,
       bootId: this.bootId,

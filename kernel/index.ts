@@ -17,6 +17,7 @@ export {
   captureFrame,
   encodePng,
   refuseUpgrade,
+  screenOf,
   VncProxy,
   VncTokens,
   type VncProxyOptions,

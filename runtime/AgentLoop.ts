@@ -14,7 +14,8 @@ import type { AgentMemory } from './memory/index.js';
 import { systemPrompt } from './prompt.js';
 import { clip } from './tools/paths.js';
 import type { ToolRegistry } from './tools/registry.js';
-import type { AgentHost, ToolContext, ToolOutput } from './tools/types.js';
+import { closeCommandSessions } from './tools/sessions.js';
+import type { AgentHost, HumanAnswer, ToolContext, ToolOutput } from './tools/types.js';
 
 /** The loop's side of the kernel's LoopControl (kernel.processes.control(pid)); a structural type so tests may fake it. */
 export interface LoopSignals {
@@ -56,6 +57,8 @@ export interface AgentLoopOptions {
   approvals?: AgentApprovals;
   budgets?: AgentBudgets;
   now?: () => number;
+  /** Settles once the tools are all in place (an agent's plugin tools): the first model turn waits for it. */
+  toolsReady?: Promise<unknown>;
 }
 
 /** Text of a tool result kept in events; the model gets the full result. */
@@ -126,6 +129,8 @@ export class AgentLoop {
       const history = await this.boot();
       for (;;) await this.runStep(history);
     } catch (error) {
+      // commands left waiting for input end with the run, before the run says it has ended
+      await closeCommandSessions(this.options.host).catch(() => undefined);
       return this.end(error);
     } finally {
       clearTimeout(timer);
@@ -139,6 +144,7 @@ export class AgentLoop {
   }
 
   private async boot(): Promise<ChatMessage[]> {
+    await this.options.toolsReady?.catch(() => undefined);
     const history = await this.conversation.load();
     // a run cut off mid-step left calls without results: answer them, so every provider accepts the history
     const lastTurn = history.findLastIndex((m) => m.role === 'assistant');
@@ -305,7 +311,7 @@ export class AgentLoop {
     let output: ToolOutput;
     let error: { code: string; message: string } | undefined;
     try {
-      const raw = await tool.handler(args, this.context());
+      const raw = await tool.handler(args, this.context(call));
       output = typeof raw === 'string' ? { content: raw } : raw;
     } catch (thrown) {
       this.checkKilled();
@@ -362,6 +368,51 @@ export class AgentLoop {
     return decision;
   }
 
+  /** A question for a person through the approval gate: the agent waits (phase waiting) for the answer. */
+  private async askHuman(call: ToolCall, question: string): Promise<HumanAnswer> {
+    const { gate, timeoutMs } = this.options.approvals!;
+    this.phase('waiting');
+    let requestId = '';
+    const args = { question };
+    const decision = await gate.request({
+      pid: this.options.host.pid,
+      tool: call.name,
+      args,
+      reasons: [],
+      question,
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      signal: this.signal,
+      onRequested: (request) => {
+        requestId = request.id;
+        this.emit({
+          type: 'approval.requested',
+          requestId,
+          callId: call.id,
+          tool: call.name,
+          args,
+          reasons: [],
+          question,
+          expiresAt: request.expiresAt,
+        });
+      },
+    });
+    this.emit({
+      type: 'approval.resolved',
+      requestId,
+      callId: call.id,
+      approved: decision.approved,
+      by: decision.by,
+      reason: decision.reason,
+      ...(decision.answer === undefined ? {} : { answer: decision.answer }),
+    });
+    this.checkKilled();
+    this.checkDeadline();
+    this.phase('executing');
+    return decision.answer !== undefined
+      ? { answered: true, answer: decision.answer }
+      : { answered: false, reason: decision.reason };
+  }
+
   /** STOP arriving mid-step (during a model call or an approval) holds the next tool until CONT. TERM does not. */
   private async holdWhileStopped(): Promise<void> {
     const { control } = this.options;
@@ -369,8 +420,10 @@ export class AgentLoop {
     this.checkKilled();
   }
 
-  private context(): ToolContext {
+  private context(call: ToolCall): ToolContext {
+    const approvals = this.options.approvals;
     return {
+      ...(approvals ? { ask: (question: string) => this.askHuman(call, question) } : {}),
       host: this.options.host,
       signal: this.signal,
       memory: this.options.memory,

@@ -42,6 +42,8 @@ export type AgentEvent = { at: number; step: number } & (
       tool: string;
       args: unknown;
       reasons: string[];
+      /** The agent asks a person this (ask_human) instead of leave to act. */
+      question?: string;
       expiresAt: number;
     }
   | {
@@ -51,6 +53,8 @@ export type AgentEvent = { at: number; step: number } & (
       approved: boolean;
       by: 'person' | 'timeout' | 'cancelled';
       reason: string;
+      /** A question's answer. */
+      answer?: string;
     }
   | { type: 'llm.retry'; attempt: number; delayMs: number; error: ProviderErrorInfo }
   | { type: 'llm.error'; error: ProviderErrorInfo }

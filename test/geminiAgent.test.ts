@@ -82,4 +82,42 @@ describe('an agent driven by Gemini (a local stand-in server speaking its wire f
     },
     SLOW,
   );
+
+  it(
+    'asks a person through ask_human: `habitat approvals` shows the question, `habitat answer` answers it',
+    async () => {
+      gemini.on(
+        GEMINI_STREAM_PATH,
+        geminiStream([
+          geminiCall('ask_human', { question: 'Which colour should the logo be?' }),
+          geminiDone(),
+        ]),
+        geminiStream([geminiCall('write_file', { path: 'logo.txt', content: 'teal\n' }), geminiDone()]),
+        geminiStream([geminiCall('complete', { summary: 'asked, then wrote logo.txt' }), geminiDone()]),
+      );
+      const pid = (await host.json(['spawn', '--provider', 'gemini', '--goal', 'pick the logo colour']))
+        .pid as number;
+      await waitFor(() => host.of(pid).some((e) => e.type === 'approval.requested'), 60_000, 'the question');
+      const listed = await host.run(['approvals', String(pid)]);
+      expect(listed.stdout).toMatch(new RegExp(`^${pid}\\s+\\S+\\s+ask_human\\s+asks: Which colour`, 'm'));
+      const approve = await host.run(['approve', String(pid)]);
+      expect(approve.code).toBe(EXIT.error);
+      expect(approve.stderr).toContain(`habitat answer ${pid} TEXT`);
+
+      const answered = await host.run(['answer', String(pid), 'teal,', 'please']);
+      expect(answered.code, answered.stderr).toBe(EXIT.ok);
+      expect(answered.stdout).toBe(`answered: Which colour should the logo be? (process ${pid})\n`);
+      const watched = await host.run(['watch', String(pid)]);
+      expect(watched.code, watched.stderr).toBe(EXIT.ok);
+      expect(watched.stdout).toMatch(
+        /WAITING for an answer: Which colour[\s\S]*answered \(person\): teal, please/,
+      );
+      expect(readFileSync(join(host.home(pid), 'logo.txt'), 'utf8')).toBe('teal\n');
+      const second = JSON.stringify(gemini.requests.at(-2)!.body);
+      expect(second).toContain('the person answered: teal, please');
+      const nothing = await host.run(['answer', String(pid), 'again']);
+      expect(nothing.code).toBe(EXIT.error);
+    },
+    SLOW,
+  );
 });

@@ -7,6 +7,7 @@ import { HabitatError } from '../../shared/protocol/index.js';
 import type { PtyDisposable, PtyProcess } from '../pty/index.js';
 import type { DockerEngine } from './DockerEngine.js';
 import { execExitCode, startExec } from './execStream.js';
+import { readingInputTagged } from './inputProbe.js';
 import { signalTagged } from './processSignals.js';
 
 export interface ContainerTerminalOptions {
@@ -100,6 +101,13 @@ export class ContainerTerminal implements PtyProcess {
     void this.ready // a program still starting gets it once it runs
       .then(() => signalTagged(this.engine, this.container, signal, this.tag))
       .catch(() => undefined);
+  }
+
+  /** Whether it (or a process it started) is blocked reading the terminal, asked inside the container. */
+  async readingInput(): Promise<boolean | undefined> {
+    if (this.exitCode !== undefined) return false;
+    await this.ready;
+    return readingInputTagged(this.engine, this.container, this.tag);
   }
 
   /**

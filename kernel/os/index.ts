@@ -4,6 +4,7 @@ export {
   isGroupAlive,
   listProcesses,
   processTree,
+  readingTerminal,
   sessionStragglers,
   signalGroup,
   signalTree,

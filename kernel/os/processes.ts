@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /** One OS process as /proc describes it. */
 export interface OsProcess {
@@ -67,6 +67,38 @@ export function processTree(root: number): OsProcess[] {
     queue.push(...(children.get(p.pid) ?? []));
   }
   return [...found.values()];
+}
+
+/** read, pread64 and readv by architecture: a process asleep in one of them on a terminal waits for typed input. */
+const READ_SYSCALLS: Partial<Record<string, readonly number[]>> = { x64: [0, 17, 19], arm64: [63, 67, 65] };
+const TERMINAL_DEVICE = /^\/dev\/(pts\/\d+|tty\w*|console)$/;
+
+/**
+ * Whether a process of the tree (see processTree) is blocked reading a terminal: a program waiting for input, as
+ * /proc/<pid>/syscall says (the syscall it sleeps in and its first argument, the fd). Undefined where that cannot be
+ * told: no /proc, another architecture, or no process whose syscall this kernel may read.
+ */
+export function readingTerminal(root: number): boolean | undefined {
+  const reads = READ_SYSCALLS[process.arch];
+  if (!reads) return undefined;
+  let readable = false;
+  for (const p of processTree(root)) {
+    let fields: string[];
+    try {
+      fields = readFileSync(`/proc/${p.pid}/syscall`, 'utf8').trim().split(' ');
+    } catch {
+      continue; // gone, or not ours to inspect
+    }
+    readable = true;
+    if (!reads.includes(Number(fields[0])) || fields[1] === undefined) continue;
+    try {
+      if (TERMINAL_DEVICE.test(readlinkSync(`/proc/${p.pid}/fd/${Number.parseInt(fields[1], 16)}`)))
+        return true;
+    } catch {
+      // the fd closed meanwhile
+    }
+  }
+  return readable ? false : undefined;
 }
 
 /** Live members of one process group. */

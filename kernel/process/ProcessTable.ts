@@ -75,6 +75,11 @@ export interface ProcessTableOptions {
   shellArgv?: string[];
   /** Parts of agents beyond sandbox and shell (displays), told of every agent's life. */
   addons?: ProcessAddon[];
+  /**
+   * Host PIDs of an agent's terminals besides its shell (pty.open, the runtime's commands): a host sandbox tracks
+   * only its shell and execs, so signals reach these through here. A container's signals reach them already.
+   */
+  otherTerminals?(pid: number): number[];
 }
 
 interface LiveProcess {
@@ -523,6 +528,10 @@ export class ProcessTable {
       await proc.sandbox?.signal(signal, proc.record.sandbox.osPid);
     } catch (error) {
       this.log(proc.record.pid, 'process.signal.failed', { signal, error: String(error) });
+    }
+    if (proc.sandbox?.kind !== 'host') return;
+    for (const osPid of this.options.otherTerminals?.(proc.record.pid) ?? []) {
+      if (osPid !== proc.record.sandbox.osPid) signalTree(osPid, `SIG${signal}`);
     }
   }
 

@@ -16,6 +16,11 @@ export interface PtyProcess {
   pause(): void;
   resume(): void;
   kill(signal?: string): void;
+  /**
+   * Whether the program (or one it started) is blocked reading the terminal, for spawners whose programs have no
+   * host PID to inspect (a container's exec); undefined where that cannot be told.
+   */
+  readingInput?(): Promise<boolean | undefined>;
 }
 
 export interface PtySpawnOptions {

@@ -65,6 +65,15 @@ export class TerminalRegistry {
       }));
   }
 
+  /** Host PIDs of an agent's terminals besides its main one whose program still runs (never a reused PID). */
+  otherHostPids(pid: number): number[] {
+    return [...this.terminals.values()].flatMap((entry) =>
+      entry.pid === pid && !entry.main && entry.session.hostPid !== null && !entry.session.exit
+        ? [entry.session.hostPid]
+        : [],
+    );
+  }
+
   async close(id: number): Promise<void> {
     const entry = this.terminals.get(id);
     if (!entry) return;

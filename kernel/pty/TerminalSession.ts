@@ -5,7 +5,7 @@ import type { Disposable } from '../events/index.js';
 import { HeadlessScreen, type ScreenSnapshot } from './HeadlessScreen.js';
 import { OutputBatcher } from './OutputBatcher.js';
 import { OutputConsumers, type TerminalConsumer } from './OutputConsumers.js';
-import { isGroupAlive, signalGroup, terminateSession } from '../os/index.js';
+import { isGroupAlive, readingTerminal, signalGroup, terminateSession } from '../os/index.js';
 import type { PtyDisposable, PtyProcess, PtySpawner } from './PtySpawner.js';
 import { chunkText, yieldToEventLoop } from './text.js';
 
@@ -197,6 +197,16 @@ export class TerminalSession {
     this.pty.resize(cols, rows);
     this.screenView.resize(cols, rows);
     this.size = { cols, rows };
+  }
+
+  /**
+   * Whether the program waits for typed input: it, or a process it started, is blocked reading the terminal.
+   * False once it has exited; undefined where that cannot be told (no /proc, a remote container).
+   */
+  async waitingForInput(): Promise<boolean | undefined> {
+    if (this.exitStatus || this.closed || this.disposing) return false;
+    if (this.hostPid !== null) return readingTerminal(this.hostPid);
+    return this.pty.readingInput ? this.pty.readingInput().catch(() => undefined) : undefined;
   }
 
   /** Signals the program's whole process group; SIGHUP (a hang-up) by default, as closing a terminal would. */

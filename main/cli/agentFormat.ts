@@ -38,12 +38,19 @@ export function formatAgentEvent(event: AgentEvent): string | undefined {
       return `${head} <- ${event.tool} ${status} in ${took(event.durationMs)}${output ? `\n${output}` : ''}`;
     }
     case 'approval.requested':
+      if (event.question !== undefined) {
+        return (
+          `${head} WAITING for an answer: ${indent(event.question)}\n` +
+          `    habitat answer ${event.pid} "..."   or   habitat deny ${event.pid} --reason "..."`
+        );
+      }
       return (
         `${head} WAITING for approval: ${event.tool} ${oneLine(JSON.stringify(event.args ?? {}), 300)}\n` +
         `    because: ${event.reasons.join('; ')}\n` +
         `    habitat approve ${event.pid}   or   habitat deny ${event.pid} --reason "..."`
       );
     case 'approval.resolved':
+      if (event.answer !== undefined) return `${head} answered (${event.by}): ${indent(event.answer)}`;
       return `${head} ${event.approved ? 'approved' : 'denied'} (${event.by}): ${event.reason}`;
     case 'llm.retry':
       return `${head} model ${event.error.kind}, retry ${event.attempt} in ${took(event.delayMs)}: ${event.error.message}`;
@@ -71,8 +78,10 @@ export function formatApprovals(approvals: ApprovalRequest[], now = Date.now()):
       String(a.pid),
       a.id,
       a.tool,
-      oneLine(JSON.stringify(a.args ?? {}), 60),
-      oneLine(a.reasons.join('; '), 80),
+      a.question === undefined
+        ? oneLine(JSON.stringify(a.args ?? {}), 60)
+        : oneLine(`asks: ${a.question}`, 60),
+      a.question === undefined ? oneLine(a.reasons.join('; '), 80) : `habitat answer ${a.pid} TEXT`,
       formatDuration(Math.max(0, a.expiresAt - now)),
     ]),
   );

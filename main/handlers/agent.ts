@@ -1,11 +1,12 @@
 import type { AgentSupervisor } from '../../runtime/index.js';
 import type { Handlers } from '../bridge/index.js';
 
-/** Agents' runs: approvals, memory and conversations; the runs themselves start with process.spawn and a goal. */
+/** Agents' runs: approvals, answers to their questions, memory and conversations; the runs themselves start with process.spawn and a goal. */
 export function agentHandlers(agents: AgentSupervisor): Handlers {
   return {
     'agent.approve': ({ pid, id, reason }) => agents.approve(pid, id, reason),
     'agent.deny': ({ pid, id, reason }) => agents.deny(pid, id, reason),
+    'agent.answer': ({ pid, id, text }) => agents.answer(pid, id, text),
     'agent.approvals': ({ pid }) => ({ approvals: agents.approvals(pid) }),
     'agent.getMemory': async ({ pid }) => ({ notes: await agents.getMemory(pid) }),
     'agent.setMemory': async ({ pid, notes }) => ({ notes: await agents.setMemory(pid, notes) }),

@@ -26,6 +26,47 @@ describe('ApprovalGate', () => {
     expect(changes.map((c) => c.type)).toEqual(['requested', 'resolved']);
   });
 
+  it('carries a question to a person and their answer back; actions and questions are not mixed up', async () => {
+    const gate = new ApprovalGate();
+    const question = (timeoutMs?: number) =>
+      gate.request({
+        pid: 3,
+        tool: 'ask_human',
+        args: { question: 'Which port?' },
+        reasons: [],
+        question: 'Which port?',
+        ...(timeoutMs ? { timeoutMs } : {}),
+      });
+    const pending = question();
+    expect(gate.list(3)).toMatchObject([{ tool: 'ask_human', question: 'Which port?' }]);
+    expect(() => gate.approve(3)).toThrow(/asks a question/);
+    expect(gate.answer(3, undefined, '8080')).toMatchObject({ pid: 3, question: 'Which port?' });
+    expect(await pending).toEqual({
+      approved: true,
+      by: 'person',
+      reason: 'a person answered',
+      answer: '8080',
+    });
+
+    const declined = question();
+    gate.deny(3, undefined, 'not telling');
+    expect(await declined).toMatchObject({
+      approved: false,
+      reason: 'a person declined to answer: not telling',
+    });
+    expect(await question(20)).toMatchObject({
+      approved: false,
+      by: 'timeout',
+      reason: 'nobody answered within 20 ms',
+    });
+
+    const action = ask(gate, 3);
+    expect(() => gate.answer(3, undefined, 'yes')).toThrow(/waits for approval of an action/);
+    expect(() => gate.answer(4, undefined, 'yes')).toThrow(/not waiting for an answer/);
+    gate.approve(3);
+    expect((await action).approved).toBe(true);
+  });
+
   it('denies with the reason a person gave', async () => {
     const gate = new ApprovalGate();
     const decision = ask(gate);

@@ -7,6 +7,8 @@ export interface ApprovalRequest {
   tool: string;
   args: unknown;
   reasons: string[];
+  /** Set when the agent asks a person a question (ask_human) instead of leave to act: answer() resolves it. */
+  question?: string;
   requestedAt: number;
   expiresAt: number;
 }
@@ -17,6 +19,8 @@ export interface ApprovalDecision {
   by: 'person' | 'timeout' | 'cancelled';
   /** Why, in words the model will read. */
   reason: string;
+  /** A question's answer, as the person wrote it. */
+  answer?: string;
 }
 
 export type ApprovalChange =
@@ -46,6 +50,8 @@ export class ApprovalGate {
     tool: string;
     args: unknown;
     reasons: string[];
+    /** A question for a person rather than an action to approve. */
+    question?: string;
     timeoutMs?: number;
     signal?: AbortSignal;
     /** Called at once with the request as people will see it (its id and deadline). */
@@ -59,6 +65,7 @@ export class ApprovalGate {
       tool: input.tool,
       args: input.args,
       reasons: input.reasons,
+      ...(input.question === undefined ? {} : { question: input.question }),
       requestedAt: now,
       expiresAt: now + timeoutMs,
     };
@@ -68,7 +75,10 @@ export class ApprovalGate {
           finish({
             approved: false,
             by: 'timeout',
-            reason: `nobody approved it within ${formatMs(timeoutMs)}, so it was denied`,
+            reason:
+              input.question === undefined
+                ? `nobody approved it within ${formatMs(timeoutMs)}, so it was denied`
+                : `nobody answered within ${formatMs(timeoutMs)}`,
           }),
         timeoutMs,
       );
@@ -92,6 +102,14 @@ export class ApprovalGate {
 
   /** Approves the agent's open request (or the one named); E_NOT_FOUND when there is none. */
   approve(pid: number, id?: string, note?: string): ApprovalRequest {
+    const pending = this.find(pid, id, 'approval');
+    if (pending.request.question !== undefined) {
+      throw new HabitatError(
+        'E_INVALID',
+        `process ${pid} asks a question, not leave to act: answer it (habitat answer ${pid} TEXT)`,
+        { id: pending.request.id, question: pending.request.question },
+      );
+    }
     return this.decide(pid, id, {
       approved: true,
       by: 'person',
@@ -99,11 +117,32 @@ export class ApprovalGate {
     });
   }
 
+  /** Refuses the open request; for a question, the person declines to answer. */
   deny(pid: number, id?: string, reason?: string): ApprovalRequest {
+    const question = this.find(pid, id, 'approval').request.question !== undefined;
+    const what = question ? 'a person declined to answer' : 'a person denied it';
     return this.decide(pid, id, {
       approved: false,
       by: 'person',
-      reason: reason ? `a person denied it: ${reason}` : 'a person denied it',
+      reason: reason ? `${what}: ${reason}` : what,
+    });
+  }
+
+  /** Answers the agent's open question (or the one named); E_INVALID when what waits is an action to approve. */
+  answer(pid: number, id: string | undefined, text: string): ApprovalRequest {
+    const pending = this.find(pid, id, 'answer');
+    if (pending.request.question === undefined) {
+      throw new HabitatError(
+        'E_INVALID',
+        `process ${pid} waits for approval of an action, not for an answer: approve or deny it`,
+        { id: pending.request.id, tool: pending.request.tool },
+      );
+    }
+    return this.decide(pid, pending.request.id, {
+      approved: true,
+      by: 'person',
+      reason: 'a person answered',
+      answer: text,
     });
   }
 
@@ -117,17 +156,24 @@ export class ApprovalGate {
   }
 
   private decide(pid: number, id: string | undefined, decision: ApprovalDecision): ApprovalRequest {
+    const entry = this.find(pid, id, decision.answer === undefined ? 'approval' : 'answer');
+    entry.settle(decision);
+    return entry.request;
+  }
+
+  private find(pid: number, id: string | undefined, awaited: 'approval' | 'answer'): Pending {
     const entry = [...this.pending.values()].find(
       (p) => p.request.pid === pid && (id === undefined || p.request.id === id),
     );
     if (!entry) {
       throw new HabitatError(
         'E_NOT_FOUND',
-        id ? `process ${pid} has no approval request ${id}` : `process ${pid} is not waiting for approval`,
+        id
+          ? `process ${pid} has no ${awaited === 'answer' ? 'question' : 'approval request'} ${id}`
+          : `process ${pid} is not waiting for ${awaited === 'answer' ? 'an answer' : 'approval'}`,
       );
     }
-    entry.settle(decision);
-    return entry.request;
+    return entry;
   }
 
   private notify(change: ApprovalChange): void {

@@ -64,7 +64,7 @@ describe('heuristic planner on a real kernel', () => {
     const cat = results.find((r) => r.tool === 'run_command')!;
     expect(cat).toMatchObject({
       ok: true,
-      data: { command: 'cat notes/todo.md', exitCode: 0, stdout: todo },
+      data: { command: 'cat notes/todo.md', exitCode: 0, output: todo }, // on a terminal: one transcript
     });
     expect(result.summary).toContain('- [ ] Task 3');
     expect(events.filter((e) => e.type === 'thought.delta').map((e) => (e as { text: string }).text)).toEqual(
@@ -98,8 +98,8 @@ describe('heuristic planner on a real kernel', () => {
     expect(results.every((r) => r.ok)).toBe(true);
     expect(results[4]!.output).toBe('gamma\nbeta\n');
     expect(results[5]!.output).toMatch(/data\.txt\s+11 B/);
-    expect(results[6]!.data).toMatchObject({ stdout: '2 data.txt\n' });
-    expect(results[7]!.data).toMatchObject({ stdout: 'hi 42\n' });
+    expect(results[6]!.data).toMatchObject({ output: '2 data.txt\n' });
+    expect(results[7]!.data).toMatchObject({ output: 'hi 42\n' });
     expect(result.summary).toContain('hi 42');
   });
 

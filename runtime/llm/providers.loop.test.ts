@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LoopControl } from '../../kernel/index.js';
+import { encodePng, LoopControl } from '../../kernel/index.js';
 import { AgentLoop } from '../AgentLoop.js';
 import type { AgentEvent } from '../events.js';
 import { KernelAgents } from '../testing/kernelAgent.js';
-import { coreTools, type AgentHost } from '../tools/index.js';
+import { agentTools, coreTools, type AgentHost } from '../tools/index.js';
 import { FakeHost } from '../tools/testing/FakeHost.js';
 import { GeminiProvider } from './gemini.js';
 import { OllamaProvider } from './ollama.js';
@@ -83,6 +83,34 @@ describe('providers in the loop', () => {
     expect(events.filter((e) => e.type === 'usage').at(-1)).toMatchObject({
       totalInput: 130,
       totalOutput: 35,
+    });
+  });
+
+  it('Gemini: a screenshot goes back as an inline PNG after the function response', async () => {
+    const png = encodePng({ width: 4, height: 2, rgb: Buffer.alloc(4 * 2 * 3, 200) });
+    const host = Object.assign(new FakeHost(), {
+      display: { width: 4, height: 2, screenshot: async () => ({ width: 4, height: 2, png }) },
+    });
+    server.on(
+      GEMINI_STREAM_PATH,
+      geminiStream([geminiCall('screenshot', {}), geminiDone()]),
+      geminiStream([geminiCall('complete', { summary: 'saw it' }), geminiDone()]),
+    );
+    const result = await new AgentLoop({
+      goal: 'look',
+      provider: new GeminiProvider({ apiKey: 'k', baseUrl: server.url, retry }),
+      tools: agentTools(host),
+      host,
+      control: new LoopControl(),
+    }).run();
+    expect(result.outcome).toBe('completed');
+    const second = server.requests[1]!.body as { contents: { role: string; parts: unknown[] }[] };
+    expect(second.contents.at(-1)).toEqual({
+      role: 'user',
+      parts: [
+        { functionResponse: { name: 'screenshot', response: { output: 'screenshot of the 4x2 screen' } } },
+        { inlineData: { mimeType: 'image/png', data: png.toString('base64') } },
+      ],
     });
   });
 

@@ -12,7 +12,9 @@ import { StoredConversation } from '../conversation/index.js';
 import type { AgentEvent, AgentRunResult } from '../events.js';
 import { createProvider, type Provider, type ProviderSettings } from '../llm/index.js';
 import { HomeFileMemory } from '../memory/index.js';
-import { coreTools, kernelHost } from '../tools/index.js';
+import { agentTools, kernelHost, type WebAccess } from '../tools/index.js';
+import { WebBrowser } from '../web/index.js';
+import { PluginToolSync } from './pluginSync.js';
 import { AgentEventPublisher } from './publisher.js';
 import {
   checkNeedsGoal,
@@ -32,11 +34,17 @@ export interface AgentSupervisorOptions {
   approvalTimeoutMs?: number;
   /** How often streamed thought text is sent. Default 50 ms. */
   thoughtFlushMs?: number;
+  /**
+   * browse_web's engine for agents with network: default a WebBrowser (Chromium where installed, else fetch; public
+   * addresses only, unless HABITAT_WEB_ALLOW_PRIVATE=1 in env); false for none.
+   */
+  web?: WebAccess | false;
 }
 
 interface Run {
   loop: AgentLoop;
   done: Promise<void>;
+  plugins: PluginToolSync;
 }
 
 const LIVE = ['created', 'running', 'sleeping', 'stopped'] as const;
@@ -53,6 +61,9 @@ export class AgentSupervisor {
   readonly gate: ApprovalGate;
   private readonly runs = new Map<number, Run>();
   private readonly env: Record<string, string | undefined>;
+  private readonly web: WebAccess | undefined;
+  /** The browser this supervisor made (and closes); not one it was given. */
+  private readonly ownBrowser: WebBrowser | undefined;
   private closing = false;
 
   constructor(
@@ -60,6 +71,10 @@ export class AgentSupervisor {
     private readonly options: AgentSupervisorOptions = {},
   ) {
     this.env = options.env ?? process.env;
+    if (options.web === undefined) {
+      const anyAddress = this.env.HABITAT_WEB_ALLOW_PRIVATE === '1';
+      this.web = this.ownBrowser = new WebBrowser(anyAddress ? { allowed: () => true } : {});
+    } else this.web = options.web || undefined;
     this.gate = new ApprovalGate({ timeoutMs: options.approvalTimeoutMs });
     this.gate.onChange((change) =>
       kernel.events.emit('agent.approval', {
@@ -138,6 +153,17 @@ export class AgentSupervisor {
     return wire(this.gate.deny(pid, id, reason));
   }
 
+  /** Answers the question the agent asked a person (ask_human). */
+  answer(pid: number, id: string | undefined, text: string): WireApprovalRequest {
+    this.kernel.processes.get(pid);
+    return wire(this.gate.answer(pid, id, text));
+  }
+
+  /** The plugin tools a running agent has now (plugin__<name>__<tool>). */
+  pluginTools(pid: number): string[] {
+    return this.runs.get(pid)?.plugins.names() ?? [];
+  }
+
   approvals(pid?: number): WireApprovalRequest[] {
     return this.gate.list(pid).map(wire);
   }
@@ -181,19 +207,27 @@ export class AgentSupervisor {
     }
     const settled = Promise.allSettled([...this.runs.values()].map((run) => run.done));
     await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref())]);
+    await this.ownBrowser?.close();
   }
 
   private start(info: ProcessInfo, provider: Provider, settings: AgentRunSettings, note?: string): void {
     const { pid } = info;
     const publisher = new AgentEventPublisher(this.kernel, pid, { flushMs: this.options.thoughtFlushMs });
     if (note) publisher.publish({ type: 'warning', message: note, at: Date.now(), step: 0 });
+    const host = kernelHost(this.kernel, pid, this.web ? { web: this.web } : {});
+    // computer use for a graphical agent (decided by its spawn), browse_web, then its plugins' tools
+    const tools = agentTools(host);
+    const warn = (message: string) =>
+      publisher.publish({ type: 'warning', message, at: Date.now(), step: 0 });
+    const plugins = new PluginToolSync(this.kernel, pid, tools, warn);
     const loop = new AgentLoop({
       goal: info.goal!,
       name: info.name,
       ...(info.role ? { role: info.role } : {}),
       provider,
-      tools: coreTools(),
-      host: kernelHost(this.kernel, pid),
+      tools,
+      toolsReady: plugins.ready,
+      host,
       control: this.kernel.processes.control(pid),
       memory: new HomeFileMemory(this.kernel.fs(pid)),
       conversation: new StoredConversation(this.kernel.store, pid),
@@ -206,10 +240,11 @@ export class AgentSupervisor {
       .then((result) => this.ended(pid, result))
       .catch((error: unknown) => console.error(`[agents] the run of process ${pid} failed:`, error))
       .finally(() => {
+        plugins.dispose();
         publisher.flush();
         this.runs.delete(pid);
       });
-    this.runs.set(pid, { loop, done });
+    this.runs.set(pid, { loop, done, plugins });
   }
 
   private ended(pid: number, result: AgentRunResult): void {

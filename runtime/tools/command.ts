@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { assessCommand } from '../approvals/index.js';
 import { clip } from './paths.js';
-import { defineTool, type ExecResult } from './types.js';
+import { commandSessions, type CommandSession, type Settled } from './sessions.js';
+import { defineTool, type ExecResult, type ToolContext, type ToolOutput } from './types.js';
 
 export const COMMAND_DEFAULT_TIMEOUT_S = 60;
 export const COMMAND_MAX_TIMEOUT_S = 600;
@@ -10,30 +11,56 @@ export const COMMAND_OUTPUT_CAP = 64 * 1024;
 /** Characters of output the model reads per command. */
 const MODEL_OUTPUT_CHARS = 16 * 1024;
 
+/** What a command on a terminal gets besides the sandbox's environment: no pagers to quit, no colours to read. */
+const TERMINAL_ENV = [
+  'PAGER=cat',
+  'GIT_PAGER=cat',
+  'MANPAGER=cat',
+  'SYSTEMD_PAGER=cat',
+  'TERM=dumb',
+  'NO_COLOR=1',
+];
+
+const timeoutSeconds = z
+  .number()
+  .int()
+  .min(1)
+  .max(COMMAND_MAX_TIMEOUT_S)
+  .optional()
+  .describe('How long to wait; a command that is still busy then (not waiting for input) is killed');
+
 export const runCommand = defineTool({
   name: 'run_command',
   description:
-    'Run a shell command (bash) in your sandbox, starting in your home folder, and get its exit code and output. ' +
-    'It has no terminal: it must not wait for keyboard input (pass input to feed its standard input). ' +
+    'Run a shell command (bash) in your sandbox, starting in your home folder, on a terminal of its own. It returns ' +
+    'when the command ends, with its exit code and output; or, when the command waits for keyboard input (a ' +
+    'prompt, a question, a password), at once with the output so far and a session number: answer with ' +
+    'send_input, or use ask_human when only a person knows the answer. With input, the command gets that text as ' +
+    'its standard input instead and runs without a terminal (stdout and stderr apart). ' +
     `Default timeout ${COMMAND_DEFAULT_TIMEOUT_S} s.`,
   parameters: z.object({
     command: z.string().min(1).max(100_000).describe('The command line, e.g. "ls -la"'),
-    timeout_seconds: z
-      .number()
-      .int()
-      .min(1)
-      .max(COMMAND_MAX_TIMEOUT_S)
-      .optional()
-      .describe('Ends the command after this long'),
+    timeout_seconds: timeoutSeconds,
     input: z
       .string()
       .max(1024 * 1024)
       .optional()
-      .describe('Text for its standard input'),
+      .describe('Text for its standard input, given all at once (no terminal then)'),
   }),
   assess: (args, host) => assessCommand(args.command, { homeAliases: host.homeAliases }),
   async handler(args, ctx) {
     const timeoutMs = (args.timeout_seconds ?? COMMAND_DEFAULT_TIMEOUT_S) * 1000;
+    if (args.input === undefined && ctx.host.startProgram) {
+      const sessions = commandSessions(ctx.host);
+      const session = sessions.start(args.command, ['env', ...TERMINAL_ENV, '/bin/bash', '-c', args.command]);
+      return report(
+        session,
+        await session.settle(timeoutMs, ctx.signal),
+        timeoutMs,
+        ctx,
+        `$ ${clip(args.command, 500)}`,
+      );
+    }
     const result = await ctx.host.exec(['/bin/bash', '-c', args.command], {
       timeoutMs,
       maxOutputBytes: COMMAND_OUTPUT_CAP,
@@ -55,6 +82,101 @@ export const runCommand = defineTool({
     };
   },
 });
+
+/** Control keys send_input can press, as the terminal sends them. */
+const CONTROL_KEYS = { interrupt: '\x03', eof: '\x04' } as const;
+
+export const sendInput = defineTool({
+  name: 'send_input',
+  description:
+    'Type into a command that run_command left running because it waits for input: the text, then Enter ' +
+    '(unless enter is false). control "interrupt" presses Ctrl-C, "eof" Ctrl-D (end of input), "kill" ends it. ' +
+    'With no text and no control it just waits for more output. Returns like run_command: when the command ends ' +
+    'or waits for input again, with the output since the last look.',
+  parameters: z.object({
+    session: z.number().int().positive().describe('The session number run_command gave'),
+    text: z.string().max(100_000).default('').describe('What to type, e.g. "yes" or a name'),
+    enter: z.boolean().default(true).describe('Press Enter after the text'),
+    control: z.enum(['interrupt', 'eof', 'kill']).optional(),
+    timeout_seconds: timeoutSeconds,
+  }),
+  // what is typed into a shell prompt is a command: it is looked at like one
+  assess: (args, host) => (args.text ? assessCommand(args.text, { homeAliases: host.homeAliases }) : []),
+  async handler(args, ctx) {
+    const timeoutMs = (args.timeout_seconds ?? COMMAND_DEFAULT_TIMEOUT_S) * 1000;
+    const sessions = commandSessions(ctx.host);
+    const session = sessions.get(args.session);
+    const typed = args.text + (args.enter && args.text ? '\r' : '');
+    const sent = [
+      typed ? `typed ${JSON.stringify(clip(args.text, 200))}${args.enter ? ' and Enter' : ''}` : '',
+      args.control === 'kill' ? 'killed it' : '',
+      args.control === 'eof' ? 'pressed Ctrl-D' : args.control === 'interrupt' ? 'pressed Ctrl-C' : '',
+    ].filter(Boolean);
+    const head = `[session ${session.id}: ${sent.length ? sent.join(', ') : 'waited for more output'}]`;
+    if (session.exit)
+      return report(session, 'exited', timeoutMs, ctx, `${head}\nnothing was sent: it had already ended`);
+    if (args.control === 'kill') {
+      await session.close();
+      return report(session, 'exited', timeoutMs, ctx, head);
+    }
+    try {
+      if (typed) await session.write(typed);
+      if (args.control) await session.write(CONTROL_KEYS[args.control]);
+    } catch {
+      // it ended as the text went out: what it printed says the rest
+    }
+    return report(session, await session.settle(timeoutMs, ctx.signal), timeoutMs, ctx, head);
+  },
+});
+
+/** A terminal command's state for the model: what it printed since the last look, and what to do next. */
+async function report(
+  session: CommandSession,
+  outcome: Settled,
+  timeoutMs: number,
+  ctx: ToolContext,
+  head: string,
+): Promise<ToolOutput> {
+  const { text, dropped } = session.read();
+  const durationMs = Date.now() - session.startedAt;
+  const exit = session.exit;
+  if (outcome !== 'waiting') await commandSessions(ctx.host).finish(session);
+  const status =
+    outcome === 'waiting'
+      ? `still running: it waits for input (session ${session.id})`
+      : outcome === 'timeout'
+        ? `timed out after ${Math.round(timeoutMs / 1000)} s and was killed`
+        : exit?.signal
+          ? `killed by ${exit.signal}`
+          : `exit code ${exit?.exitCode ?? 'unknown'}`;
+  const output = text.replace(/\n+$/, '');
+  const parts = [
+    head,
+    `${status} (${durationMs} ms)`,
+    output ? clip(output, MODEL_OUTPUT_CHARS) : '(no output)',
+  ];
+  if (dropped > 0) parts.push(`[output truncated: ${dropped} characters in the middle were not kept]`);
+  if (outcome === 'waiting') {
+    parts.push(
+      `[answer with send_input {"session": ${session.id}, "text": "..."}; ask_human if only a person knows ` +
+        `the answer; send_input {"session": ${session.id}, "control": "interrupt"} stops it]`,
+    );
+  }
+  return {
+    content: parts.join('\n'),
+    data: {
+      command: session.command,
+      session: session.id,
+      state: outcome,
+      exitCode: exit?.exitCode ?? null,
+      signal: exit?.signal ?? null,
+      output: text,
+      dropped,
+      timedOut: outcome === 'timeout',
+      durationMs,
+    },
+  };
+}
 
 /** The model's view of a run: status first, then output, with every cut said out loud. */
 export function describeRun(command: string, result: ExecResult, timeoutMs: number): string {

@@ -71,3 +71,25 @@ export const memory = defineTool({
 });
 
 export const controlTools: Tool[] = [think, complete];
+
+export const askHuman = defineTool({
+  name: 'ask_human',
+  description:
+    'Ask a person a question and wait for the answer: for what only they know (a password a command prompts ' +
+    'for, a choice that is theirs, missing facts). Ask one clear question; you get their answer as text.',
+  parameters: z.object({ question: z.string().min(1).max(2000).describe('The question, in full') }),
+  // it changes nothing, and waiting for a person is the point: no approval is asked for asking
+  harmless: true,
+  async handler({ question }, ctx) {
+    if (!ctx.ask)
+      return { content: 'no person can be asked here: decide yourself, or explain', isError: true };
+    const reply = await ctx.ask(question);
+    return reply.answered
+      ? { content: `the person answered: ${reply.answer}`, data: { answered: true, answer: reply.answer } }
+      : {
+          content: `no answer: ${reply.reason}`,
+          data: { answered: false, reason: reply.reason },
+          isError: true,
+        };
+  },
+});

@@ -1,9 +1,10 @@
-import { runCommand } from './command.js';
+import { runCommand, sendInput } from './command.js';
 import { computerUseTools } from './computer.js';
-import { complete, memory, think } from './control.js';
+import { askHuman, complete, memory, think } from './control.js';
 import { fileTools } from './files.js';
 import { ToolRegistry } from './registry.js';
 import type { AgentHost } from './types.js';
+import { browseWeb } from './web.js';
 
 export { ToolRegistry, type PreparedCall } from './registry.js';
 export {
@@ -12,14 +13,28 @@ export {
   type AgentFiles,
   type AgentHost,
   type ExecResult,
+  type HumanAnswer,
+  type TerminalProgram,
+  type WebAccess,
+  type WebPage,
   type HostExecOptions,
   type Tool,
   type ToolContext,
   type ToolOutput,
 } from './types.js';
 export { editFile, listFiles, makeDirectory, readFile, writeFile, READ_MAX_CHARS } from './files.js';
-export { runCommand, describeRun, COMMAND_DEFAULT_TIMEOUT_S, COMMAND_OUTPUT_CAP } from './command.js';
-export { complete, memory, think } from './control.js';
+export {
+  runCommand,
+  sendInput,
+  describeRun,
+  COMMAND_DEFAULT_TIMEOUT_S,
+  COMMAND_OUTPUT_CAP,
+} from './command.js';
+export { askHuman, complete, memory, think } from './control.js';
+export { closeCommandSessions, commandSessions, QUIET_BEFORE_PROBE_MS } from './sessions.js';
+export { terminalText } from './terminalText.js';
+export { pluginTools, pluginToolName, PLUGIN_TOOL_PREFIX, type PluginToolRunner } from './plugins.js';
+export { browseWeb, describePage } from './web.js';
 export { kernelCooperation, kernelHost, untilAborted, SANDBOX_HOME } from './host.js';
 export { cooperationTools, type Cooperation } from './cooperation.js';
 import { cooperationTools } from './cooperation.js';
@@ -34,14 +49,27 @@ export {
 } from './computer.js';
 export { homeRelative, shellQuote, clip } from './paths.js';
 
-/** The core tools every agent gets; messaging, workspaces, web and computer use register on top. */
+/** The core tools every agent gets; the web, computer use and plugins register on top. */
 export function coreTools(): ToolRegistry {
-  return new ToolRegistry([...fileTools, runCommand, think, memory, complete, ...cooperationTools]);
+  return new ToolRegistry([
+    ...fileTools,
+    runCommand,
+    sendInput,
+    think,
+    memory,
+    askHuman,
+    complete,
+    ...cooperationTools,
+  ]);
 }
 
-/** The tools of one agent: the core ones, and computer use where the agent has a screen (a graphical agent). */
-export function agentTools(host: Pick<AgentHost, 'display'>): ToolRegistry {
+/**
+ * The tools of one agent: the core ones; browse_web where the host can browse (it refuses agents without network,
+ * saying why); computer use where the agent has a screen (a graphical agent).
+ */
+export function agentTools(host: Pick<AgentHost, 'display' | 'web'>): ToolRegistry {
   const tools = coreTools();
+  if (host.web) tools.register(browseWeb);
   if (host.display) tools.register(...computerUseTools);
   return tools;
 }

@@ -52,7 +52,7 @@ export class ToolRegistry {
     this.declarationCache ??= [...this.tools.values()].map((tool) => ({
       name: tool.name,
       description: tool.description,
-      parameters: toolJsonSchema(tool.parameters),
+      parameters: tool.jsonSchema ?? toolJsonSchema(tool.parameters),
     }));
     return this.declarationCache;
   }

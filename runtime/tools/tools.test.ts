@@ -6,6 +6,8 @@ import {
   coreTools,
   defineTool,
   kernelHost,
+  pluginToolName,
+  pluginTools,
   ToolRegistry,
   type AgentHost,
   type ToolContext,
@@ -52,8 +54,10 @@ describe('ToolRegistry', () => {
       'list_files',
       'mkdir',
       'run_command',
+      'send_input',
       'think',
       'memory',
+      'ask_human',
       'complete',
       'list_agents',
       'send_message',
@@ -95,6 +99,74 @@ describe('ToolRegistry', () => {
       ok: true,
       args: {},
     });
+  });
+
+  it('takes tools defined by JSON Schema (plugins): the schema goes to the model as is, calls are checked by it', async () => {
+    const parameters = {
+      type: 'object' as const,
+      properties: {
+        text: { type: 'string', description: 'what to count' },
+        n: { type: 'integer', minimum: 1 },
+      },
+      required: ['text'],
+      additionalProperties: false,
+    };
+    const calls: unknown[] = [];
+    const [tool, ...rest] = pluginTools(
+      [
+        {
+          name: 'word-count',
+          version: '1.0.0',
+          description: 'counts',
+          handler: 'count.sh',
+          requiresApproval: true,
+          timeoutMs: 1000,
+          path: '.config/plugins/word-count',
+          tools: [{ name: 'count', description: 'Count words.', parameters }],
+        },
+      ],
+      async (plugin, name, args) => {
+        calls.push({ plugin, name, args });
+        return {
+          content: '3',
+          isError: false,
+          exitCode: 0,
+          stderr: '',
+          timedOut: false,
+          truncated: false,
+          durationMs: 1,
+        };
+      },
+    );
+    expect(rest).toEqual([]);
+    const registry = coreTools().register(tool!);
+    expect(registry.declarations().find((d) => d.name === 'plugin__word_count__count')).toEqual({
+      name: 'plugin__word_count__count',
+      description: 'Count words. (plugin word-count 1.0.0)',
+      parameters,
+    });
+    for (const bad of [{}, { text: 1 }, { text: 'a', n: 0 }, { text: 'a', extra: true }])
+      expect(registry.prepare({ id: '1', name: 'plugin__word_count__count', args: bad })).toMatchObject({
+        ok: false,
+      });
+    const prepared = registry.prepare({
+      id: '1',
+      name: 'plugin__word_count__count',
+      args: { text: 'a b c', n: 2 },
+    });
+    if (!prepared.ok) throw new Error(prepared.error);
+    expect(registry.dangerReasons(prepared.tool, prepared.args, new FakeHost())).toEqual([
+      'plugin__word_count__count always needs a look',
+    ]);
+    expect(await prepared.tool.handler(prepared.args, context(new FakeHost()))).toMatchObject({
+      content: '3',
+    });
+    expect(calls).toEqual([{ plugin: 'word-count', name: 'count', args: { text: 'a b c', n: 2 } }]);
+    // names stay within 64 characters and apart
+    const long = pluginToolName('p'.repeat(64), 't'.repeat(64));
+    expect(long.length).toBeLessThanOrEqual(64);
+    expect(long).not.toBe(pluginToolName('p'.repeat(64), `${'t'.repeat(63)}u`));
+    expect(() => new ToolRegistry().register({ ...tool!, name: long })).not.toThrow();
   });
 
   it('takes new tool groups, and refuses duplicates and bad names', () => {
@@ -230,34 +302,38 @@ describe('core tools on a real kernel agent', () => {
     for (const name of ['Desktop/', 'Documents/', 'notes/', 'projects/'])
       expect(listing.content).toContain(name);
 
+    // on a terminal of its own: one transcript, as a person would see it
     const cat = await call(registry, host, 'run_command', {
       command: 'cat notes/todo.md; echo oops >&2; exit 3',
     });
     expect(cat.content).toMatch(
-      /^\$ cat notes\/todo.md; echo oops >&2; exit 3\nexit code 3 \(\d+ ms\)\n- a\n- b\n\[stderr\]\noops$/,
+      /^\$ cat notes\/todo.md; echo oops >&2; exit 3\nexit code 3 \(\d+ ms\)\n- a\n- b\noops$/,
     );
     expect(cat.data).toMatchObject({
+      state: 'exited',
       exitCode: 3,
-      stdout: '- a\n- b\n',
-      stderr: 'oops\n',
-      truncated: false,
+      output: '- a\n- b\noops\n',
+      dropped: 0,
       timedOut: false,
     });
 
     const big = await call(registry, host, 'run_command', {
       command: 'head -c 200000 /dev/zero | tr "\\0" x',
     });
-    expect(big.data).toMatchObject({ exitCode: 0, truncated: true });
-    expect(big.content).toMatch(/output truncated/);
+    expect(big.data).toMatchObject({ exitCode: 0, state: 'exited' });
+    expect((big.data as { dropped: number }).dropped).toBeGreaterThan(100_000);
+    expect(big.content).toMatch(/output truncated: \d+ characters in the middle were not kept/);
 
     const slow = await call(registry, host, 'run_command', { command: 'sleep 30', timeout_seconds: 1 });
-    expect(slow.data).toMatchObject({ timedOut: true });
+    expect(slow.data).toMatchObject({ timedOut: true, state: 'timeout' });
+    expect(slow.content).toMatch(/timed out after 1 s and was killed/);
 
+    // with input given up front it runs without a terminal, stdout and stderr apart
     const input = await call(registry, host, 'run_command', {
-      command: 'read line; echo "got $line"',
+      command: 'read line; echo "got $line"; echo oops >&2',
       input: 'hello\n',
     });
-    expect((input.data as { stdout: string }).stdout).toBe('got hello\n');
+    expect(input.data).toMatchObject({ stdout: 'got hello\n', stderr: 'oops\n', exitCode: 0 });
   });
 
   it('refuses paths that leave the home, whatever the model writes', async () => {

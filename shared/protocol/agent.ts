@@ -71,6 +71,8 @@ export const AgentEventSchema = z.discriminatedUnion('type', [
     tool: z.string(),
     args: z.unknown(),
     reasons: z.array(z.string()),
+    /** The agent asks a person this (ask_human): agent.answer answers it. */
+    question: z.string().optional(),
     expiresAt: z.number(),
   }),
   kind('approval.resolved', {
@@ -79,6 +81,8 @@ export const AgentEventSchema = z.discriminatedUnion('type', [
     approved: z.boolean(),
     by: z.enum(['person', 'timeout', 'cancelled']),
     reason: z.string(),
+    /** A question's answer. */
+    answer: z.string().optional(),
   }),
   kind('llm.retry', {
     attempt: z.number().int(),
@@ -107,6 +111,8 @@ export const ApprovalRequestSchema = z.object({
   args: z.unknown(),
   /** Why it waits: what looked dangerous, or the policy. */
   reasons: z.array(z.string()),
+  /** Set when the agent asks a person a question (ask_human) instead of leave to act: agent.answer answers it. */
+  question: z.string().optional(),
   requestedAt: z.number(),
   /** When it is denied if nobody decides. */
   expiresAt: z.number(),
@@ -117,7 +123,12 @@ const ApprovalDecisionSchema = z.object({
   approved: z.boolean(),
   by: z.enum(['person', 'timeout', 'cancelled']),
   reason: z.string(),
+  /** A question's answer. */
+  answer: z.string().optional(),
 });
+
+/** The most characters of a person's answer to an agent's question. */
+export const AGENT_ANSWER_MAX_CHARS = 10_000;
 
 const ImageSchema = z.object({ mimeType: z.literal('image/png'), data: z.string().describe('base64') });
 const ToolCallSchema = z.object({
@@ -168,8 +179,22 @@ export const agentCommands = {
     args: decisionArgs,
     result: ApprovalRequestSchema,
   }),
+  'agent.answer': command({
+    description:
+      'Answer the question an agent asked a person (ask_human): the agent reads the text and goes on. Answers ' +
+      'the request that was answered.',
+    args: z
+      .object({
+        pid: PidSchema,
+        /** The request's id; without it, the agent's open question. */
+        id: z.string().min(1).max(64).optional(),
+        text: z.string().min(1).max(AGENT_ANSWER_MAX_CHARS),
+      })
+      .strict(),
+    result: ApprovalRequestSchema,
+  }),
   'agent.approvals': command({
-    description: 'Actions waiting for a person, of one agent or of all.',
+    description: 'Actions (and questions) waiting for a person, of one agent or of all.',
     args: z.object({ pid: PidSchema.optional() }).strict(),
     result: z.object({ approvals: z.array(ApprovalRequestSchema) }),
   }),

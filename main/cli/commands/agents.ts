@@ -47,8 +47,25 @@ export function registerAgents(ctx: CliContext): void {
     .action(decide('deny'));
 
   program
+    .command('answer')
+    .description('answer the question an agent asked a person (ask_human): it reads your text and goes on')
+    .argument('<pid>', 'kernel PID')
+    .argument('<text...>', 'the answer (words are joined with spaces)')
+    .option('--id <id>', 'the question (default: the one the agent waits on)')
+    .action(
+      withClient(async (client, pidText: string, words: string[], flags: { id?: string }) => {
+        const request = await client.call('agent.answer', {
+          pid: parsePid(pidText),
+          id: flags.id,
+          text: words.join(' '),
+        });
+        print(request, () => `answered: ${request.question ?? request.tool} (process ${request.pid})`);
+      }),
+    );
+
+  program
     .command('approvals')
-    .description('list the actions waiting for a person')
+    .description('list the actions and questions waiting for a person')
     .argument('[pid]', 'only this agent')
     .action(
       withClient(async (client, pidText?: string) => {

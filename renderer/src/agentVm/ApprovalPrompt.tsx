@@ -14,7 +14,55 @@ function describe(request: ApprovalRequest): string {
   return `${request.tool} ${JSON.stringify(request.args)}`;
 }
 
-/** An agent's actions waiting for a person, with Approve and Deny; nothing when none waits. */
+/** A question the agent asks a person (ask_human): a field for the answer, and Decline. */
+function QuestionItem({
+  request,
+  onAnswer,
+  onDecline,
+}: {
+  request: ApprovalRequest;
+  onAnswer: (text: string) => void;
+  onDecline: () => void;
+}) {
+  const [text, setText] = useState('');
+  const id = `answer-${request.id}`;
+  return (
+    <form
+      className="approval-item"
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (text.trim()) onAnswer(text);
+      }}
+    >
+      <label htmlFor={id}>
+        <strong>The agent asks:</strong>
+      </label>
+      <code>{request.question}</code>
+      <textarea
+        id={id}
+        className="approval-answer"
+        rows={2}
+        value={text}
+        placeholder="Your answer"
+        onChange={(event) => setText(event.target.value)}
+        onKeyDown={(event) => {
+          if (event.key === 'Enter' && !event.shiftKey) {
+            event.preventDefault();
+            if (text.trim()) onAnswer(text);
+          }
+        }}
+      />
+      <div className="button-row">
+        <Button variant="primary" type="submit" disabled={!text.trim()}>
+          Answer
+        </Button>
+        <Button onClick={onDecline}>Decline</Button>
+      </div>
+    </form>
+  );
+}
+
+/** An agent's actions waiting for a person, with Approve and Deny, and its questions; nothing when none waits. */
 export function ApprovalPrompt({ pid }: { pid: number }) {
   const pending = useHabitat(useShallow((s) => Object.values(s.approvals).filter((a) => a.pid === pid)));
   const [error, setError] = useState<ErrorValue>();
@@ -29,21 +77,36 @@ export function ApprovalPrompt({ pid }: { pid: number }) {
       })
       .catch((e: unknown) => setError(toErrorValue(e)));
   };
+  const answer = (request: ApprovalRequest, text: string) => {
+    setError(undefined);
+    api()
+      .call('agent.answer', { pid, id: request.id, text })
+      .catch((e: unknown) => setError(toErrorValue(e)));
+  };
   return (
     <div className="approval-prompt" role="alertdialog" aria-label="Approval needed" data-testid="approval">
-      {pending.map((request) => (
-        <div key={request.id} className="approval-item">
-          <strong>The agent wants to run:</strong>
-          <code>{describe(request)}</code>
-          {request.reasons.length > 0 && <p className="muted">Why it asks: {request.reasons.join('; ')}</p>}
-          <div className="button-row">
-            <Button variant="primary" onClick={() => decide(request, 'agent.approve')}>
-              Approve
-            </Button>
-            <Button onClick={() => decide(request, 'agent.deny')}>Deny</Button>
+      {pending.map((request) =>
+        request.question !== undefined ? (
+          <QuestionItem
+            key={request.id}
+            request={request}
+            onAnswer={(text) => answer(request, text)}
+            onDecline={() => decide(request, 'agent.deny')}
+          />
+        ) : (
+          <div key={request.id} className="approval-item">
+            <strong>The agent wants to run:</strong>
+            <code>{describe(request)}</code>
+            {request.reasons.length > 0 && <p className="muted">Why it asks: {request.reasons.join('; ')}</p>}
+            <div className="button-row">
+              <Button variant="primary" onClick={() => decide(request, 'agent.approve')}>
+                Approve
+              </Button>
+              <Button onClick={() => decide(request, 'agent.deny')}>Deny</Button>
+            </div>
           </div>
-        </div>
-      ))}
+        ),
+      )}
       {error && <ErrorBox error={error} title="The decision was not taken" />}
     </div>
   );

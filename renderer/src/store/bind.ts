@@ -120,8 +120,11 @@ export function bindStore(
     api.subscribe('agent.approval', ({ change, request }) => {
       const approvals = { ...useHabitat.getState().approvals };
       if (change === 'requested') {
-        if (!approvals[request.id])
-          notify('warning', `Agent ${request.pid} waits for your approval`, request.tool, request.pid);
+        if (!approvals[request.id]) {
+          if (request.question !== undefined)
+            notify('warning', `Agent ${request.pid} asks you a question`, request.question, request.pid);
+          else notify('warning', `Agent ${request.pid} waits for your approval`, request.tool, request.pid);
+        }
         approvals[request.id] = request;
       } else delete approvals[request.id];
       useHabitat.setState({ approvals });
