@@ -7,6 +7,7 @@ import {
   LOOP_NOTE_PREFIX,
   type ChatMessage,
   type ChatResponse,
+  type ModelProgress,
   type Provider,
   type ToolCall,
 } from './llm/types.js';
@@ -145,6 +146,7 @@ export class AgentLoop {
 
   private async boot(): Promise<ChatMessage[]> {
     await this.options.toolsReady?.catch(() => undefined);
+    await this.prepareModel();
     const history = await this.conversation.load();
     // a run cut off mid-step left calls without results: answer them, so every provider accepts the history
     const lastTurn = history.findLastIndex((m) => m.role === 'assistant');
@@ -155,6 +157,27 @@ export class AgentLoop {
       await this.record(history, { role: 'user', content: this.options.goal });
     this.notes = (await this.options.memory?.read()) ?? '';
     return history;
+  }
+
+  /** Gets the model ready (a pull), its progress reported when the status or the whole percent changes. */
+  private async prepareModel(): Promise<void> {
+    const { provider } = this.options;
+    if (!provider.prepare) return;
+    let last = '';
+    await provider.prepare((progress) => {
+      const key = `${progress.status} ${progress.percent ?? ''}`;
+      if (key === last) return;
+      last = key;
+      this.emit({
+        type: 'model.pull',
+        model: provider.model,
+        status: progress.status,
+        message: describePull(provider.model, progress),
+        ...(progress.percent === undefined ? {} : { percent: progress.percent }),
+        ...(progress.completed === undefined ? {} : { completed: progress.completed }),
+        ...(progress.total === undefined ? {} : { total: progress.total }),
+      });
+    }, this.signal);
   }
 
   private async runStep(history: ChatMessage[]): Promise<void> {
@@ -564,4 +587,11 @@ function duration(ms: number): string {
 
 function note(text: string): ChatMessage {
   return { role: 'user', content: `${LOOP_NOTE_PREFIX}${text}` };
+}
+
+function describePull(model: string, progress: ModelProgress): string {
+  if (progress.percent === undefined || !progress.total) return `${model}: ${progress.status}`;
+  const gb = progress.total / 1e9;
+  const size = gb >= 1 ? `${gb.toFixed(1)} GB` : `${Math.max(1, Math.round(progress.total / 1e6))} MB`;
+  return `${model}: ${progress.status} ${progress.percent}% of ${size}`;
 }

@@ -61,6 +61,16 @@ export type AgentEvent = { at: number; step: number } & (
   | { type: 'usage'; inputTokens: number; outputTokens: number; totalInput: number; totalOutput: number }
   | { type: 'memory'; notes: string }
   | { type: 'warning'; message: string }
+  | {
+      type: 'model.pull';
+      model: string;
+      status: string;
+      /** For people: "pulling llama3.2: 42% of 2.0 GB". */
+      message: string;
+      percent?: number;
+      completed?: number;
+      total?: number;
+    }
   | ({ type: 'end' } & AgentRunResult)
 );
 

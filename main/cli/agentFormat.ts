@@ -62,6 +62,8 @@ export function formatAgentEvent(event: AgentEvent): string | undefined {
       return `${head} memory now: ${indent(event.notes.trimEnd() || '(empty)')}`;
     case 'warning':
       return `${head} warning: ${event.message}`;
+    case 'model.pull':
+      return `${head} ${event.message}`;
     case 'end': {
       const figures = `${event.steps} steps, ${took(event.durationMs)}, ${event.tokens.input}+${event.tokens.output} tokens`;
       const summary = event.summary ? `\n${clipLines(event.summary, 40)}` : '';

@@ -2,7 +2,7 @@ import { Ollama, type Message, type Tool } from 'ollama';
 import { Attempt } from './attempt.js';
 import { mintCallId } from './ids.js';
 import { withRetries, type RetryOptions } from './retry.js';
-import type { ChatMessage, ChatRequest, ChatResponse, Provider } from './types.js';
+import type { ChatMessage, ChatRequest, ChatResponse, ModelProgress, Provider } from './types.js';
 
 export const OLLAMA_DEFAULT_HOST = 'http://127.0.0.1:11434';
 export const OLLAMA_DEFAULT_MODEL = 'llama3.2';
@@ -18,13 +18,8 @@ export interface OllamaOptions {
   vision?: boolean;
 }
 
-export interface PullProgress {
-  status: string;
+export interface PullProgress extends ModelProgress {
   digest?: string;
-  total?: number;
-  completed?: number;
-  /** 0..100 where total is known. */
-  percent?: number;
 }
 
 /** A local model through the `ollama` client: /api/chat with tools and stream:true; /api/pull with progress. */
@@ -82,6 +77,12 @@ export class OllamaProvider implements Provider {
     } finally {
       attempt.dispose();
     }
+  }
+
+  /** Pulls the model first if the server lacks it: an agent on a new model just works, with progress shown. */
+  async prepare(onProgress: (progress: ModelProgress) => void, signal?: AbortSignal): Promise<void> {
+    if (await this.hasModel(signal ? { signal } : {})) return;
+    await this.pull(onProgress, signal ? { signal } : {});
   }
 
   /** Whether the server has the model already (so a UI can offer to pull it). */

@@ -17,6 +17,9 @@ import {
   ndjson,
   ollamaCalls,
   ollamaDone,
+  ollamaError,
+  ollamaPullStream,
+  ollamaTags,
   ollamaText,
   ScriptedServer,
 } from './testing/index.js';
@@ -144,6 +147,7 @@ describe('providers in the loop', () => {
 
   it('Ollama: runs a command in a real sandbox and sends its result back as a tool message', async () => {
     const agent = await agents.spawn();
+    server.on('/api/tags', ollamaTags('llama3.2:latest'));
     server.on(
       '/api/chat',
       ndjson([
@@ -160,12 +164,44 @@ describe('providers in the loop', () => {
     );
     expect(result.outcome).toBe('completed');
     const tool = (
-      server.requests[1]!.body as { messages: { role: string; content: string; tool_name?: string }[] }
+      server.requestsTo(/\/api\/chat/)[1]!.body as {
+        messages: { role: string; content: string; tool_name?: string }[];
+      }
     ).messages.at(-1)!;
     expect(tool).toMatchObject({ role: 'tool', tool_name: 'run_command' });
     expect(tool.content).toMatch(
       /^\$ echo from-the-sandbox; pwd\nexit code 0 \(\d+ ms\)\nfrom-the-sandbox\n\//,
     );
     expect(events.find((e) => e.type === 'thought')).toMatchObject({ text: 'Listing.' });
+  });
+
+  it('Ollama: a model the server lacks is pulled first, its progress reported; a failed pull fails the run', async () => {
+    server.on('/api/tags', ollamaTags('other:latest'), ollamaTags());
+    server.on(
+      '/api/pull',
+      ollamaPullStream(2_000_000_000, 4),
+      ollamaError(500, 'pull model manifest: file does not exist'),
+    );
+    server.on(
+      '/api/chat',
+      ndjson([ollamaCalls([{ name: 'complete', arguments: { summary: 'ok' } }]), ollamaDone()]),
+    );
+    const pulled = await run(new OllamaProvider({ host: server.url, retry }));
+    expect(pulled.result.outcome).toBe('completed');
+    const progress = pulled.events.filter((e) => e.type === 'model.pull');
+    expect(progress.map((e) => e.percent).filter((p) => p !== undefined)).toEqual([25, 50, 75, 100]);
+    expect(progress.find((e) => e.percent === 50)).toMatchObject({
+      model: 'llama3.2',
+      message: 'llama3.2: pulling 6a0746a1ec1a 50% of 2.0 GB',
+    });
+    expect(progress.at(-1)).toMatchObject({ status: 'success', message: 'llama3.2: success' });
+    // the pull came before the first turn, and only once the server said it lacked the model
+    const paths = server.requests.map((r) => r.url.replace(/\?.*$/, ''));
+    expect(paths).toEqual(['/api/tags', '/api/pull', '/api/chat']);
+
+    const failed = await run(new OllamaProvider({ host: server.url, retry }));
+    expect(failed.result.outcome).toBe('failed');
+    expect(failed.result.reason).toMatch(/file does not exist/);
+    expect(server.requestsTo(/\/api\/chat/)).toHaveLength(1); // no turn without the model
   });
 });

@@ -91,6 +91,20 @@ export interface Provider {
   readonly supportsImages: boolean;
   /** One model turn. Rejects with a ProviderError, after the provider's own retries. */
   chat(request: ChatRequest): Promise<ChatResponse>;
+  /**
+   * Makes the model ready before the first turn, reporting progress (Ollama downloads a model the server lacks).
+   * Rejects with a ProviderError.
+   */
+  prepare?(onProgress: (progress: ModelProgress) => void, signal?: AbortSignal): Promise<void>;
+}
+
+/** How far getting a model is: the server's status line, and bytes where it counts them. */
+export interface ModelProgress {
+  status: string;
+  completed?: number;
+  total?: number;
+  /** 0..100 where the total is known. */
+  percent?: number;
 }
 
 /** Marks user messages the loop adds itself (reminders, not the person's words), so planners can tell them apart. */

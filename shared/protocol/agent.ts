@@ -98,6 +98,15 @@ export const AgentEventSchema = z.discriminatedUnion('type', [
   }),
   kind('memory', { notes: z.string() }),
   kind('warning', { message: z.string() }),
+  /** The provider gets the model ready before the first turn (Ollama pulls one the server lacks). */
+  kind('model.pull', {
+    model: z.string(),
+    status: z.string(),
+    message: z.string(),
+    percent: z.number().min(0).max(100).optional(),
+    completed: z.number().nonnegative().optional(),
+    total: z.number().nonnegative().optional(),
+  }),
   kind('end', AgentRunResultSchema.shape),
 ]);
 export type AgentEvent = z.infer<typeof AgentEventSchema>;

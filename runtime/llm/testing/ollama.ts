@@ -79,3 +79,12 @@ export function ollamaPullStream(total = 1000, steps = 4): ScriptedHttpReply {
   lines.push({ status: 'verifying sha256 digest' }, { status: 'writing manifest' }, { status: 'success' });
   return ndjson(lines);
 }
+
+/** What /api/tags answers: the models the server has. */
+export function ollamaTags(...names: string[]): ScriptedHttpReply {
+  return {
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ models: names.map((name) => ({ name, model: name, size: 1 })) }),
+  };
+}
