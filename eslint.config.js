@@ -10,9 +10,20 @@ const layer = (name) => ({
   group: [`**/${name}`, `**/${name}/**`],
   message: `this layer may not import ${name}/ (ARCHITECTURE.md, Layers)`,
 });
-const publicSurfaceOnly = (name) => ({
-  group: [`**/${name}/**`, `!**/${name}/index.js`],
-  message: `import ${name}/ only through its public surface, ${name}/index.js`,
+// `light` entries are public too: small modules a client may load without the whole layer (the CLI finds the data
+// folder through kernel/datadir without loading SQLite, Docker and terminal code it does not need).
+const publicSurfaceOnly = (name, light = []) => ({
+  group: [
+    `**/${name}/**`,
+    `!**/${name}/index.js`,
+    // gitignore rules: a file comes back only once its folder has
+    ...light.flatMap((entry) => [
+      `!**/${name}/${entry}`,
+      `**/${name}/${entry}/*`,
+      `!**/${name}/${entry}/index.js`,
+    ]),
+  ],
+  message: `import ${name}/ only through its public surface, ${name}/index.js${light.map((e) => ` or ${name}/${e}/index.js`).join('')}`,
 });
 const noElectron = { name: 'electron', message: 'electron may be imported only in main/ and preload/' };
 const noNode = nodeBuiltins.map((name) => ({
@@ -67,7 +78,12 @@ export default tseslint.config(
     files: ['main/**/*.ts'],
     rules: restrict(
       [...noReact],
-      [layer('renderer'), layer('preload'), publicSurfaceOnly('kernel'), publicSurfaceOnly('runtime')],
+      [
+        layer('renderer'),
+        layer('preload'),
+        publicSurfaceOnly('kernel', ['datadir']),
+        publicSurfaceOnly('runtime'),
+      ],
     ),
   },
   {

@@ -21,6 +21,11 @@ describe('layering lint rule', () => {
     ],
     ['runtime/bad.ts', "import { EventBus } from '../kernel/events/EventBus.js';\nexport { EventBus };\n"],
     ['main/bad.ts', "import { EventBus } from '../kernel/events/EventBus.js';\nexport { EventBus };\n"],
+    // the light entry is its index alone
+    [
+      'main/bad.ts',
+      "import { dataDirLayout } from '../kernel/datadir/layout.js';\nexport { dataDirLayout };\n",
+    ],
     ['shared/bad.ts', "import { join } from 'path';\nexport { join };\n"],
     ['shared/bad.ts', 'export const pid = process.pid;\n'],
     ['preload/bad.ts', "import { Kernel } from '../kernel/index.js';\nexport { Kernel };\n"],
@@ -40,6 +45,13 @@ describe('layering lint rule', () => {
     ).toEqual([]);
     expect(
       await violations('runtime/ok.ts', "import { Kernel } from '../kernel/index.js';\nexport { Kernel };\n"),
+    ).toEqual([]);
+    // the CLI finds the data folder without loading the kernel
+    expect(
+      await violations(
+        'main/cli/ok.ts',
+        "import { defaultDataDir } from '../../kernel/datadir/index.js';\nexport { defaultDataDir };\n",
+      ),
     ).toEqual([]);
     expect(await violations('renderer/src/ok.ts', "import { z } from 'zod';\nexport { z };\n")).toEqual([]);
     expect(

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { WebSocketClient } from '../../shared/client/index.js';
 import { HabitatError } from '../../shared/protocol/index.js';
-import { defaultDataDir } from '../../kernel/index.js';
+import { defaultDataDir } from '../../kernel/datadir/index.js';
 import { readHostFile } from '../host/hostFile.js';
 
 export interface ConnectFlags {

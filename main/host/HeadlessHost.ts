@@ -13,8 +13,9 @@ import { HABITAT_VERSION } from '../version.js';
 import { removeHostFile, writeHostFile, type HostFile } from './hostFile.js';
 import { contentSecurityPolicy, serveStatic } from './static.js';
 
-export const DEFAULT_PORT = 7420;
-export const LOOPBACK = '127.0.0.1';
+import { DEFAULT_PORT, LOOPBACK } from './defaults.js';
+
+export { DEFAULT_PORT, LOOPBACK };
 
 export interface HeadlessHostOptions {
   host?: string;

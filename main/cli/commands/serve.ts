@@ -1,11 +1,8 @@
 import { Option } from 'commander';
-import {
-  DEFAULT_SANDBOX_IMAGE,
-  defaultDataDir,
-  parseEngineSpec,
-  type EngineConfig,
-} from '../../../kernel/index.js';
-import { DEFAULT_PORT, LOOPBACK, startHeadlessHost } from '../../host/HeadlessHost.js';
+import { defaultDataDir } from '../../../kernel/datadir/index.js';
+import type { EngineConfig } from '../../../kernel/index.js';
+import { DEFAULT_PORT, LOOPBACK } from '../../host/defaults.js';
+import type { HeadlessHost } from '../../host/HeadlessHost.js';
 import { HABITAT_VERSION } from '../../version.js';
 import { EXIT, type CliContext } from '../context.js';
 
@@ -42,6 +39,11 @@ export function registerServe({ program, io, globals, setExit }: CliContext): vo
         setExit(EXIT.usage);
         return;
       }
+      // loaded here, not at the top: every other verb is a client and starts without the kernel
+      const [{ DEFAULT_SANDBOX_IMAGE, parseEngineSpec }, { startHeadlessHost }] = await Promise.all([
+        import('../../../kernel/index.js'),
+        import('../../host/HeadlessHost.js'),
+      ]);
       let dockerEngines: EngineConfig[];
       try {
         dockerEngines = flags.dockerEngine.map(parseEngineSpec);
@@ -64,7 +66,7 @@ export function registerServe({ program, io, globals, setExit }: CliContext): vo
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
-      let host: Awaited<ReturnType<typeof startHeadlessHost>>;
+      let host: HeadlessHost;
       try {
         host = await startHeadlessHost({
           host: flags.host,
