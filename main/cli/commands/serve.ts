@@ -6,6 +6,9 @@ import type { HeadlessHost } from '../../host/HeadlessHost.js';
 import { HABITAT_VERSION } from '../../version.js';
 import { EXIT, type CliContext } from '../context.js';
 
+/** How long `serve` waits for the kernel to stop its agents on SIGINT/SIGTERM before it exits regardless. */
+const SHUTDOWN_DEADLINE_MS = 30_000;
+
 export function registerServe({ program, io, globals, setExit }: CliContext): void {
   program
     .command('serve')
@@ -110,6 +113,13 @@ export function registerServe({ program, io, globals, setExit }: CliContext): vo
       for (const warning of info.warnings ?? []) io.err(`warning: ${warning}`);
       const signal = stopSignal ?? (await new Promise<NodeJS.Signals>((resolve) => (onStop = resolve)));
       if (!globals().json) io.out(`received ${signal}, shutting down`);
+      // a shutdown that hangs (a Docker call that never answers) must not keep the port and the terminal forever
+      const deadline = setTimeout(() => {
+        io.err(`habitat: shutdown still not done after ${SHUTDOWN_DEADLINE_MS / 1000} s; exiting anyway`);
+        process.exit(EXIT.error);
+      }, SHUTDOWN_DEADLINE_MS);
+      deadline.unref();
       await host.close();
+      clearTimeout(deadline);
     });
 }

@@ -1,0 +1,31 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { WebSocketClient } from './shared/client/index.js';
+import { startServe } from './test/servedHost.js';
+const dataDir = await mkdtemp(join(tmpdir(), 'slowexit-'));
+const { child, info } = await startServe(['./bin/habitat.mjs'], dataDir, 'inherit');
+const client = await WebSocketClient.connect({ url: info.wsUrl, token: info.token, factory: (u, p) => new WebSocket(u, p) as never });
+const pids: number[] = [];
+for (let i = 0; i < 12; i++) await client.call('process.spawn', { name: `shell-${i}` });
+for (let i = 0; i < 2; i++) pids.push((await client.call('process.spawn', { sandbox: 'docker', graphical: { width: 640, height: 480 } })).pid);
+for (const pid of pids) await client.call('vnc.exec', { pid, argv: ['xterm'] }, { timeoutMs: 60_000 });
+console.log('spawned', pids);
+const viewers: WebSocket[] = [];
+for (const pid of pids) {
+  const t = await client.call('vnc.open', { pid, mode: 'view' });
+  const ws = new WebSocket(`ws://127.0.0.1:${info.port}${t.path}`, ['binary', `habitat.vnc.${t.token}`]);
+  ws.on('message', () => undefined);
+  ws.on('error', () => undefined);
+  viewers.push(ws);
+}
+await new Promise((r) => setTimeout(r, 3000));
+await client.call('process.signal', { pid: pids[0]!, signal: 'KILL' });
+await new Promise((r) => setTimeout(r, 3000));
+client.close();
+const t = Date.now();
+console.log('SIGTERM', child.pid);
+const exited = new Promise((r) => child.once('exit', r));
+child.kill('SIGTERM');
+console.log('exit code', await exited, 'after', Date.now() - t, 'ms');
