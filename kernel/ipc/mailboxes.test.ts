@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { HabitatError, MSG_MAX_BODY_BYTES, type Message } from '../../shared/protocol/index.js';
-import { tempDir } from '../../test/helpers.js';
+import { tempDir, waitFor } from '../../test/helpers.js';
 import { Kernel } from '../Kernel.js';
 import { Store } from '../store/index.js';
 import { Mailboxes } from './index.js';
@@ -78,7 +78,8 @@ describe('mailboxes', () => {
       expect.objectContaining({ code: 'E_NOT_FOUND' }),
     );
     await kernel.processes.signal(c.pid, 'KILL');
-    await new Promise((r) => setTimeout(r, 200));
+    // its end is noticed when its shell exits: a moment, or longer on a loaded machine
+    await waitFor(() => !kernel.processes.livePids().has(c.pid), 10_000, 'the killed agent to end');
     expect(() => kernel.mailboxes.send({ to: c.pid, body: 'x' })).toThrow(
       expect.objectContaining({ code: 'E_CONFLICT' }),
     );
