@@ -2,6 +2,7 @@ import { arch, cpus, platform } from 'node:os';
 import * as bridgeRoundtrip from './bridge-roundtrip.js';
 import * as agentLoop from './agent-loop.js';
 import * as agentMemory from './agent-memory.js';
+import * as checkpoint from './checkpoint.js';
 import * as containerSpawn from './container-spawn.js';
 import * as missionControl from './mission-control.js';
 import * as sandboxSpawn from './sandbox-spawn.js';
@@ -27,6 +28,7 @@ const all: Benchmark[] = [
   containerSpawn,
   vncProxy,
   snapshot,
+  checkpoint,
   vncWall,
   missionControl,
 ];

@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { Kernel } from '../kernel/index.js';
+import { changeOnePercent, populateMixedHome } from './lib/mixedHome.js';
 import { elapsedNs, now, nsToMs } from './lib/time.js';
 import type { BenchResult } from './lib/types.js';
 
@@ -14,39 +14,6 @@ export const name = 'snapshot create, re-snapshot and restore of an agent home';
 const run$ = promisify(execFile);
 /** HABITAT_BENCH_SNAPSHOT_MB=1024 measures the issue's 1 GB home; the default keeps `npm run bench` short. */
 const TOTAL_BYTES = Number(process.env.HABITAT_BENCH_SNAPSHOT_MB ?? 50) * 1024 * 1024;
-const FILES = Number(process.env.HABITAT_BENCH_SNAPSHOT_FILES ?? 2000);
-const BIG_FILES = Math.max(1, Math.round(FILES / 100));
-const WORDS = ['agent', 'kernel', 'snapshot', 'habitat', 'folder', 'value', 'step', 'loop', 'tool', 'plan'];
-
-/** Half the files compress (text), half do not (random bytes): a home of notes, code and binaries. */
-function content(size: number, index: number): Buffer {
-  if (index % 2 === 0) return randomBytes(size);
-  const parts: string[] = [];
-  let length = 0;
-  while (length < size) {
-    const word = `${WORDS[(length * 7 + index) % WORDS.length]}${index}.${length % 97} `;
-    parts.push(word);
-    length += word.length;
-  }
-  return Buffer.from(parts.join('').slice(0, size));
-}
-
-/** FILES files (1% of them large, holding 60% of the bytes) in 40 folders, TOTAL_BYTES in all. */
-async function populate(home: string): Promise<string[]> {
-  const paths: string[] = [];
-  const bigSize = Math.floor((TOTAL_BYTES * 0.6) / BIG_FILES);
-  const smallSize = Math.floor((TOTAL_BYTES * 0.4) / (FILES - BIG_FILES));
-  for (let i = 0; i < FILES; i++) {
-    const folder = join('Documents', `d${i % 40}`);
-    await mkdir(join(home, folder), { recursive: true });
-    const path = join(folder, `f${i}.${i % 2 ? 'txt' : 'bin'}`);
-    const size =
-      i < BIG_FILES ? bigSize : Math.max(1, Math.round(smallSize * (0.5 + ((i * 37) % 100) / 100)));
-    await writeFile(join(home, path), content(size, i));
-    paths.push(path);
-  }
-  return paths;
-}
 
 /**
  * Times a task from a clean start: `sync` first, so the write-back of what the previous step wrote does not throttle
@@ -70,7 +37,7 @@ export async function run(): Promise<BenchResult> {
   try {
     const agent = await kernel.processes.spawn({ network: false });
     const home = kernel.processes.home(agent.pid);
-    const paths = await populate(home);
+    const mixed = await populateMixedHome(home, TOTAL_BYTES);
     const snapshot = async () => {
       let info: Awaited<ReturnType<typeof kernel.snapshots.create>> | undefined;
       const took = await ms(async () => (info = await kernel.snapshots.create(agent.pid)));
@@ -97,8 +64,7 @@ export async function run(): Promise<BenchResult> {
     let first = await snapshot();
     const unchanged = await snapshot();
     // 1% of the files changed: new content in the same places
-    const changed = paths.filter((_, i) => i % 100 === 50);
-    for (const [i, path] of changed.entries()) await writeFile(join(home, path), content(8192, i + 1));
+    const changed = await changeOnePercent(home, mixed);
     const resnap = await snapshot();
 
     const restoreMs = await ms(async () => {
@@ -164,7 +130,8 @@ export async function run(): Promise<BenchResult> {
         'restore includes checking every file against its sha256 and spawning the agent; tar -xzf checks nothing',
         'event loop delay: its reference is the same process idle for a second before',
         'warm page cache and `sync` before each timed step, for both; the disk is shared, so figures vary from run to run',
-        'HABITAT_BENCH_SNAPSHOT_MB and _FILES change the home (default 50 MiB, 2000 files)',
+        'the home: source files, documents, binaries (incompressible), copies of some (10% of the bytes) and four ' +
+          'large files; HABITAT_BENCH_SNAPSHOT_MB sets its size (default 50 MiB)',
       ],
     };
   } finally {

@@ -146,6 +146,10 @@ export class Kernel {
   static async open(options: KernelOptions): Promise<Kernel> {
     const kernel = new Kernel(options);
     kernel.checkStore();
+    // a rollback a crash cut short is undone before its agent can come back (re-attached containers)
+    for (const home of await kernel.snapshots.recover()) {
+      kernel.store.appendEvent(null, 'snapshot.rollback.undone', { home });
+    }
     const detecting = kernel.gpus.detect(); // nvidia-smi may take a while: meanwhile, containers are adopted
     await kernel.adoptContainers();
     kernel.processes.reconcile();

@@ -60,12 +60,20 @@ export interface AgentLoopOptions {
   now?: () => number;
   /** Settles once the tools are all in place (an agent's plugin tools): the first model turn waits for it. */
   toolsReady?: Promise<unknown>;
+  /**
+   * Called after each step that did not end the run, before the loop reaches its next pause point: whoever wants
+   * the loop held at this boundary (a checkpoint) pauses its control now. Must not throw or block.
+   */
+  onStepEnd?(step: number): void;
+  /** Steps already done (a run that goes on from a checkpoint counts on from there). */
+  firstStep?: number;
 }
 
 /** Text of a tool result kept in events; the model gets the full result. */
 const EVENT_OUTPUT_CHARS = 8000;
 const MAX_SILENT_TURNS = 2;
 const MAX_INVALID_STREAK = 5;
+const RETIRED = 'replaced by another run of the same agent (rollback)';
 
 class EndRun extends Error {
   constructor(
@@ -94,6 +102,8 @@ export class AgentLoop {
   private notes = '';
   private completion: { summary: string; success: boolean } | undefined;
   private running = false;
+  /** Replaced by another loop for the same agent (a rollback): it ends at its next pause point, leaving no trace. */
+  private retired = false;
   /** Model turns in a row without a tool call, and malformed calls in a row: both end a run that goes nowhere. */
   private silentTurns = 0;
   private invalidStreak = 0;
@@ -117,6 +127,20 @@ export class AgentLoop {
       maxTokens: options.budgets?.maxTokens ?? 2_000_000,
     };
     this.signal = AbortSignal.any([options.control.signal, this.deadline.signal]);
+    this.step = options.firstStep ?? 0;
+  }
+
+  /** Steps done so far. */
+  get steps(): number {
+    return this.step;
+  }
+
+  /**
+   * Another loop takes over this agent (a rollback): this one does nothing more, ends at its next pause point (where
+   * a held loop waits) and reports nothing: no events, no messages.
+   */
+  retire(): void {
+    this.retired = true;
   }
 
   async run(): Promise<AgentRunResult> {
@@ -128,7 +152,14 @@ export class AgentLoop {
     try {
       this.phase('booting');
       const history = await this.boot();
-      for (;;) await this.runStep(history);
+      for (;;) {
+        await this.runStep(history);
+        try {
+          this.options.onStepEnd?.(this.step);
+        } catch {
+          // a broken hook must not break the agent
+        }
+      }
     } catch (error) {
       // commands left waiting for input end with the run, before the run says it has ended
       await closeCommandSessions(this.options.host).catch(() => undefined);
@@ -189,6 +220,7 @@ export class AgentLoop {
       this.checkKilled();
       throw new EndRun('terminated', 'terminated (TERM) between steps');
     }
+    this.checkRetired();
     this.checkBudgets();
     this.step++;
     this.phase('thinking');
@@ -440,7 +472,12 @@ export class AgentLoop {
   private async holdWhileStopped(): Promise<void> {
     const { control } = this.options;
     if (control.isPaused && !control.terminating) await control.pausePoint();
+    this.checkRetired();
     this.checkKilled();
+  }
+
+  private checkRetired(): void {
+    if (this.retired) throw new EndRun('terminated', RETIRED);
   }
 
   private context(call: ToolCall): ToolContext {
@@ -521,6 +558,7 @@ export class AgentLoop {
       tokens: { ...this.tokens },
       durationMs: this.now() - this.startedAt,
     };
+    if (this.retired) return result; // its successor speaks for the agent now
     this.phase(ended.outcome === 'completed' ? 'completed' : 'failed');
     this.emit({ type: 'end', ...result });
     return result;

@@ -152,6 +152,25 @@ export class Mailboxes {
     return (this.sql.all.all(pid) as Row[]).map(toMessage);
   }
 
+  /**
+   * Takes a live agent's mailbox back to an earlier export (a rollback): what it had read then is read, what it
+   * had not read then is unread again, and mail that came after is kept, unread (the agent as it was then never saw
+   * it). Messages of the export no longer there are put back.
+   */
+  rewind(pid: number, messages: Message[]): void {
+    const then = new Map(messages.map((m) => [m.id, m]));
+    const setRead = this.options.db.prepare('UPDATE messages SET read_at = ? WHERE id = ? AND to_pid = ?');
+    this.options.db.transaction(() => {
+      const now = this.export(pid);
+      for (const m of now) {
+        const before = then.get(m.id);
+        setRead.run(before?.readAt ? Date.parse(before.readAt) : null, m.id, pid);
+        then.delete(m.id);
+      }
+      this.import(pid, [...then.values()]);
+    })();
+  }
+
   /** Puts exported messages into another mailbox (a restored agent's), keeping who sent them and when. */
   import(pid: number, messages: Message[]): void {
     this.options.db.transaction(() => {

@@ -55,6 +55,8 @@ export interface SpawnRequest {
   createHome?(homesDir: string, pid: number): Promise<string>;
   /** A graphical desktop (docker only): true for the default screen, or its size; the image defaults to the desktop. */
   graphical?: boolean | ScreenSize;
+  /** Automatic checkpoints after every step of the agent's loop (kernel/snapshots), the last `keep` kept. */
+  checkpoints?: { keep: number };
 }
 
 export interface ProcessTableOptions {
@@ -89,6 +91,12 @@ interface LiveProcess {
   shell: AgentShell | undefined;
   control: LoopControl;
   termTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Freezes in progress (snapshots, checkpoints, a rollback): the agent runs again when the last one ends. */
+  holds?: number;
+  /** The last STOP or CONT on its way to the sandbox. */
+  stopping?: Promise<void>;
+  /** A hold stopped its processes or paused its container: the last hold's end lets them go. */
+  sandboxHeld?: boolean;
 }
 
 const LIVE_STATES: ReadonlySet<ProcessState> = new Set(['created', 'running', 'sleeping', 'stopped']);
@@ -133,6 +141,9 @@ export class ProcessTable {
     if (request.graphical && kind !== 'docker') {
       throw new HabitatError('E_INVALID', 'a graphical agent needs a docker sandbox (--sandbox docker)');
     }
+    if (request.checkpoints && !request.goal?.trim()) {
+      throw new HabitatError('E_INVALID', 'checkpoints are taken after the steps of a goal: give it --goal');
+    }
     provider.check?.({ engine: request.engine });
     const { store } = this.options;
     // workspaces and GPUs are settled before anything exists: a refusal leaves no PID, home or record behind
@@ -175,6 +186,7 @@ export class ProcessTable {
         ...(request.agent ? { agent: request.agent } : {}),
         workspaces: binds.map(({ name, mode }) => ({ name, mode })),
         ...(request.graphical ? { graphical: request.graphical } : {}),
+        ...(request.checkpoints ? { checkpoints: request.checkpoints } : {}),
       },
       bootId: this.options.bootId,
       createdAt: new Date().toISOString(),
@@ -333,15 +345,21 @@ export class ProcessTable {
     }
     this.log(pid, 'process.signal', { signal });
     switch (signal) {
+      // the state changes with the loop's, before the sandbox is reached: a snapshot's hold that ends meanwhile
+      // must see what a person asked for
       case 'STOP':
         proc.control.pause();
-        await this.deliver(proc, 'STOP');
         this.update(proc, { state: 'stopped' });
+        await this.deliver(proc, 'STOP');
         break;
       case 'CONT':
-        proc.control.resume();
-        await this.deliver(proc, 'CONT');
         this.update(proc, { state: 'running' });
+        // while a snapshot holds it, it stays held: the hold's end lets it go (its state says running already)
+        if (proc.holds) proc.sandboxHeld = true;
+        else {
+          proc.control.resume();
+          await this.deliver(proc, 'CONT');
+        }
         break;
       case 'TERM':
         proc.control.terminate();
@@ -367,25 +385,66 @@ export class ProcessTable {
 
   /**
    * Holds a live agent still for a consistent capture (a snapshot): its loop at a step boundary (waiting up to
-   * waitMs), then its processes (SIGSTOP to the tree) or its container (paused). The record's state does not change.
-   * resume() puts it back, unless someone stopped it meanwhile; an agent that was stopped stays stopped.
+   * waitMs), then, unless `sandbox` is false, its processes (SIGSTOP to the tree) or its container (paused). The
+   * record's state does not change.
+   * The loop is paused before this returns (synchronously), so a caller between two steps holds the loop at that
+   * boundary. Holds nest: the agent runs again when the last one's resume() is called, unless someone stopped it
+   * meanwhile; an agent that was stopped stays stopped (its loop may still be mid-step: quiesced says whether it
+   * has reached a boundary).
    */
-  async freeze(pid: number, waitMs: number): Promise<{ quiesced: boolean; resume(): Promise<void> }> {
+  async freeze(
+    pid: number,
+    waitMs: number,
+    options: { sandbox?: boolean } = {},
+  ): Promise<{ quiesced: boolean; resume(): Promise<void> }> {
     const proc = this.live.get(pid);
-    if (!proc || proc.record.state !== 'running') return { quiesced: true, resume: async () => {} };
+    const state = proc?.record.state;
+    if (!proc || (state !== 'running' && state !== 'stopped')) {
+      return { quiesced: true, resume: async () => {} };
+    }
+    proc.holds = (proc.holds ?? 0) + 1;
     proc.control.pause();
-    const quiesced = await proc.control.atBoundary(waitMs);
-    await this.deliver(proc, 'STOP');
-    this.log(pid, 'process.frozen', { quiesced });
-    return {
-      quiesced,
-      resume: async () => {
-        if (proc.record.state !== 'running') return; // stopped, or ended, while it was held
-        proc.control.resume();
-        await this.deliver(proc, 'CONT');
-        this.log(pid, 'process.thawed', {});
-      },
+    let resumed = false;
+    const resume = async () => {
+      if (resumed) return;
+      resumed = true;
+      proc.holds = Math.max(0, (proc.holds ?? 1) - 1);
+      if (proc.holds > 0) return; // another hold goes on
+      if (proc.record.state !== 'running') {
+        proc.sandboxHeld = false; // stopped (a person's STOP holds it now, CONT lets it go) or ended
+        return;
+      }
+      proc.control.resume();
+      if (proc.sandboxHeld) await this.deliver(proc, 'CONT');
+      proc.sandboxHeld = false;
+      this.log(pid, 'process.thawed', {});
     };
+    try {
+      const quiesced = await proc.control.atBoundary(waitMs);
+      if ((options.sandbox ?? true) && proc.record.state === 'running' && !proc.sandboxHeld) {
+        proc.sandboxHeld = true;
+        await this.deliver(proc, 'STOP');
+      }
+      this.log(pid, 'process.frozen', { quiesced });
+      return { quiesced, resume };
+    } catch (error) {
+      await resume();
+      throw error;
+    }
+  }
+
+  /**
+   * Changes part of a live agent's stored configuration (what its snapshots and its runtime read, such as
+   * checkpoints); a key set to undefined is removed.
+   */
+  configure(pid: number, patch: Record<string, unknown>): ProcessRecord {
+    const proc = this.requireLive(pid);
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === undefined) delete proc.record.config[key];
+      else proc.record.config[key] = value;
+    }
+    this.options.store.putProcess(proc.record);
+    return proc.record;
   }
 
   /** A live host agent's next terminals and execs get this bind; a container's mounts are fixed at creation. */
@@ -523,16 +582,24 @@ export class ProcessTable {
     this.update(proc, { state: 'zombie', phase }, 'process.exited');
   }
 
-  private async deliver(proc: LiveProcess, signal: Signal): Promise<void> {
-    try {
-      await proc.sandbox?.signal(signal, proc.record.sandbox.osPid);
-    } catch (error) {
-      this.log(proc.record.pid, 'process.signal.failed', { signal, error: String(error) });
-    }
-    if (proc.sandbox?.kind !== 'host') return;
-    for (const osPid of this.options.otherTerminals?.(proc.record.pid) ?? []) {
-      if (osPid !== proc.record.sandbox.osPid) signalTree(osPid, `SIG${signal}`);
-    }
+  private deliver(proc: LiveProcess, signal: Signal): Promise<void> {
+    const send = async () => {
+      try {
+        await proc.sandbox?.signal(signal, proc.record.sandbox.osPid);
+      } catch (error) {
+        this.log(proc.record.pid, 'process.signal.failed', { signal, error: String(error) });
+      }
+      if (proc.sandbox?.kind !== 'host') return;
+      for (const osPid of this.options.otherTerminals?.(proc.record.pid) ?? []) {
+        if (osPid !== proc.record.sandbox.osPid) signalTree(osPid, `SIG${signal}`);
+      }
+    };
+    if (signal !== 'STOP' && signal !== 'CONT') return send();
+    // STOP and CONT reach the sandbox in the order they were sent: a container's pause must not overtake the
+    // unpause of a snapshot's end still in flight, or the other way round
+    const next = (proc.stopping ?? Promise.resolve()).then(send);
+    proc.stopping = next;
+    return next;
   }
 
   private update(

@@ -1,29 +1,38 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
 import {
   HabitatError,
-  SnapshotInfoSchema,
+  type CheckpointSettings,
   type Message,
   type ProcessInfo,
   type RestoreResult,
+  type RollbackResult,
   type SnapshotInfo,
   type SnapshotProgress,
 } from '../../shared/protocol/index.js';
 import type { EventBus } from '../events/index.js';
 import type { ProcessRecord, SpawnRequest } from '../process/index.js';
 import { readArchive, writeArchive } from './archive.js';
-import { captureHome, type FingerprintCache } from './capture.js';
+import { captureHome } from './capture.js';
+import {
+  CHECKPOINT_WAIT_MS,
+  checkpointConfig,
+  checkpointSetting,
+  ManifestObjects,
+  prunable,
+} from './checkpoints.js';
 import { FileWorker } from './fileWorker.js';
+import { journalFor, matchOwner, prepareSwap, recoverSwaps } from './homeSwap.js';
 import { MANIFEST_FORMAT, parseManifest, totals, type Manifest } from './manifest.js';
 import { materialize, removeTree } from './materialize.js';
 import { corrupted, ObjectStore, sha256 } from './objects.js';
 import { Progress } from './progress.js';
+import { Fingerprints, RefSchema, Refs, type Ref } from './refs.js';
 
 const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
-const RefSchema = SnapshotInfoSchema.extend({ imported: z.boolean().default(false) });
-type Ref = z.infer<typeof RefSchema>;
+const LIVE_STATES = new Set(['created', 'running', 'sleeping', 'stopped']);
+type Frozen = Awaited<ReturnType<SnapshotProcesses['freeze']>>;
 
 /** The agent runtime's part of a snapshot: its loop state and conversation, captured at a step boundary. */
 export interface AgentState {
@@ -37,20 +46,36 @@ export interface AgentStateProvider {
   capture(pid: number): Promise<AgentState | undefined> | AgentState | undefined;
   /** Gives a restored agent (its new PID) the state captured of the original. */
   restore(pid: number, state: AgentState): Promise<void> | void;
+  /**
+   * Takes the same agent back to a state captured of it (a rollback), called while it is held at a step boundary
+   * and after its home was replaced: its conversation becomes `state`'s, and its loop goes on from there once it is
+   * let go (the loop that ran ends without a trace).
+   */
+  rollback?(pid: number, state: AgentState): Promise<void> | void;
 }
 
 /** The mailbox as snapshots use it (kernel/ipc). */
 export interface MailboxPort {
   export(pid: number): Message[];
   import(pid: number, messages: Message[]): void;
+  /** The same mailbox back to an export of it: read then is read, unread then is unread, later mail kept. */
+  rewind?(pid: number, messages: Message[]): void;
 }
 
 /** The process table as snapshots use it. */
 export interface SnapshotProcesses {
   record(pid: number): ProcessRecord;
   home(pid: number): string;
-  freeze(pid: number, waitMs: number): Promise<{ quiesced: boolean; resume(): Promise<void> }>;
+  freeze(
+    pid: number,
+    waitMs: number,
+    options?: { sandbox?: boolean },
+  ): Promise<{ quiesced: boolean; resume(): Promise<void> }>;
   spawn(request: SpawnRequest): Promise<ProcessInfo>;
+  /** Changes part of a live agent's stored configuration (its checkpoint setting). */
+  configure(pid: number, patch: Record<string, unknown>): ProcessRecord;
+  /** An entry in the agent's log (a checkpoint that failed). */
+  log?(pid: number, type: string, payload: unknown): unknown;
 }
 
 export interface SnapshotsOptions {
@@ -73,22 +98,30 @@ function newId(): string {
 
 /**
  * Snapshots of agents in a content-addressed store (see ObjectStore): create, list, restore to a new PID, fork,
- * delete, export and import. Operations that touch the store run one at a time, so garbage collection never
- * removes an object a running snapshot is about to reference.
+ * roll back in place, checkpoints after each loop step (afterStep), delete, export and import. Operations that
+ * touch the store run one at a time, so garbage collection never removes an object a running snapshot is about to
+ * reference.
  */
 export class Snapshots {
   readonly store: ObjectStore;
-  private readonly refs: string;
-  private readonly cache: string;
+  private readonly refs: Refs;
+  private readonly fingerprints: Fingerprints;
   private agentState: AgentStateProvider | undefined;
   private readonly worker = new FileWorker();
   private queue: Promise<unknown> = Promise.resolve();
   private opened: Promise<void> | undefined;
+  private readonly manifests: ManifestObjects;
+  /** Operations other than checkpoints queued or running: a checkpoint does not wait behind them. */
+  private longOperations = 0;
+  /** Rollbacks per agent: a checkpoint asked for before one is not taken after it. */
+  private readonly rollbacks = new Map<number, number>();
 
   constructor(private readonly options: SnapshotsOptions) {
     this.store = new ObjectStore(options.root);
-    this.refs = join(options.root, 'refs');
-    this.cache = join(options.root, 'cache');
+    this.manifests = new ManifestObjects(this.store, MAX_MANIFEST_BYTES);
+    const temp = (prefix: string) => this.store.tempPath(prefix);
+    this.refs = new Refs(join(options.root, 'refs'), temp);
+    this.fingerprints = new Fingerprints(join(options.root, 'cache'), temp);
   }
 
   /** Stops the file worker (kernel shutdown): an operation still running fails. */
@@ -105,61 +138,203 @@ export class Snapshots {
     const record = this.options.processes.record(pid);
     const home = this.options.processes.home(pid);
     return this.exclusive(async () => {
-      const started = Date.now();
       const id = newId();
       const progress = this.progress('create', pid, id);
       progress.report('pausing', 0, null, 0);
+      const started = Date.now();
       const frozen = await this.options.processes.freeze(pid, options.waitMs ?? 5_000);
-      let captured;
-      let agent: AgentState | undefined;
-      let mailbox: Message[];
-      try {
-        agent = await this.agentState?.capture(pid);
-        captured = await captureHome(home, this.store, this.worker, {
-          previous: await this.readCache(pid),
-          onProgress: (done, total, bytes) => progress.report('files', done, total, bytes),
-        });
-        mailbox = this.options.mailbox?.export(pid) ?? [];
-      } finally {
-        await frozen.resume();
-      }
-      const manifest: Manifest = {
-        format: MANIFEST_FORMAT,
+      const info = await this.capture(record, home, frozen, {
         id,
-        createdAt: new Date(started).toISOString(),
+        started,
         label: options.label ?? null,
-        source: { pid, name: record.name, role: record.role, goal: record.goal },
-        process: processConfig(record),
-        quiesced: frozen.quiesced,
-        agent: agent ?? null,
-        mailbox,
-        entries: captured.entries,
-        skipped: captured.skipped,
-      };
-      const stored = await this.store.putBuffer(Buffer.from(JSON.stringify(manifest)));
-      const sums = totals(manifest);
-      const info: SnapshotInfo = {
-        id,
-        pid,
-        name: record.name,
-        label: manifest.label,
-        createdAt: manifest.createdAt,
-        sandbox: manifest.process.sandbox,
-        ...sums,
-        skipped: captured.skipped.length,
-        storedBytes: captured.added + stored.added,
-        durationMs: Date.now() - started,
-        manifest: stored.hash,
-        quiesced: frozen.quiesced,
-        agentState: agent !== undefined,
-        messages: mailbox.length,
-      };
-      await this.writeRef({ ...info, imported: false });
-      await this.writeCache(pid, captured.fingerprints);
-      progress.report('done', sums.files, sums.files, sums.bytes, { force: true });
-      this.options.events?.emit('snapshot.created', info);
+        kind: 'snapshot',
+        step: null,
+        onProgress: (done, total, bytes) => progress.report('files', done, total, bytes),
+      });
+      progress.report('done', info.files, info.files, info.bytes, { force: true });
       return info;
     });
+  }
+
+  /**
+   * The runtime calls this after each step of an agent's loop, before the loop reaches its next pause point. With
+   * checkpoints on (config.checkpoints), the loop is paused right here, so the checkpoint is taken at this boundary:
+   * files, conversation, loop state and mailbox as after `step`. The loop waits while the files are read (only
+   * changed files are, see captureHome); the older checkpoints beyond the agent's `keep` are deleted afterwards,
+   * while it runs. Never throws: a checkpoint that fails is logged for the agent. Returns when done.
+   */
+  afterStep(pid: number, step: number): Promise<SnapshotInfo | undefined> {
+    let record: ProcessRecord;
+    let home: string;
+    try {
+      record = this.options.processes.record(pid);
+      home = this.options.processes.home(pid);
+    } catch {
+      return Promise.resolve(undefined);
+    }
+    const setting = checkpointSetting(pid, record.config);
+    if (!setting.enabled || !LIVE_STATES.has(record.state)) return Promise.resolve(undefined);
+    if (this.longOperations > 0) {
+      // a restore, an export... may take minutes: the agent is not held waiting for it, this step goes without
+      this.options.processes.log?.(pid, 'snapshot.checkpoint.skipped', {
+        step,
+        reason: 'another snapshot operation was in progress',
+      });
+      return Promise.resolve(undefined);
+    }
+    const generation = this.rollbacks.get(pid) ?? 0;
+    const started = Date.now();
+    // pauses the loop now, at this boundary, where it does nothing. Its sandbox runs on: stopping a process tree
+    // means reading all of /proc twice (tens of ms on a busy host), pausing a container costs a tenth of a second
+    // and this dockerd can wedge when a pause meets an exec being started. So a program the agent left running in
+    // the background may change files while they are read; a snapshot someone takes holds those too.
+    const freezing = this.options.processes.freeze(pid, CHECKPOINT_WAIT_MS, { sandbox: false });
+    const task = this.exclusive(
+      async () => {
+        const frozen = await freezing;
+        // a rollback that ran in between took the agent elsewhere: this boundary is gone
+        if ((this.rollbacks.get(pid) ?? 0) !== generation) {
+          await frozen.resume();
+          return undefined;
+        }
+        const info = await this.capture(record, home, frozen, {
+          id: newId(),
+          started,
+          label: `step ${step}`,
+          kind: 'checkpoint',
+          step,
+        });
+        await this.prune(pid, setting.keep);
+        return info;
+      },
+      { checkpoint: true },
+    );
+    return task.catch(async (error: unknown) => {
+      await freezing.then((frozen) => frozen.resume()).catch(() => {});
+      const message = error instanceof Error ? error.message : String(error);
+      this.options.processes.log?.(pid, 'snapshot.checkpoint.failed', { step, message });
+      return undefined;
+    });
+  }
+
+  /** An agent's checkpoint setting; with enabled or keep, changes it first (live agents only). */
+  checkpoints(pid: number, change: { enabled?: boolean; keep?: number } = {}): CheckpointSettings {
+    const { config, goal } = this.options.processes.record(pid);
+    const current = checkpointSetting(pid, config);
+    if (change.enabled === undefined && change.keep === undefined) return current;
+    const checkpoints = checkpointConfig(current, change);
+    if (checkpoints && !goal?.trim()) {
+      throw new HabitatError(
+        'E_INVALID',
+        `process ${pid} has no goal: checkpoints follow the steps of a goal`,
+      );
+    }
+    const record = this.options.processes.configure(pid, { checkpoints });
+    return checkpointSetting(pid, record.config);
+  }
+
+  /** Resolves once every operation queued so far has finished (tests, shutdown). */
+  async settled(): Promise<void> {
+    for (let queue = this.queue; ; queue = this.queue) {
+      await queue;
+      if (queue === this.queue) return;
+    }
+  }
+
+  /**
+   * Takes a live agent back, in place, to one of its own snapshots or checkpoints. The snapshot's home is built and
+   * verified beside the homes while the agent runs; then the agent is held at a step boundary (E_CONFLICT if its
+   * loop does not get there within waitMs, as when it waits for an approval), its home's contents are swapped for
+   * the copy (see homeSwap: all or nothing, even across a crash), its mailbox and, through the runtime, its
+   * conversation and loop go back, and it is let go. A snapshot of another agent is refused (E_DENIED).
+   */
+  async rollback(pid: number, id: string, options: { waitMs?: number } = {}): Promise<RollbackResult> {
+    const started = Date.now();
+    const record = this.options.processes.record(pid);
+    if (!LIVE_STATES.has(record.state)) {
+      throw new HabitatError(
+        'E_CONFLICT',
+        `process ${pid} is ${record.state}: only a live agent goes back in place (snapshot restore ${id} ` +
+          'starts a new agent from it)',
+      );
+    }
+    const home = this.options.processes.home(pid);
+    const progress = this.progress('rollback', pid, id);
+    return this.exclusive(async () => {
+      const ref = await this.readRef(id);
+      if (ref.pid !== pid || ref.imported) {
+        throw new HabitatError(
+          'E_DENIED',
+          `snapshot ${id} is of ${ref.imported ? 'an imported agent' : `process ${ref.pid}`}, not of ${pid}: ` +
+            'an agent goes back only to its own snapshots (snapshot restore starts a new agent from any)',
+          { pid, snapshot: id, of: ref.pid },
+        );
+      }
+      const manifest = parseManifest(await this.store.readVerified(ref.manifest, MAX_MANIFEST_BYTES));
+      const runsLoop = record.config.agent !== undefined;
+      if (runsLoop && (!manifest.agent || !this.agentState?.rollback)) {
+        throw new HabitatError(
+          'E_CONFLICT',
+          manifest.agent
+            ? 'no agent runtime is attached to take its loop back'
+            : `snapshot ${id} holds no loop state (no agent runtime was attached when it was taken): ` +
+                'restore it as a new agent instead',
+        );
+      }
+      const { files, bytes } = totals(manifest);
+      const keep = new Set(hasWorkspaces(record.config) ? ['shared'] : []);
+      const swap = await prepareSwap(
+        home,
+        journalFor(this.options.homesDir, pid, randomBytes(6).toString('hex')),
+        keep,
+      );
+      try {
+        progress.report('files', 0, files, 0);
+        const { warnings } = await materialize(manifest, this.store, this.worker, swap.staged, {
+          onProgress: (done, total, written) => progress.report('files', done, total, written),
+        });
+        await matchOwner(swap.staged, home);
+        progress.report('pausing', 0, null, 0);
+        const frozen = await this.options.processes.freeze(pid, options.waitMs ?? 5_000);
+        try {
+          if (!frozen.quiesced) {
+            throw new HabitatError(
+              'E_CONFLICT',
+              `process ${pid} did not reach a step boundary within ${options.waitMs ?? 5_000} ms (it may wait ` +
+                'for an approval or run a long tool): try again, or stop it (STOP) and roll back once its step ends',
+            );
+          }
+          if (!LIVE_STATES.has(this.options.processes.record(pid).state)) {
+            throw new HabitatError('E_CONFLICT', `process ${pid} ended meanwhile`);
+          }
+          await swap.swap();
+          try {
+            if (manifest.agent && this.agentState?.rollback)
+              await this.agentState.rollback(pid, manifest.agent);
+            else if (manifest.agent)
+              warnings.push('no agent runtime is attached: its conversation stays as it is');
+            this.options.mailbox?.rewind?.(pid, manifest.mailbox);
+          } catch (error) {
+            await swap.undo();
+            throw error;
+          }
+          await swap.commit();
+          this.rollbacks.set(pid, (this.rollbacks.get(pid) ?? 0) + 1);
+        } finally {
+          await frozen.resume();
+        }
+        progress.report('done', files, files, bytes, { force: true });
+        this.options.processes.log?.(pid, 'snapshot.rolledback', { snapshot: id, step: ref.step });
+        return { pid, snapshot: id, step: ref.step, warnings, durationMs: Date.now() - started };
+      } finally {
+        await swap.cleanup();
+      }
+    });
+  }
+
+  /** At boot, before agents come back: undoes a rollback a crash cut short (see homeSwap). */
+  async recover(): Promise<string[]> {
+    return recoverSwaps(this.options.homesDir);
   }
 
   async list(filter: { pid?: number } = {}): Promise<{ snapshots: SnapshotInfo[]; storeBytes: number }> {
@@ -253,7 +428,7 @@ export class Snapshots {
   async delete(id: string): Promise<{ id: string; freedBytes: number }> {
     return this.exclusive(async () => {
       await this.readRef(id);
-      await fsp.rm(this.refPath(id), { force: true });
+      await this.refs.remove(id);
       const freedBytes = await this.collectGarbage();
       this.options.events?.emit('snapshot.deleted', { id });
       return { id, freedBytes };
@@ -317,7 +492,7 @@ export class Snapshots {
         const parsed = RefSchema.safeParse(archive.ref);
         if (!parsed.success || parsed.data.id !== archive.id) throw corrupted('its ref is invalid');
         const ref = parsed.data;
-        if (await fsp.stat(this.refPath(ref.id)).catch(() => undefined)) {
+        if (await this.refs.exists(ref.id)) {
           throw new HabitatError('E_CONFLICT', `snapshot ${ref.id} is in the store already`);
         }
         const object = (hash: string) =>
@@ -353,8 +528,10 @@ export class Snapshots {
           quiesced: manifest.quiesced,
           agentState: manifest.agent !== null,
           messages: manifest.mailbox.length,
+          kind: ref.kind,
+          step: ref.step,
         };
-        await this.writeRef({ ...info, imported: true });
+        await this.refs.write({ ...info, imported: true });
         progress.report('done', archive.objects.size, archive.objects.size, added, {
           force: true,
           snapshot: ref.id,
@@ -365,6 +542,114 @@ export class Snapshots {
         await removeTree(staging);
       }
     });
+  }
+
+  /**
+   * Reads a held agent (files, runtime state, mailbox), lets it go at once, then writes the manifest and the ref.
+   * Always resumes `frozen`.
+   */
+  private async capture(
+    record: ProcessRecord,
+    home: string,
+    frozen: Frozen,
+    meta: {
+      id: string;
+      started: number;
+      label: string | null;
+      kind: SnapshotInfo['kind'];
+      step: number | null;
+      onProgress?(done: number, total: number, bytes: number): void;
+    },
+  ): Promise<SnapshotInfo> {
+    const { pid } = record;
+    let captured;
+    let agent: AgentState | undefined;
+    let mailbox: Message[];
+    try {
+      agent = await this.agentState?.capture(pid);
+      captured = await captureHome(home, this.store, this.worker, {
+        previous: await this.fingerprints.read(pid),
+        ...(meta.onProgress ? { onProgress: meta.onProgress } : {}),
+      });
+      mailbox = this.options.mailbox?.export(pid) ?? [];
+    } finally {
+      await frozen.resume();
+    }
+    const manifest: Manifest = {
+      format: MANIFEST_FORMAT,
+      id: meta.id,
+      createdAt: new Date(meta.started).toISOString(),
+      label: meta.label,
+      source: { pid, name: record.name, role: record.role, goal: record.goal },
+      process: processConfig(record),
+      quiesced: frozen.quiesced,
+      agent: agent ?? null,
+      mailbox,
+      entries: captured.entries,
+      skipped: captured.skipped,
+    };
+    const stored = await this.store.putBuffer(Buffer.from(JSON.stringify(manifest)));
+    const sums = totals(manifest);
+    const info: SnapshotInfo = {
+      id: meta.id,
+      pid,
+      name: record.name,
+      label: manifest.label,
+      createdAt: manifest.createdAt,
+      sandbox: manifest.process.sandbox,
+      ...sums,
+      skipped: captured.skipped.length,
+      storedBytes: captured.added + stored.added,
+      durationMs: Date.now() - meta.started,
+      manifest: stored.hash,
+      quiesced: frozen.quiesced,
+      agentState: agent !== undefined,
+      messages: mailbox.length,
+      kind: meta.kind,
+      step: meta.step,
+    };
+    // a checkpoint's ref is not fsynced: a power loss may cost the latest checkpoints, never a damaged one (an
+    // unreadable ref is left out of lists)
+    await this.refs.write({ ...info, imported: false }, { durable: meta.kind === 'snapshot' });
+    await this.fingerprints.write(pid, captured.fingerprints);
+    this.options.events?.emit('snapshot.created', info);
+    return info;
+  }
+
+  /**
+   * Deletes the agent's checkpoints beyond the newest `keep`, and the objects only they used: those objects are
+   * looked for in the other snapshots' manifests (remembered, see ManifestObjects), not in the whole store.
+   */
+  private async prune(pid: number, keep: number): Promise<number> {
+    const refs = await this.readRefs();
+    const pruned = prunable(refs, pid, keep);
+    if (pruned.length === 0) return 0;
+    const candidates = new Map<string, number>();
+    for (const ref of pruned) {
+      await this.refs.remove(ref.id);
+      candidates.set(ref.manifest, 0);
+      for (const hash of (await this.manifests.of(ref.manifest)) ?? []) candidates.set(hash, 0);
+      this.options.events?.emit('snapshot.deleted', { id: ref.id });
+    }
+    const gone = new Set(pruned.map((r) => r.id));
+    for (const ref of refs) {
+      if (gone.has(ref.id)) continue;
+      candidates.delete(ref.manifest);
+      const objects = await this.manifests.of(ref.manifest);
+      if (!objects) return 0; // a manifest it cannot read now: free nothing rather than guess
+      for (const hash of objects) candidates.delete(hash);
+      if (candidates.size === 0) return 0;
+    }
+    let freed = 0;
+    for (const hash of candidates.keys()) {
+      const size = await fsp.stat(this.store.path(hash)).then(
+        (stat) => stat.size,
+        () => 0,
+      );
+      await this.store.remove(hash);
+      freed += size;
+    }
+    return freed;
   }
 
   private hasRecord(pid: number): boolean {
@@ -422,87 +707,42 @@ export class Snapshots {
     return new Progress({ op, pid, snapshot }, (p) => this.options.events?.emit('snapshot.progress', p));
   }
 
-  private refPath(id: string): string {
-    if (!/^snap-[a-z0-9]{6,40}$/.test(id)) throw new HabitatError('E_INVALID', `not a snapshot id: ${id}`);
-    return join(this.refs, `${id}.json`);
-  }
-
-  private async readRef(id: string): Promise<Ref> {
-    await this.open();
-    let text: string;
-    try {
-      text = await fsp.readFile(this.refPath(id), 'utf8');
-    } catch (error) {
-      if (error instanceof HabitatError) throw error;
-      throw new HabitatError('E_NOT_FOUND', `no snapshot ${id}`);
-    }
-    const parsed = RefSchema.safeParse(JSON.parse(text));
-    if (!parsed.success) throw corrupted(`its record ${id}.json is invalid`);
-    return parsed.data;
-  }
-
-  private async readRefs(): Promise<Ref[]> {
-    const refs: Ref[] = [];
-    for (const name of await fsp.readdir(this.refs).catch(() => [] as string[])) {
-      const match = /^(snap-[a-z0-9]+)\.json$/.exec(name);
-      if (!match) continue;
-      try {
-        refs.push(await this.readRef(match[1]!));
-      } catch {
-        // an unreadable record is left out of lists, not fatal
-      }
-    }
-    return refs.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
-  }
-
-  /** Written through a temp file and fsynced: a ref names a complete snapshot or does not exist. */
-  private async writeRef(ref: Ref): Promise<void> {
-    const temp = this.store.tempPath('ref');
-    const file = await fsp.open(temp, 'wx', 0o600);
-    try {
-      await file.writeFile(JSON.stringify(ref));
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await fsp.rename(temp, this.refPath(ref.id));
-  }
-
-  private async readCache(pid: number): Promise<FingerprintCache | undefined> {
-    try {
-      const rows = JSON.parse(await fsp.readFile(join(this.cache, `${pid}.json`), 'utf8')) as [
-        string,
-        string,
-        string,
-      ][];
-      return new Map(rows.map(([path, fp, hash]) => [path, { fp, hash }]));
-    } catch {
-      return undefined;
-    }
-  }
-
-  private async writeCache(pid: number, cache: FingerprintCache): Promise<void> {
-    const temp = this.store.tempPath('cache');
-    await fsp.writeFile(temp, JSON.stringify([...cache].map(([path, { fp, hash }]) => [path, fp, hash])), {
-      mode: 0o600,
-    });
-    await fsp.rename(temp, join(this.cache, `${pid}.json`));
-  }
-
   private open(): Promise<void> {
     this.opened ??= (async () => {
       await this.store.open();
-      await fsp.mkdir(this.refs, { recursive: true, mode: 0o700 });
-      await fsp.mkdir(this.cache, { recursive: true, mode: 0o700 });
+      await this.refs.load();
+      await this.fingerprints.load();
     })();
     return this.opened;
   }
 
-  private exclusive<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(() => this.open()).then(task);
+  private async readRef(id: string): Promise<Ref> {
+    await this.open();
+    return this.refs.get(id);
+  }
+
+  private async readRefs(): Promise<Ref[]> {
+    await this.open();
+    return this.refs.list();
+  }
+
+  /** Runs store operations one at a time; all but checkpoints count as long (see afterStep). */
+  private exclusive<T>(task: () => Promise<T>, options: { checkpoint?: boolean } = {}): Promise<T> {
+    const long = !options.checkpoint;
+    if (long) this.longOperations++;
+    const run = this.queue
+      .then(() => this.open())
+      .then(task)
+      .finally(() => {
+        if (long) this.longOperations--;
+      });
     this.queue = run.catch(() => {});
     return run;
   }
+}
+
+function hasWorkspaces(config: Record<string, unknown>): boolean {
+  return Array.isArray(config.workspaces) && config.workspaces.length > 0;
 }
 
 /** What a restore needs to spawn the agent again, from its stored spawn configuration. */

@@ -1,8 +1,7 @@
-import { constants, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import type { FileWorker } from './fileWorker.js';
+import type { FileWorker, WalkResult } from './fileWorker.js';
 import { symlinkStaysInside, type Entry } from './manifest.js';
-import { SMALL_FILE, type ObjectStore, type Stored } from './objects.js';
+import type { ObjectStore, Stored } from './objects.js';
 
 /** What a file looked like when its content was hashed: path → fingerprint and hash. */
 export type FingerprintCache = Map<string, { fp: string; hash: string }>;
@@ -11,6 +10,8 @@ export interface CaptureOptions {
   /** The previous snapshot's fingerprints of this agent: unchanged files are not read again. */
   previous?: FingerprintCache;
   onProgress?(done: number, total: number, bytes: number): void;
+  /** For tests: the clock that decides which files changed too recently to be remembered. */
+  now?: () => number;
 }
 
 export interface CaptureResult {
@@ -21,15 +22,34 @@ export interface CaptureResult {
   fingerprints: FingerprintCache;
 }
 
-/** Small files go to the worker in batches of this many: progress between batches, little waiting at the end. */
-const BATCH = 200;
+/** A worker job holds at most this many small files, or this many bytes: progress between jobs, balanced workers. */
+const BATCH_FILES = 200;
+const BATCH_BYTES = 8 * 1024 * 1024;
+/**
+ * A file changed this recently before the capture began is not remembered as unchanged: file times come from a
+ * clock that ticks every few ms, so a write right after the capture, within the same tick, could leave its
+ * fingerprint as it was (git's "racily clean" entries). Such a file is simply read again next time. File systems
+ * that keep whole seconds (FAT, some network ones) get a wider margin.
+ */
+const RACY_MS = 100;
+const RACY_COARSE_MS = 2000;
+
+type FileEntry = Extract<Entry, { type: 'file' }>;
+interface Pending {
+  entry: FileEntry;
+  fp: string;
+  size: number;
+  ctime: number;
+  coarse: boolean;
+}
 
 /**
  * Walks a home without ever following a symlink (lstat; files opened with O_NOFOLLOW) and stores each file's
  * content in the object store. Folders come before what they hold, in name order. Symlinks are kept as symlinks
  * when they point inside the home; those that lead out, sockets, FIFOs, devices and unreadable files are skipped
- * and listed with the reason. Call it with the agent held still (ProcessTable.freeze). The walk and small files
- * run on the file worker; large files are streamed here.
+ * and listed with the reason. Call it with the agent held still (ProcessTable.freeze). Files whose fingerprint
+ * (device, inode, size, mtime, ctime) matches the previous capture are not read again; the others are read,
+ * hashed and copied into the store on the file workers, several at once, largest first.
  */
 export async function captureHome(
   home: string,
@@ -37,18 +57,19 @@ export async function captureHome(
   worker: FileWorker,
   options: CaptureOptions = {},
 ): Promise<CaptureResult> {
-  const walked = await worker.run('walk', { home });
+  const startedAt = (options.now ?? Date.now)();
+  const walked = await walkHome(home, worker);
   const skipped: CaptureResult['skipped'] = walked.unreadable.map(({ path, code }) => ({
     path,
     reason: `unreadable folder: ${code}`,
   }));
   const entries: Entry[] = [];
-  const files: { entry: Extract<Entry, { type: 'file' }>; fp: string; size: number }[] = [];
+  const files: Pending[] = [];
   for (const found of walked.entries) {
     if (found.type === 'dir') entries.push(found);
     else if (found.type === 'file') {
-      const entry = {
-        type: 'file' as const,
+      const entry: FileEntry = {
+        type: 'file',
         path: found.path,
         mode: found.mode,
         mtime: found.mtime,
@@ -56,7 +77,7 @@ export async function captureHome(
         hash: '',
       };
       entries.push(entry);
-      files.push({ entry, fp: found.fp, size: found.size });
+      files.push({ entry, fp: found.fp, size: found.size, ctime: found.ctime, coarse: found.coarse });
     } else if (found.type === 'symlink') {
       if (symlinkStaysInside(found.path, found.target)) entries.push(found);
       else
@@ -71,52 +92,54 @@ export async function captureHome(
 
   const fingerprints: FingerprintCache = new Map();
   const unreadable = new Set<string>();
+  const addedNow = new Set<string>();
   let added = 0;
   let done = 0;
   let bytes = 0;
-  const stored = (entry: Extract<Entry, { type: 'file' }>, fp: string, result: Stored): void => {
-    entry.hash = result.hash;
-    entry.size = result.size;
-    fingerprints.set(entry.path, { fp, hash: result.hash });
-    added += result.added;
+  const stored = (file: Pending, result: Stored): void => {
+    file.entry.hash = result.hash;
+    file.entry.size = result.size;
+    const margin = file.coarse ? RACY_COARSE_MS : RACY_MS;
+    if (file.ctime < startedAt - margin)
+      fingerprints.set(file.entry.path, { fp: file.fp, hash: result.hash });
+    // two workers may both add one content (duplicate files): it counts once
+    if (result.added > 0 && !addedNow.has(result.hash)) {
+      addedNow.add(result.hash);
+      added += result.added;
+    }
     done++;
     bytes += result.size;
     options.onProgress?.(done, files.length, bytes);
   };
-  const unread = (path: string, code: string): void => {
-    unreadable.add(path);
-    skipped.push({ path, reason: `unreadable file: ${code}` });
-  };
 
-  const small: typeof files = [];
+  const toRead: Pending[] = [];
   for (const file of files) {
     const known = options.previous?.get(file.entry.path);
-    if (known?.fp === file.fp && (await store.has(known.hash))) {
-      stored(file.entry, file.fp, { hash: known.hash, added: 0, size: file.size });
-    } else if (file.size <= SMALL_FILE) {
-      small.push(file);
+    if (known?.fp === file.fp && (store.knows(known.hash) ?? (await store.has(known.hash)))) {
+      stored(file, { hash: known.hash, added: 0, size: file.size });
     } else {
-      try {
-        stored(file.entry, file.fp, await storeLargeFile(store, join(home, file.entry.path)));
-      } catch (error) {
-        unread(file.entry.path, (error as NodeJS.ErrnoException).code ?? String(error));
-      }
+      toRead.push(file);
     }
   }
-  for (let start = 0; start < small.length; start += BATCH) {
-    const batch = small.slice(start, start + BATCH);
-    const results = await worker.run('store', {
-      objects: store.objects,
-      tmp: store.tmp,
-      paths: batch.map(({ entry }) => join(home, entry.path)),
-    });
-    results.forEach((result, i) => {
-      const { entry, fp } = batch[i]!;
-      if ('error' in result) return unread(entry.path, result.error);
-      store.remember(result.hash);
-      stored(entry, fp, result);
-    });
-  }
+  await settleAll(
+    batches(toRead).map(async (batch) => {
+      const results = await worker.run('store', {
+        objects: store.objects,
+        tmp: store.tmp,
+        paths: batch.map(({ entry }) => join(home, entry.path)),
+      });
+      results.forEach((result, i) => {
+        const file = batch[i]!;
+        if ('error' in result) {
+          unreadable.add(file.entry.path);
+          skipped.push({ path: file.entry.path, reason: `unreadable file: ${result.error}` });
+          return;
+        }
+        store.remember(result.hash);
+        stored(file, result);
+      });
+    }),
+  );
   return {
     entries: unreadable.size ? entries.filter((e) => !unreadable.has(e.path)) : entries,
     skipped,
@@ -125,17 +148,53 @@ export async function captureHome(
   };
 }
 
-/** O_NONBLOCK: a FIFO swapped in for a file must not hang the open. */
-const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+/** Folders this deep are walked as jobs of their own, several at once (one per worker). */
+const WALK_SPLIT_DEPTH = 2;
 
-/** A large file, streamed (it may have grown since the walk: the stream stores what is there). */
-async function storeLargeFile(store: ObjectStore, path: string): Promise<Stored> {
-  const file = await fsp.open(path, OPEN_FLAGS);
-  try {
-    const stat = await file.stat();
-    if (!stat.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'ENOTREG' });
-    return await store.putFile(file, stat.size);
-  } finally {
-    await file.close();
+/**
+ * The whole home, in the order one walk would give (folders before what they hold, names sorted), walked in
+ * parallel: the top levels first, then each folder at the split depth as its own job.
+ */
+async function walkHome(home: string, worker: FileWorker): Promise<Omit<WalkResult, 'cut'>> {
+  const top = await worker.run('walk', { home, from: '', depth: WALK_SPLIT_DEPTH });
+  const below = new Map<string, WalkResult>();
+  await settleAll(top.cut.map(async (dir) => below.set(dir, await worker.run('walk', { home, from: dir }))));
+  const entries: WalkResult['entries'] = [];
+  const unreadable = [...top.unreadable];
+  for (const entry of top.entries) {
+    entries.push(entry);
+    const subtree = entry.type === 'dir' ? below.get(entry.path) : undefined;
+    if (!subtree) continue;
+    for (const inner of subtree.entries) entries.push(inner);
+    unreadable.push(...subtree.unreadable);
   }
+  return { entries, unreadable };
+}
+
+/** Worker jobs: each large file alone, small ones together; the largest first, so the workers finish together. */
+export function batches<T extends { size: number }>(files: T[]): T[][] {
+  const jobs: T[][] = [];
+  let current: T[] = [];
+  let currentBytes = 0;
+  for (const file of [...files].sort((a, b) => b.size - a.size)) {
+    if (file.size >= BATCH_BYTES) {
+      jobs.push([file]);
+      continue;
+    }
+    if (current.length >= BATCH_FILES || currentBytes + file.size > BATCH_BYTES) {
+      jobs.push(current);
+      current = [];
+      currentBytes = 0;
+    }
+    current.push(file);
+    currentBytes += file.size;
+  }
+  if (current.length) jobs.push(current);
+  return jobs;
+}
+
+/** Waits for every job, then throws the first failure: nothing is still writing when the caller cleans up. */
+export async function settleAll(jobs: Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(jobs)).find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }

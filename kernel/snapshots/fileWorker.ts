@@ -1,23 +1,37 @@
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
 /**
- * Snapshots touch thousands of small files. Through fs/promises each system call is a thread-pool round trip
- * (here about four times slower than tar); synchronous calls are as fast as tar but would stall the kernel's event
- * loop (terminals, the bridge) whenever the disk is slow. So the small-file work runs with synchronous calls on a
- * worker thread: as fast as tar, and the event loop stays free.
+ * Snapshots touch thousands of files and gigabytes. Through fs/promises each system call is a thread-pool round
+ * trip (here about four times slower than tar); synchronous calls are as fast as tar but would stall the kernel's
+ * event loop (terminals, the bridge) whenever the disk is slow. So the file work runs with synchronous calls on
+ * worker threads, a few at once (one per core, at most four): reading, hashing and writing of one file overlap
+ * with those of others, and the event loop stays free.
  *
- * The worker runs from the source text of workerBody (eval), so it loads the same way under tsx, vitest and the
+ * A worker runs from the source text of workerBody (eval), so it loads the same way under tsx, vitest and the
  * bundled app: workerBody must be self-contained, reaching Node only through process.getBuiltinModule.
  */
 
 /** One entry of a home as the walk found it (lstat, never following links). */
 export type WalkEntry =
   | { type: 'dir'; path: string; mode: number; mtime: number }
-  | { type: 'file'; path: string; mode: number; mtime: number; size: number; fp: string }
+  | {
+      type: 'file';
+      path: string;
+      mode: number;
+      mtime: number;
+      size: number;
+      /** Device, inode, size, mtime and ctime: what tells an unchanged file from a changed one. */
+      fp: string;
+      /** Last change of content or metadata, ms since the epoch. */
+      ctime: number;
+      /** Its file system keeps whole seconds only (no fraction in ctime): changes are told apart more coarsely. */
+      coarse: boolean;
+    }
   | { type: 'symlink'; path: string; mtime: number; target: string }
   | { type: 'other'; path: string };
 
-/** A small file to store: the result is its hash and size, or why it could not be read. */
+/** A file stored: its hash and size, or why it could not be read. */
 export type StoreResult = { hash: string; size: number; added: number } | { error: string };
 
 export interface RestoreFile {
@@ -29,16 +43,30 @@ export interface RestoreFile {
 }
 
 interface Jobs {
+  /** The tree under `from` (home-relative, '' for all of it); folders `depth` levels down are listed in `cut`
+   *  (with their own entry) but not entered, for other jobs to walk. */
   walk: {
-    args: { home: string };
-    result: { entries: WalkEntry[]; unreadable: { path: string; code: string }[] };
+    args: { home: string; from: string; depth?: number };
+    result: { entries: WalkEntry[]; unreadable: { path: string; code: string }[]; cut: string[] };
   };
   store: { args: { objects: string; tmp: string; paths: string[] }; result: StoreResult[] };
   restore: {
     args: { objects: string; files: RestoreFile[] };
     result: { failed: { index: number; why: 'missing' | 'mismatch' } | null };
   };
+  /** Folders made private (0700), parents first. */
+  mkdirs: { args: { paths: string[] }; result: null };
+  /** Symlinks made, then folders given their modes and times, deepest first (a read-only folder once filled). */
+  finish: {
+    args: {
+      links: { path: string; target: string; mtime: number }[];
+      dirs: { path: string; mode: number; mtime: number }[];
+    };
+    result: null;
+  };
 }
+
+export type WalkResult = Jobs['walk']['result'];
 
 type Request = { id: number; op: keyof Jobs; args: unknown };
 type Reply = { id: number; result?: unknown; error?: { message: string; code?: string } };
@@ -49,18 +77,23 @@ function workerBody(): void {
   const { createHash, randomBytes } = process.getBuiltinModule('node:crypto');
   const { join } = process.getBuiltinModule('node:path');
   const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
+  /** Files up to this size are read whole; larger ones go through one reused buffer, hashed as they pass. */
+  const WHOLE = 8 * 1024 * 1024;
+  const chunk = Buffer.allocUnsafe(4 * 1024 * 1024);
   const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
   const objectPath = (objects: string, hash: string) => join(objects, hash.slice(0, 2), hash);
+  const code = (error: unknown) => String((error as { code?: string }).code ?? error);
 
-  const walk = ({ home }: { home: string }) => {
+  const walk = ({ home, from, depth }: { home: string; from: string; depth?: number }) => {
     const entries: unknown[] = [];
     const unreadable: { path: string; code: string }[] = [];
-    const visit = (rel: string) => {
+    const cut: string[] = [];
+    const visit = (rel: string, level: number) => {
       let names: string[];
       try {
         names = fs.readdirSync(rel === '' ? home : join(home, rel)).sort();
       } catch (error) {
-        unreadable.push({ path: rel || '.', code: String((error as { code?: string }).code) });
+        unreadable.push({ path: rel || '.', code: code(error) });
         return;
       }
       for (const name of names) {
@@ -75,11 +108,14 @@ function workerBody(): void {
         const mode = Number(stat.mode & 0o7777n);
         if (stat.isDirectory()) {
           entries.push({ type: 'dir', path, mode, mtime });
-          visit(path);
+          if (depth !== undefined && level + 1 >= depth) cut.push(path);
+          else visit(path, level + 1);
         } else if (stat.isFile()) {
-          // device, inode, size, mtime and ctime: any write or metadata change moves ctime
+          // any write or metadata change moves ctime, which no one can set back
           const fp = `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
-          entries.push({ type: 'file', path, mode, mtime, size: Number(stat.size), fp });
+          const ctime = Number(stat.ctimeNs / 1_000_000n);
+          const coarse = stat.ctimeNs % 1_000_000_000n === 0n;
+          entries.push({ type: 'file', path, mode, mtime, size: Number(stat.size), fp, ctime, coarse });
         } else if (stat.isSymbolicLink()) {
           entries.push({ type: 'symlink', path, mtime, target: fs.readlinkSync(join(home, path)) });
         } else {
@@ -87,57 +123,147 @@ function workerBody(): void {
         }
       }
     };
-    visit('');
-    return { entries, unreadable };
+    visit(from, 0);
+    return { entries, unreadable, cut };
+  };
+
+  /** Moves a written temp file to its object name, or drops it when the store has that content already. */
+  const adopt = (temp: string, target: string, size: number) => {
+    if (fs.existsSync(target)) {
+      fs.rmSync(temp, { force: true });
+      return 0;
+    }
+    fs.renameSync(temp, target);
+    return size;
+  };
+
+  /** A large file, copied into tmp/ through the buffer and hashed on the way: what is hashed is what is kept. */
+  const storeStreamed = (fd: number, objects: string, tmp: string) => {
+    const temp = join(tmp, `put-${randomBytes(8).toString('hex')}`);
+    const out = fs.openSync(temp, 'wx', 0o400);
+    const hasher = createHash('sha256');
+    let size = 0;
+    try {
+      for (;;) {
+        const n = fs.readSync(fd, chunk, 0, chunk.byteLength, null);
+        if (n === 0) break;
+        hasher.update(chunk.subarray(0, n));
+        for (let at = 0; at < n;) at += fs.writeSync(out, chunk, at, n - at);
+        size += n;
+      }
+    } catch (error) {
+      fs.closeSync(out);
+      fs.rmSync(temp, { force: true });
+      throw error;
+    }
+    fs.closeSync(out);
+    const hash = hasher.digest('hex');
+    return { hash, size, added: adopt(temp, objectPath(objects, hash), size) };
   };
 
   // opened without following links (O_NONBLOCK: a FIFO swapped in must not hang), checked, read, stored if new
   const store = ({ objects, tmp, paths }: { objects: string; tmp: string; paths: string[] }) =>
     paths.map((path) => {
-      let data: Buffer;
+      let fd: number;
       try {
-        const fd = fs.openSync(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
-        try {
-          if (!fs.fstatSync(fd).isFile()) return { error: 'ENOTREG' };
-          data = fs.readFileSync(fd);
-        } finally {
-          fs.closeSync(fd);
-        }
+        fd = fs.openSync(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
       } catch (error) {
-        return { error: String((error as { code?: string }).code ?? error) };
+        return { error: code(error) };
       }
-      const hash = sha256(data);
-      const target = objectPath(objects, hash);
-      if (fs.existsSync(target)) return { hash, size: data.byteLength, added: 0 };
-      const temp = join(tmp, `put-${randomBytes(8).toString('hex')}`);
-      fs.writeFileSync(temp, data, { mode: 0o400 });
-      fs.renameSync(temp, target);
-      return { hash, size: data.byteLength, added: data.byteLength };
-    });
-
-  const restore = ({ objects, files }: { objects: string; files: RestoreFile[] }) => {
-    for (const [index, file] of files.entries()) {
-      let data: Buffer;
       try {
-        data = fs.readFileSync(objectPath(objects, file.hash));
-      } catch {
-        return { failed: { index, why: 'missing' } };
-      }
-      if (data.byteLength !== file.size || sha256(data) !== file.hash)
-        return { failed: { index, why: 'mismatch' } };
-      const fd = fs.openSync(file.path, 'wx', 0o600); // wx: never through an existing name
-      try {
-        fs.writeSync(fd, data);
-        fs.fchmodSync(fd, file.mode & 0o777);
-        fs.futimesSync(fd, file.mtime / 1000, file.mtime / 1000);
+        const stat = fs.fstatSync(fd);
+        if (!stat.isFile()) return { error: 'ENOTREG' };
+        if (stat.size > WHOLE) return storeStreamed(fd, objects, tmp);
+        const data = fs.readFileSync(fd);
+        const hash = sha256(data);
+        const target = objectPath(objects, hash);
+        if (fs.existsSync(target)) return { hash, size: data.byteLength, added: 0 };
+        const temp = join(tmp, `put-${randomBytes(8).toString('hex')}`);
+        fs.writeFileSync(temp, data, { mode: 0o400 });
+        return { hash, size: data.byteLength, added: adopt(temp, target, data.byteLength) };
+      } catch (error) {
+        return { error: code(error) };
       } finally {
         fs.closeSync(fd);
       }
+    });
+
+  /** Writes one file from its object, checking size and sha256 on the way; false when they do not match. */
+  const restoreOne = (objects: string, file: RestoreFile): 'missing' | 'mismatch' | null => {
+    let source: number;
+    try {
+      source = fs.openSync(objectPath(objects, file.hash), O_RDONLY | O_NOFOLLOW);
+    } catch {
+      return 'missing';
+    }
+    try {
+      const out = fs.openSync(file.path, 'wx', 0o600); // wx: never through an existing name
+      try {
+        const hasher = createHash('sha256');
+        let size = 0;
+        if (file.size <= WHOLE) {
+          const data = fs.readFileSync(source);
+          if (data.byteLength !== file.size || sha256(data) !== file.hash) return 'mismatch';
+          for (let at = 0; at < data.byteLength;) at += fs.writeSync(out, data, at);
+          size = data.byteLength;
+        } else {
+          for (;;) {
+            const n = fs.readSync(source, chunk, 0, chunk.byteLength, null);
+            if (n === 0) break;
+            size += n;
+            if (size > file.size) return 'mismatch';
+            hasher.update(chunk.subarray(0, n));
+            for (let at = 0; at < n;) at += fs.writeSync(out, chunk, at, n - at);
+          }
+          if (size !== file.size || hasher.digest('hex') !== file.hash) return 'mismatch';
+        }
+        fs.fchmodSync(out, file.mode & 0o777);
+        fs.futimesSync(out, file.mtime / 1000, file.mtime / 1000);
+        return null;
+      } finally {
+        fs.closeSync(out);
+      }
+    } finally {
+      fs.closeSync(source);
+    }
+  };
+
+  const restore = ({ objects, files }: { objects: string; files: RestoreFile[] }) => {
+    for (const [index, file] of files.entries()) {
+      const why = restoreOne(objects, file);
+      if (why) return { failed: { index, why } };
     }
     return { failed: null };
   };
 
-  const ops: Record<string, (args: never) => unknown> = { walk, store, restore };
+  const mkdirs = ({ paths }: { paths: string[] }) => {
+    for (const path of paths) fs.mkdirSync(path, { mode: 0o700 });
+    return null;
+  };
+
+  const finish = ({
+    links,
+    dirs,
+  }: {
+    links: { path: string; target: string; mtime: number }[];
+    dirs: { path: string; mode: number; mtime: number }[];
+  }) => {
+    for (const link of links) {
+      fs.symlinkSync(link.target, link.path);
+      try {
+        fs.lutimesSync(link.path, link.mtime / 1000, link.mtime / 1000);
+      } catch {
+        // times of a link are kept where the system allows it
+      }
+    }
+    for (const dir of dirs) {
+      fs.chmodSync(dir.path, dir.mode);
+      fs.utimesSync(dir.path, dir.mtime / 1000, dir.mtime / 1000);
+    }
+    return null;
+  };
+
+  const ops: Record<string, (args: never) => unknown> = { walk, store, restore, mkdirs, finish };
   parentPort!.on('message', ({ id, op, args }: Request) => {
     try {
       parentPort!.postMessage({ id, result: ops[op]!(args as never) } satisfies Reply);
@@ -148,52 +274,95 @@ function workerBody(): void {
   });
 }
 
-/** The worker, started on first use; it does not keep the process alive. */
+interface Job {
+  request: Request;
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+}
+
+/** One worker thread and the job it runs (one at a time: the pool hands out the next when it answers). */
+interface Slot {
+  worker: Worker;
+  job: Job | undefined;
+}
+
+/**
+ * The file workers: started on first use, each runs one job at a time, and jobs wait in one queue for the next
+ * free worker (so a few large files do not queue behind each other while another worker idles). Idle workers do
+ * not keep the process alive.
+ */
 export class FileWorker {
-  private worker: Worker | undefined;
+  private readonly slots: Slot[] = [];
+  private readonly queue: Job[] = [];
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+  private closed = false;
+
+  /** @param size how many workers at most (default: one per core, two to four). */
+  constructor(readonly size = Math.min(4, Math.max(2, availableParallelism()))) {}
 
   run<K extends keyof Jobs>(op: K, args: Jobs[K]['args']): Promise<Jobs[K]['result']> {
-    const worker = this.start();
-    const id = this.nextId++;
+    if (this.closed) return Promise.reject(new Error('the snapshot file workers are stopped'));
     return new Promise((resolve, reject) => {
-      if (this.pending.size === 0) worker.ref(); // while it works for someone, it keeps the process alive
-      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      worker.postMessage({ id, op, args } satisfies Request);
+      this.queue.push({
+        request: { id: this.nextId++, op, args },
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      });
+      this.pump();
     });
   }
 
   async close(): Promise<void> {
-    const worker = this.worker;
-    this.worker = undefined;
-    await worker?.terminate();
+    this.closed = true;
+    const slots = this.slots.splice(0);
+    this.fail(this.queue.splice(0), new Error('the snapshot file workers stopped'));
+    await Promise.all(slots.map((slot) => slot.worker.terminate()));
   }
 
-  private start(): Worker {
-    if (this.worker) return this.worker;
+  private pump(): void {
+    while (this.queue.length > 0) {
+      let slot = this.slots.find((s) => !s.job);
+      if (!slot && this.slots.length < this.size) slot = this.start();
+      if (!slot) return;
+      const job = this.queue.shift()!;
+      slot.job = job;
+      slot.worker.ref(); // while it works for someone, it keeps the process alive
+      slot.worker.postMessage(job.request);
+    }
+  }
+
+  private start(): Slot {
     // __name: what esbuild's keepNames (tsx, vitest) wraps named functions in; harmless elsewhere
     const worker = new Worker(`var __name = (f) => f;\n(${workerBody.toString()})();`, { eval: true });
     worker.unref();
-    worker.on('message', ({ id, result, error }: Reply) => {
-      const waiting = this.pending.get(id);
-      this.pending.delete(id);
-      if (this.pending.size === 0) worker.unref();
-      if (!waiting) return;
-      if (error) waiting.reject(Object.assign(new Error(error.message), { code: error.code }));
-      else waiting.resolve(result);
+    const slot: Slot = { worker, job: undefined };
+    worker.on('message', ({ result, error }: Reply) => {
+      const job = slot.job;
+      slot.job = undefined;
+      worker.unref();
+      if (job) {
+        if (error) job.reject(Object.assign(new Error(error.message), { code: error.code }));
+        else job.resolve(result);
+      }
+      this.pump();
     });
-    worker.on('error', (error) => this.fail(error));
-    worker.on('exit', () => {
-      if (this.worker === worker) this.worker = undefined;
-      this.fail(new Error('the snapshot file worker stopped'));
-    });
-    this.worker = worker;
-    return worker;
+    worker.on('error', (error) => this.lost(slot, error));
+    worker.on('exit', () => this.lost(slot, new Error('a snapshot file worker stopped')));
+    this.slots.push(slot);
+    return slot;
   }
 
-  private fail(error: Error): void {
-    for (const waiting of this.pending.values()) waiting.reject(error);
-    this.pending.clear();
+  /** A worker that died fails the job it ran; the others go on, and a new worker is started when needed. */
+  private lost(slot: Slot, error: Error): void {
+    const index = this.slots.indexOf(slot);
+    if (index !== -1) this.slots.splice(index, 1);
+    const job = slot.job;
+    slot.job = undefined;
+    if (job) this.fail([job], error);
+    if (!this.closed) this.pump();
+  }
+
+  private fail(jobs: Job[], error: Error): void {
+    for (const job of jobs) job.reject(error);
   }
 }

@@ -1,5 +1,6 @@
 // Snapshots of agents: capture (home, configuration, loop state, mailbox) into a content-addressed store,
-// restore to a new PID, fork, delete, export and import as one tar file. Other kernel code imports only here.
+// restore to a new PID, fork, roll an agent back in place, checkpoints after every step of its loop, delete, export
+// and import as one tar file. Other kernel code imports only here.
 export {
   Snapshots,
   type AgentState,

@@ -59,11 +59,51 @@ export const ManifestSchema = z
       .object({ loop: z.unknown().optional(), conversation: z.array(z.unknown()).optional() })
       .nullable(),
     mailbox: z.array(MessageSchema),
-    entries: z.array(EntrySchema).max(MAX_ENTRIES),
+    /** Checked one by one by checkEntry (a schema would take half a second on a big home). */
+    entries: z.array(z.unknown()).max(MAX_ENTRIES),
     skipped: z.array(z.object({ path: z.string(), reason: z.string() })),
   })
   .strict();
-export type Manifest = z.infer<typeof ManifestSchema>;
+export type Manifest = Omit<z.infer<typeof ManifestSchema>, 'entries'> & { entries: Entry[] };
+
+const HASH = /^[0-9a-f]{64}$/;
+const KEYS = {
+  dir: ['type', 'path', 'mode', 'mtime'],
+  file: ['type', 'path', 'mode', 'mtime', 'size', 'hash'],
+  symlink: ['type', 'path', 'mtime', 'target'],
+} as const;
+
+/**
+ * What EntrySchema accepts, checked by hand: it runs for every file of a home (tens of thousands), where the schema
+ * would hold the event loop for half a second. Returns the reason it is refused, or undefined.
+ */
+export function checkEntry(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'is not an object';
+  const entry = value as Record<string, unknown>;
+  const keys = KEYS[entry.type as keyof typeof KEYS];
+  if (!keys) return 'has no valid type';
+  const own = Object.keys(entry);
+  if (own.length !== keys.length || !keys.every((k) => Object.hasOwn(entry, k)))
+    return 'has unknown or missing keys';
+  if (typeof entry.path !== 'string') return 'has no path';
+  const { mode, mtime } = entry;
+  if (typeof mtime !== 'number' || !(mtime >= 0) || !Number.isFinite(mtime)) return 'has no valid mtime';
+  if (
+    entry.type !== 'symlink' &&
+    !(Number.isInteger(mode) && (mode as number) >= 0 && (mode as number) <= 0o7777)
+  )
+    return 'has no valid mode';
+  if (entry.type === 'file') {
+    if (!Number.isSafeInteger(entry.size) || (entry.size as number) < 0) return 'has no valid size';
+    if (typeof entry.hash !== 'string' || !HASH.test(entry.hash)) return 'has no valid hash';
+  }
+  if (entry.type === 'symlink') {
+    const { target } = entry;
+    if (typeof target !== 'string' || target.length < 1 || target.length > MAX_PATH)
+      return 'has no valid target';
+  }
+  return undefined;
+}
 
 /** One home-relative path, checked: no absolute paths, no '.' or '..' components, no NUL, no over-long names. */
 export function checkEntryPath(path: string): void {
@@ -102,9 +142,14 @@ export function parseManifest(data: Buffer): Manifest {
     const issue = parsed.error.issues[0];
     throw corrupted(`its manifest is invalid at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
   }
+  parsed.data.entries.forEach((value, index) => {
+    const why = checkEntry(value);
+    if (why) throw corrupted(`its manifest is invalid at entries.${index}: ${why}`);
+  });
+  const manifest = parsed.data as Manifest;
   const dirs = new Set<string>();
   const seen = new Set<string>();
-  for (const entry of parsed.data.entries) {
+  for (const entry of manifest.entries) {
     checkEntryPath(entry.path);
     if (seen.has(entry.path)) throw corrupted(`entry ${entry.path} appears twice`);
     seen.add(entry.path);
@@ -117,7 +162,7 @@ export function parseManifest(data: Buffer): Manifest {
       throw corrupted(`symlink ${entry.path} points outside the home (${entry.target.slice(0, 200)})`);
     }
   }
-  return parsed.data;
+  return manifest;
 }
 
 export function totals(manifest: Manifest): { files: number; dirs: number; symlinks: number; bytes: number } {

@@ -1,13 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, promises as fsp } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
+import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { HabitatError } from '../../shared/protocol/index.js';
 
 export const HASH = /^[0-9a-f]{64}$/;
-/** Files up to this size are read whole; larger ones are streamed. */
-export const SMALL_FILE = 8 * 1024 * 1024;
 
 export function sha256(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex');
@@ -62,6 +58,11 @@ export class ObjectStore {
     return join(this.objects, hash.slice(0, 2), hash);
   }
 
+  /** Whether the store holds an object, from the index alone; undefined before open() (ask has()). */
+  knows(hash: string): boolean | undefined {
+    return this.known?.has(hash);
+  }
+
   async has(hash: string): Promise<boolean> {
     if (this.known) return this.known.has(hash);
     try {
@@ -89,27 +90,6 @@ export class ObjectStore {
   /** Counts in an object another writer (the file worker) put in place. */
   remember(hash: string): void {
     this.known?.add(hash);
-  }
-
-  /** Stores an open file's content in one pass: read whole when small, else streamed into tmp/ while hashed. */
-  async putFile(file: FileHandle, size: number): Promise<Stored> {
-    if (size <= SMALL_FILE) return this.putBuffer(await file.readFile());
-    const temp = this.tempPath('put');
-    const hasher = createHash('sha256');
-    let bytes = 0;
-    await pipeline(
-      file.createReadStream({ autoClose: false, start: 0 }),
-      async function* (chunks: AsyncIterable<Buffer>) {
-        for await (const chunk of chunks) {
-          hasher.update(chunk);
-          bytes += chunk.byteLength;
-          yield chunk;
-        }
-      },
-      createWriteStream(temp, { mode: 0o400 }),
-    );
-    const hash = hasher.digest('hex');
-    return { hash, added: await this.adopt(temp, hash, bytes), size: bytes };
   }
 
   /**

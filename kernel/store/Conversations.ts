@@ -19,9 +19,10 @@ export class Conversations {
   private readonly insert: Statement<[{ pid: number; at: number; message: string }], { seq: number }>;
   private readonly select: Statement<[number, number, number], MessageRow>;
   private readonly countRows: Statement<[number], { n: number }>;
+  private readonly clear: Statement<[number]>;
 
   constructor(
-    db: Database,
+    private readonly db: Database,
     private readonly now: () => number,
   ) {
     // the next seq is computed in the same statement, so two appends can never share one
@@ -33,12 +34,27 @@ export class Conversations {
       'SELECT seq, at, message FROM conversations WHERE pid = ? AND seq >= ? ORDER BY seq LIMIT ?',
     );
     this.countRows = db.prepare('SELECT count(*) AS n FROM conversations WHERE pid = ?');
+    this.clear = db.prepare('DELETE FROM conversations WHERE pid = ?');
   }
 
   append(pid: number, message: unknown): number {
     checkPid(pid);
     const json = toJson(message, 'the message', pid);
     return this.insert.get({ pid, at: this.now(), message: json })!.seq;
+  }
+
+  /**
+   * Replaces the whole conversation of `pid` in one transaction (a snapshot's restore or rollback): a resumed run
+   * finds either the old messages or the new ones, never a mix.
+   */
+  replace(pid: number, messages: unknown[]): void {
+    checkPid(pid);
+    const rows = messages.map((message) => toJson(message, 'the message', pid));
+    const at = this.now();
+    this.db.transaction(() => {
+      this.clear.run(pid);
+      for (const message of rows) this.insert.run({ pid, at, message });
+    })();
   }
 
   /** Up to `limit` messages of `pid` from seq `offset` on, in order. */

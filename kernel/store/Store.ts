@@ -202,6 +202,11 @@ export class Store {
     return this.conversations.append(pid, message);
   }
 
+  /** Replaces the agent's whole conversation, in one transaction (snapshot restore and rollback). */
+  replaceMessages(pid: number, messages: unknown[]): void {
+    this.conversations.replace(pid, messages);
+  }
+
   /** Up to `limit` (1 to 10,000) messages of the agent's conversation from seq `offset` on, in order. */
   messages(pid: number, offset = 0, limit = MAX_READ): ConversationEntry[] {
     return this.conversations.read(pid, offset, limit);

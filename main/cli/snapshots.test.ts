@@ -74,6 +74,44 @@ describe('habitat CLI: snapshots, workspaces, messages and plugins', () => {
     expect(missing.stderr).toContain('E_NOT_FOUND');
   }, 120_000);
 
+  it('spawn --checkpoints, snapshot checkpoints, ls --pid and rollback', async () => {
+    const refused = await run(['spawn', '--checkpoints']);
+    expect(refused.code).toBe(EXIT.error);
+    expect(refused.stderr).toContain('E_INVALID');
+
+    // a goal agent: a checkpoint after each of its two steps, listed as such
+    const goal = "write 'a' to x.txt, then write 'b' to x.txt";
+    const agent = (await json(['spawn', '--goal', goal, '--checkpoints', '3', '--approval', 'never']))
+      .pid as number;
+    const state = async () =>
+      ((await json(['ps', '--all'])) as { pid: number; state: string }[]).find((p) => p.pid === agent)?.state;
+    for (let tries = 0; (await state()) !== 'zombie' && tries < 100; tries++) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const table = await run(['snapshot', 'ls', '--pid', String(agent)]);
+    expect(table.stdout).toMatch(/^ID\s+PID\s+NAME\s+KIND/);
+    expect(table.stdout.match(/ checkpoint /g)).toHaveLength(2);
+    expect(table.stdout).toMatch(/step 1\n.*step 2\n/);
+    expect((await run(['snapshot', 'checkpoints', String(agent)])).stdout).toBe(
+      `${agent}: a checkpoint after every step, the last 3 kept\n`,
+    );
+
+    // a shell agent goes back to its snapshot, in place
+    const pid = (await json(['spawn'])).pid as number;
+    await json(['exec', String(pid), '--', 'sh', '-c', 'echo good > Documents/state.txt']);
+    const id = (await json(['snapshot', 'create', String(pid)])).id as string;
+    await json(['exec', String(pid), '--', 'sh', '-c', 'echo bad > Documents/state.txt']);
+    const back = await run(['snapshot', 'rollback', String(pid), id]);
+    expect(back.code, back.stderr).toBe(EXIT.ok);
+    expect(back.stdout).toMatch(new RegExp(`^${pid} went back to ${id} in `));
+    expect((await run(['exec', String(pid), '--', 'cat', 'Documents/state.txt'])).stdout).toBe('good\n');
+    const other = await run(['snapshot', 'rollback', String(agent), id]);
+    expect(other.code).toBe(EXIT.error);
+    expect(other.stderr).toMatch(/E_CONFLICT|E_DENIED/);
+    const noGoal = await run(['snapshot', 'checkpoints', String(pid), 'on']);
+    expect(noGoal.stderr).toContain('E_INVALID');
+  }, 120_000);
+
   it('share create, grant, mount, ls and rm; spawn --share', async () => {
     await json(['share', 'create', 'docs']);
     const writer = (await json(['spawn', '--share', 'docs:rw'])).pid as number;

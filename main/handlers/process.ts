@@ -1,5 +1,6 @@
 import type { Kernel } from '../../kernel/index.js';
 import type { AgentSupervisor } from '../../runtime/index.js';
+import { DEFAULT_CHECKPOINTS_KEPT } from '../../shared/protocol/index.js';
 import type { Handlers } from '../bridge/index.js';
 
 export function processHandlers(kernel: Kernel, agents: AgentSupervisor): Handlers {
@@ -32,6 +33,12 @@ export function processHandlers(kernel: Kernel, agents: AgentSupervisor): Handle
           engine: args.engine,
           workspaces: args.workspaces,
           graphical: args.graphical,
+          checkpoints:
+            args.checkpoints === true
+              ? { keep: DEFAULT_CHECKPOINTS_KEPT }
+              : typeof args.checkpoints === 'number'
+                ? { keep: args.checkpoints }
+                : undefined,
         },
         run,
       );

@@ -1,7 +1,10 @@
 import type { Kernel } from '../../kernel/index.js';
 import type { Handlers } from '../bridge/index.js';
 
-/** Snapshots: capture, list, restore to a new PID, fork, delete, export and import; progress arrives as events. */
+/**
+ * Snapshots: capture, list, restore to a new PID, fork, roll an agent back in place, its checkpoints, delete, export
+ * and import; progress arrives as events.
+ */
 export function snapshotHandlers(kernel: Kernel): Handlers {
   const { snapshots } = kernel;
   return {
@@ -22,6 +25,15 @@ export function snapshotHandlers(kernel: Kernel): Handlers {
         waitMs,
       });
     },
+    'snapshot.rollback': ({ pid, id, waitMs }) => {
+      kernel.assertRunning();
+      return snapshots.rollback(pid, id, { waitMs });
+    },
+    'snapshot.checkpoints': ({ pid, enabled, keep }) =>
+      snapshots.checkpoints(pid, {
+        ...(enabled === undefined ? {} : { enabled }),
+        ...(keep === undefined ? {} : { keep }),
+      }),
     'snapshot.delete': ({ id }) => snapshots.delete(id),
     'snapshot.export': ({ id, path, gzip, overwrite }) => snapshots.export(id, path, { gzip, overwrite }),
     'snapshot.import': ({ path }) => snapshots.import(path),

@@ -16,6 +16,7 @@ import { agentTools, kernelHost, type WebAccess } from '../tools/index.js';
 import { WebBrowser } from '../web/index.js';
 import { PluginToolSync } from './pluginSync.js';
 import { AgentEventPublisher } from './publisher.js';
+import { snapshotState } from './snapshotState.js';
 import {
   checkNeedsGoal,
   OUTCOME_EXIT_CODES,
@@ -45,6 +46,8 @@ interface Run {
   loop: AgentLoop;
   done: Promise<void>;
   plugins: PluginToolSync;
+  /** Replaced by a run from a rollback: its end is not the agent's. */
+  retired?: boolean;
 }
 
 const LIVE = ['created', 'running', 'sleeping', 'stopped'] as const;
@@ -82,6 +85,13 @@ export class AgentSupervisor {
         change: change.type,
         request: wire(change.request),
         ...(change.type === 'resolved' ? { decision: change.decision } : {}),
+      }),
+    );
+    // snapshots keep each agent's conversation and step; a rollback runs it again from there
+    kernel.snapshots.setAgentStateProvider(
+      snapshotState(kernel, {
+        steps: (pid) => this.runs.get(pid)?.loop.steps,
+        restart: (pid, step) => this.restart(pid, step),
       }),
     );
   }
@@ -210,7 +220,27 @@ export class AgentSupervisor {
     await this.ownBrowser?.close();
   }
 
-  private start(info: ProcessInfo, provider: Provider, settings: AgentRunSettings, note?: string): void {
+  /** A rollback took the agent back: the run goes on from the conversation now stored; the old one ends unseen. */
+  private restart(pid: number, step: number): void {
+    const info = this.kernel.processes.get(pid);
+    const settings = storedSettings(this.kernel.processes.record(pid).config);
+    const provider = settings && info.goal ? this.provider(settings) : undefined; // a refusal changes nothing
+    const old = this.runs.get(pid);
+    if (old) {
+      old.retired = true;
+      old.loop.retire();
+    }
+    if (this.closing || !provider || !settings) return;
+    this.start(info, provider, settings, `rolled back to step ${step}`, step);
+  }
+
+  private start(
+    info: ProcessInfo,
+    provider: Provider,
+    settings: AgentRunSettings,
+    note?: string,
+    firstStep?: number,
+  ): void {
     const { pid } = info;
     const publisher = new AgentEventPublisher(this.kernel, pid, { flushMs: this.options.thoughtFlushMs });
     if (note) publisher.publish({ type: 'warning', message: note, at: Date.now(), step: 0 });
@@ -234,17 +264,20 @@ export class AgentSupervisor {
       approvals: { policy: settings.approvalPolicy, gate: this.gate },
       ...(settings.maxSteps ? { budgets: { maxSteps: settings.maxSteps } } : {}),
       sink: (event: AgentEvent) => publisher.publish(event),
+      onStepEnd: (step) => void this.kernel.snapshots.afterStep(pid, step),
+      ...(firstStep ? { firstStep } : {}),
     });
-    const done = loop
+    const run: Run = { loop, done: Promise.resolve(), plugins };
+    run.done = loop
       .run()
-      .then((result) => this.ended(pid, result))
+      .then((result) => (run.retired ? undefined : this.ended(pid, result)))
       .catch((error: unknown) => console.error(`[agents] the run of process ${pid} failed:`, error))
       .finally(() => {
         plugins.dispose();
         publisher.flush();
-        this.runs.delete(pid);
+        if (this.runs.get(pid) === run) this.runs.delete(pid);
       });
-    this.runs.set(pid, { loop, done, plugins });
+    this.runs.set(pid, run);
   }
 
   private ended(pid: number, result: AgentRunResult): void {

@@ -115,6 +115,8 @@ export const SpawnArgsSchema = z
     approvalPolicy: ApprovalPolicySchema.optional(),
     /** Model turns before the run gives up (default 50). */
     maxSteps: z.number().int().min(1).max(10_000).optional(),
+    /** A checkpoint after every step of the loop, for rollback: true keeps the last 20, a number that many. */
+    checkpoints: z.union([z.boolean(), z.number().int().min(1).max(1000)]).optional(),
     /** Shared workspaces mounted at ~/shared/<name> from the start (the only way for a container agent). */
     workspaces: z.array(WorkspaceMountRequestSchema).max(16).optional(),
     /**

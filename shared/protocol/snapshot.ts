@@ -41,10 +41,14 @@ export const SnapshotInfoSchema = z.object({
   agentState: z.boolean(),
   /** Messages of its mailbox captured. */
   messages: z.number().int().nonnegative(),
+  /** A snapshot someone took, or a checkpoint taken after a step of the agent's loop (the last few are kept). */
+  kind: z.enum(['snapshot', 'checkpoint']).default('snapshot'),
+  /** Steps of its loop done when it was taken (checkpoints). */
+  step: z.number().int().nonnegative().nullable().default(null),
 });
 export type SnapshotInfo = z.infer<typeof SnapshotInfoSchema>;
 
-export const SnapshotOpSchema = z.enum(['create', 'restore', 'export', 'import', 'delete']);
+export const SnapshotOpSchema = z.enum(['create', 'restore', 'rollback', 'export', 'import', 'delete']);
 
 export const SnapshotProgressSchema = z.object({
   /** One id per running operation: a fork reports a create, then a restore. */
@@ -69,6 +73,27 @@ export const RestoreResultSchema = z.object({
   durationMs: z.number().nonnegative(),
 });
 export type RestoreResult = z.infer<typeof RestoreResultSchema>;
+
+export const RollbackResultSchema = z.object({
+  pid: PidSchema,
+  snapshot: SnapshotIdSchema,
+  /** The step of its loop it went back to (checkpoints). */
+  step: z.number().int().nonnegative().nullable(),
+  warnings: z.array(z.string()),
+  durationMs: z.number().nonnegative(),
+});
+export type RollbackResult = z.infer<typeof RollbackResultSchema>;
+
+/** Checkpoints kept per agent unless it was told otherwise (spawn --checkpoints N). */
+export const DEFAULT_CHECKPOINTS_KEPT = 20;
+
+/** An agent's automatic checkpoints: on, and how many are kept (older ones are deleted). */
+export const CheckpointSettingsSchema = z.object({
+  pid: PidSchema,
+  enabled: z.boolean(),
+  keep: z.number().int().min(1).max(1000),
+});
+export type CheckpointSettings = z.infer<typeof CheckpointSettingsSchema>;
 
 const label = z.string().min(1).max(200);
 const agentName = z
@@ -121,6 +146,27 @@ export const snapshotCommands = {
       .strict(),
     result: RestoreResultSchema.extend({ info: SnapshotInfoSchema }),
   }),
+  'snapshot.rollback': command({
+    description:
+      'Take a live agent back, in place (same PID), to one of its own snapshots or checkpoints: it is held at a ' +
+      "step boundary, its home's contents are replaced by the verified copy, and its conversation, loop state and " +
+      'mailbox go back too; then it runs on from there.',
+    args: z.object({ pid: PidSchema, id: SnapshotIdSchema, waitMs: waitMs.default(5_000) }).strict(),
+    result: RollbackResultSchema,
+  }),
+  'snapshot.checkpoints': command({
+    description:
+      "Turn an agent's automatic checkpoints (one after every step of its loop) on or off, or say how many are " +
+      'kept; without enabled, only reads the setting.',
+    args: z
+      .object({
+        pid: PidSchema,
+        enabled: z.boolean().optional(),
+        keep: z.number().int().min(1).max(1000).optional(),
+      })
+      .strict(),
+    result: CheckpointSettingsSchema,
+  }),
   'snapshot.delete': command({
     description: 'Delete a snapshot; store objects no other snapshot uses are removed.',
     args: z.object({ id: SnapshotIdSchema }).strict(),
@@ -151,7 +197,7 @@ export const snapshotCommands = {
 
 export const snapshotEvents = {
   'snapshot.progress': event({
-    description: 'Progress of a long snapshot operation (create, restore, export, import).',
+    description: 'Progress of a long snapshot operation (create, restore, rollback, export, import).',
     payload: SnapshotProgressSchema,
     coalesceBy: 'opId',
   }),

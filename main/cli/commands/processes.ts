@@ -35,6 +35,7 @@ interface SpawnFlags {
   model?: string;
   approval?: ApprovalPolicy;
   maxSteps?: string;
+  checkpoints?: boolean | string;
   share: string[];
   graphical?: boolean | string;
 }
@@ -48,7 +49,7 @@ export function parseSize(text: string): number {
   return Math.round(Number(match[1]) * SIZE_UNITS[match[2]!.toLowerCase()]!);
 }
 
-function parseCount(text: string, flag: string): number {
+export function parseCount(text: string, flag: string): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value <= 0)
     throw new HabitatError('E_INVALID', `${flag} must be a positive integer`);
@@ -119,6 +120,10 @@ export function registerProcesses(ctx: CliContext): void {
       ),
     )
     .option('--max-steps <n>', 'model turns before the run gives up (default 50)')
+    .option(
+      '--checkpoints [keep]',
+      'a checkpoint after every step, for snapshot rollback; the last 20 kept, or the number given',
+    )
     .option('--parent <pid>', 'parent kernel PID')
     .addOption(new Option('--sandbox <kind>', 'host or docker').choices(['host', 'docker']).default('host'))
     .option('--image <image>', 'container image (docker; default habitat/sandbox:base)')
@@ -167,6 +172,10 @@ export function registerProcesses(ctx: CliContext): void {
           model: flags.model,
           approvalPolicy: flags.approval,
           maxSteps: flags.maxSteps === undefined ? undefined : parseCount(flags.maxSteps, '--max-steps'),
+          checkpoints:
+            typeof flags.checkpoints === 'string'
+              ? parseCount(flags.checkpoints, '--checkpoints')
+              : flags.checkpoints,
           workspaces: flags.share.length ? flags.share.map(parseShare) : undefined,
           graphical: typeof flags.graphical === 'string' ? parseScreen(flags.graphical) : flags.graphical,
         });

@@ -1,7 +1,15 @@
 import { resolve } from 'node:path';
-import type { RestoreResult, SnapshotInfo, SnapshotProgress } from '../../../shared/protocol/index.js';
+import {
+  HabitatError,
+  type CheckpointSettings,
+  type RestoreResult,
+  type RollbackResult,
+  type SnapshotInfo,
+  type SnapshotProgress,
+} from '../../../shared/protocol/index.js';
 import { parsePid, type CliContext } from '../context.js';
 import { formatBytes, formatDuration, table } from '../format.js';
+import { parseCount } from './processes.js';
 
 /** Snapshots of big homes take a while: progress shows meanwhile, and the call may take this long. */
 const LONG_CALL_MS = 60 * 60_000;
@@ -11,6 +19,7 @@ export function formatSnapshots(snapshots: SnapshotInfo[], storeBytes: number): 
     s.id,
     String(s.pid),
     s.name,
+    s.kind,
     s.sandbox,
     String(s.files),
     formatBytes(s.bytes),
@@ -18,7 +27,7 @@ export function formatSnapshots(snapshots: SnapshotInfo[], storeBytes: number): 
     s.createdAt.slice(0, 19).replace('T', ' '),
     s.label ?? '',
   ]);
-  const head = ['ID', 'PID', 'NAME', 'SANDBOX', 'FILES', 'SIZE', 'STORED', 'CREATED', 'LABEL'];
+  const head = ['ID', 'PID', 'NAME', 'KIND', 'SANDBOX', 'FILES', 'SIZE', 'STORED', 'CREATED', 'LABEL'];
   return `${table(head, rows)}\nstore: ${formatBytes(storeBytes)} on disk (deduplicated)`;
 }
 
@@ -41,6 +50,19 @@ function formatRestore(result: RestoreResult): string {
   ];
   for (const warning of result.warnings) lines.push(`  warning: ${warning}`);
   return lines.join('\n');
+}
+
+function formatRollback(result: RollbackResult): string {
+  const to = result.step === null ? result.snapshot : `${result.snapshot} (step ${result.step})`;
+  const lines = [`${result.pid} went back to ${to} in ${formatDuration(result.durationMs)}`];
+  for (const warning of result.warnings) lines.push(`  warning: ${warning}`);
+  return lines.join('\n');
+}
+
+function formatCheckpoints(c: CheckpointSettings): string {
+  return c.enabled
+    ? `${c.pid}: a checkpoint after every step, the last ${c.keep} kept`
+    : `${c.pid}: no checkpoints`;
 }
 
 function formatProgress(p: SnapshotProgress): string {
@@ -141,6 +163,47 @@ export function registerSnapshots(ctx: CliContext): void {
           ),
         );
         print(result, () => formatRestore(result));
+      }),
+    );
+
+  snapshot
+    .command('rollback')
+    .description(
+      'take a live agent back, in place (same PID), to one of its snapshots or checkpoints: files, conversation, mailbox',
+    )
+    .argument('<pid>', 'kernel PID')
+    .argument('<id>', 'one of its snapshots or checkpoints (snapshot ls --pid PID)')
+    .option('--wait <ms>', 'how long to wait for the loop to reach a step boundary', '5000')
+    .action(
+      withClient(async (client, pidText: string, id: string, flags: { wait: string }) => {
+        const result = await withProgress(client, 'rollback', () =>
+          client.call(
+            'snapshot.rollback',
+            { pid: parsePid(pidText), id, waitMs: Number(flags.wait) },
+            { timeoutMs: LONG_CALL_MS },
+          ),
+        );
+        print(result, () => formatRollback(result));
+      }),
+    );
+
+  snapshot
+    .command('checkpoints')
+    .description("show or change an agent's automatic checkpoints (one after every step of its loop)")
+    .argument('<pid>', 'kernel PID')
+    .argument('[state]', 'on or off (leave out to show the setting)')
+    .option('--keep <n>', 'how many of the latest checkpoints are kept')
+    .action(
+      withClient(async (client, pidText: string, state: string | undefined, flags: { keep?: string }) => {
+        if (state !== undefined && state !== 'on' && state !== 'off') {
+          throw new HabitatError('E_INVALID', `checkpoints ${state}: say on or off`);
+        }
+        const result = await client.call('snapshot.checkpoints', {
+          pid: parsePid(pidText),
+          ...(state === undefined ? {} : { enabled: state === 'on' }),
+          ...(flags.keep === undefined ? {} : { keep: parseCount(flags.keep, '--keep') }),
+        });
+        print(result, () => formatCheckpoints(result));
       }),
     );
 

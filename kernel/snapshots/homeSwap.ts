@@ -1,0 +1,177 @@
+import { promises as fsp } from 'node:fs';
+import { basename, join } from 'node:path';
+import { removeTree } from './materialize.js';
+
+/**
+ * A rollback replaces what a live agent's home holds, not the home folder itself: bind mounts (bubblewrap, Docker)
+ * hold on to the folder, so the agent's running sandbox sees the new files at once. Entries are moved by rename
+ * (one per top-level entry, whatever its size), through a journal folder beside the homes:
+ *
+ *   <journal>/new    the verified copy, built before anything is touched
+ *   <journal>/old    what the home held, moved out
+ *   <journal>/phase  {"phase":"out"|"in"|"done","home":...}: how far it got
+ *
+ * All or nothing across a crash: a journal found at boot whose phase is not "done" is undone (the old entries go
+ * back), since the rest of the rollback (conversation, mailbox) may not have happened; "done" needs only cleaning.
+ */
+export interface HomeSwap {
+  journal: string;
+  /** Where the caller builds the new contents (it must not exist yet: materialize makes it). */
+  staged: string;
+  /** Moves the staged contents in; on a failure, the home is left as it was. */
+  swap(): Promise<void>;
+  /** Puts the old contents back (the rest of the rollback failed). */
+  undo(): Promise<void>;
+  /** After the rest of the rollback: the swap stands. */
+  commit(): Promise<void>;
+  /** Removes the journal (the old contents with it), unless putting them back failed: boot tries again. */
+  cleanup(): Promise<void>;
+}
+
+const PREFIX = '.rollback-';
+type Phase = 'out' | 'in' | 'done';
+
+export function journalFor(homesDir: string, pid: number, suffix: string): string {
+  return join(homesDir, `${PREFIX}${pid}-${suffix}`);
+}
+
+/**
+ * `keep` names top-level entries that stay as they are (workspace mount points under ~/shared): the staged tree's
+ * entries of those names are dropped.
+ */
+export async function prepareSwap(
+  home: string,
+  journal: string,
+  keep: ReadonlySet<string>,
+): Promise<HomeSwap> {
+  await fsp.mkdir(journal, { mode: 0o700 });
+  const staged = join(journal, 'new');
+  const old = join(journal, 'old');
+  const mark = (phase: Phase) => writePhase(journal, { phase, home, keep: [...keep] });
+  let stuck = false;
+  const putBack = async () => {
+    try {
+      await undo(home, journal, keep);
+    } catch (error) {
+      stuck = true;
+      throw error;
+    }
+  };
+  return {
+    journal,
+    staged,
+    swap: async () => {
+      await fsp.mkdir(old, { mode: 0o700 });
+      for (const name of keep) await removeTree(join(staged, name));
+      await mark('out');
+      try {
+        await moveAll(home, old, keep);
+        await mark('in');
+        await moveAll(staged, home, keep);
+      } catch (error) {
+        await putBack();
+        throw error;
+      }
+    },
+    undo: putBack,
+    commit: () => mark('done'),
+    cleanup: async () => {
+      if (!stuck) await removeTree(journal);
+    },
+  };
+}
+
+/** At boot: finishes or undoes what a crash interrupted (see HomeSwap). Returns the homes it put back. */
+export async function recoverSwaps(homesDir: string): Promise<string[]> {
+  const undone: string[] = [];
+  for (const name of await fsp.readdir(homesDir).catch(() => [] as string[])) {
+    if (!name.startsWith(PREFIX)) continue;
+    const journal = join(homesDir, name);
+    const state = await readPhase(journal);
+    // a journal names a home of this data folder, or it is not one of ours
+    if (state && state.phase !== 'done' && join(homesDir, basename(state.home)) === state.home) {
+      await undo(state.home, journal, new Set(state.keep));
+      undone.push(state.home);
+    }
+    await removeTree(journal);
+  }
+  return undone;
+}
+
+/** Puts the home back as it was: what came in from new/ goes back there, what went to old/ comes back. */
+async function undo(home: string, journal: string, keep: ReadonlySet<string>): Promise<void> {
+  const state = await readPhase(journal);
+  const old = join(journal, 'old');
+  if (state?.phase === 'in') await moveAll(home, join(journal, 'new'), keep, { ifMissing: true });
+  await moveAll(old, home, keep, { ifMissing: true });
+}
+
+async function moveAll(
+  from: string,
+  to: string,
+  keep: ReadonlySet<string>,
+  options: { ifMissing?: boolean } = {},
+): Promise<void> {
+  let names: string[];
+  try {
+    names = await fsp.readdir(from);
+  } catch (error) {
+    if (options.ifMissing && (error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  for (const name of names) {
+    if (keep.has(name)) continue;
+    await fsp.rename(join(from, name), join(to, name));
+  }
+}
+
+interface JournalState {
+  phase: Phase;
+  home: string;
+  keep: string[];
+}
+
+async function writePhase(journal: string, state: JournalState): Promise<void> {
+  const temp = join(journal, 'phase.tmp');
+  const file = await fsp.open(temp, 'w', 0o600);
+  try {
+    await file.writeFile(JSON.stringify(state));
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await fsp.rename(temp, join(journal, 'phase'));
+}
+
+async function readPhase(journal: string): Promise<JournalState | undefined> {
+  try {
+    const parsed = JSON.parse(await fsp.readFile(join(journal, 'phase'), 'utf8')) as JournalState;
+    const valid =
+      typeof parsed.home === 'string' &&
+      ['out', 'in', 'done'].includes(parsed.phase) &&
+      Array.isArray(parsed.keep) &&
+      parsed.keep.every((name) => typeof name === 'string');
+    return valid ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Gives a staged tree the home's owner, when the kernel runs as root and the home belongs to someone else (a
+ * container agent's user): what the agent could write before, it can write after.
+ */
+export async function matchOwner(tree: string, home: string): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  const { uid, gid } = await fsp.stat(home);
+  if (uid === 0 && gid === 0) return;
+  const walk = async (path: string): Promise<void> => {
+    await fsp.lchown(path, uid, gid);
+    for (const entry of await fsp.readdir(path, { withFileTypes: true })) {
+      const child = join(path, entry.name);
+      if (entry.isDirectory()) await walk(child);
+      else await fsp.lchown(child, uid, gid);
+    }
+  };
+  await walk(tree);
+}
