@@ -62,6 +62,9 @@ export default defineConfig({
     root: 'renderer',
     build: {
       outDir: 'out/renderer',
+      // electron-vite leaves the renderer unminified; the headless host serves it to browsers over the network,
+      // and a third of the bytes to parse means a faster first paint in the desktop app too
+      minify: true,
       rollupOptions: { input: { index: resolve('renderer/index.html') } },
     },
     plugins: [react(), contentSecurityPolicyMeta()],

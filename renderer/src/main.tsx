@@ -2,9 +2,10 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { connectApi } from './api.js';
 import { App } from './App.js';
+import { applyTheme, resolveTheme, systemScheme } from './desktop/theme.js';
 import { setApi } from './store/api.js';
 import { bindStore } from './store/bind.js';
-import { kernel } from './store/store.js';
+import { kernel, useHabitat } from './store/store.js';
 import { startWorkspace } from './store/workspace.js';
 import { detachedAgent, startDetached } from './detached.js';
 import './styles.css';
@@ -20,6 +21,7 @@ else {
   else startWorkspace({ w: window.innerWidth, h: Math.max(200, window.innerHeight - 44 - 76) });
 }
 
+applyTheme(resolveTheme(useHabitat.getState().theme, systemScheme()));
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <App />

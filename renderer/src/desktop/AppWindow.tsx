@@ -167,6 +167,14 @@ export const AppWindow = memo(function AppWindow({ id }: { id: string }) {
       {preview && (
         <div className="snap-preview" style={toStyle(previewRect(preview, area))} aria-hidden="true" />
       )}
+      {/* The shadow is its own element: on the window itself it was painted again with every change inside
+          (a terminal preview, a figure), which with software rendering cost more than everything else together */}
+      <div
+        className={`window-shadow${focused ? ' focused' : ''}${win.maximized ? ' maximized' : ''}`}
+        style={{ ...toStyle(rect), zIndex: win.z }}
+        hidden={win.minimized}
+        aria-hidden="true"
+      />
       <section
         ref={ref}
         role="dialog"

@@ -66,9 +66,12 @@ export function Dock() {
             title={title}
             data-testid={`dock-agent-${pid}`}
           >
-            <span className="dock-agent-label" aria-hidden="true">
-              {(title ?? '').slice(0, 2).toUpperCase()}
-            </span>
+            {/* a monogram drawn by CSS: decoration, the button's name is the agent's (label in name, WCAG 2.5.3) */}
+            <span
+              className="dock-agent-label"
+              aria-hidden="true"
+              data-initials={(title ?? '').slice(0, 2).toUpperCase()}
+            />
           </button>
         );
       })}

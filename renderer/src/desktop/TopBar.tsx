@@ -133,15 +133,29 @@ function NoticeBell() {
   );
 }
 
+let timeFormat: Intl.DateTimeFormat | undefined;
+
 function Clock() {
-  const [now, setNow] = useState(() => new Date());
+  // The first reading waits for an idle moment: the first time formatting loads the locale's data, which the first
+  // paint of the desktop need not wait for.
+  const [now, setNow] = useState<Date | null>(null);
   useEffect(() => {
-    const timer = setInterval(() => setNow(new Date()), 15_000);
-    return () => clearInterval(timer);
+    const tick = () => setNow(new Date());
+    const first = window.requestIdleCallback
+      ? window.requestIdleCallback(tick, { timeout: 1000 })
+      : window.setTimeout(tick, 200);
+    const timer = setInterval(tick, 15_000);
+    return () => {
+      if (window.cancelIdleCallback) window.cancelIdleCallback(first);
+      else clearTimeout(first);
+      clearInterval(timer);
+    };
   }, []);
+  if (!now) return <time className="clock" />;
+  timeFormat ??= new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit' });
   return (
     <time className="clock" dateTime={now.toISOString()}>
-      {now.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}
+      {timeFormat.format(now)}
     </time>
   );
 }

@@ -1,8 +1,9 @@
 import { lazy, memo, Suspense } from 'react';
+import MissionControl from '../missionControl/MissionControl.js';
 import type { AppKind } from './windowManager.js';
 
-// Heavy apps (xterm.js, CodeMirror) load when first opened, so the desktop paints fast.
-const MissionControl = lazy(() => import('../missionControl/MissionControl.js'));
+// Mission Control is the first thing most people see: it comes with the page, so that its first paint waits for
+// no second round of downloads. Heavy apps (xterm.js, CodeMirror) load when first opened.
 const AgentVm = lazy(() => import('../agentVm/AgentVm.js'));
 const TerminalApp = lazy(() => import('../apps/TerminalApp.js'));
 const FilesApp = lazy(() => import('../apps/FilesApp.js'));

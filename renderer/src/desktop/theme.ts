@@ -1,15 +1,30 @@
-import { useEffect, useSyncExternalStore } from 'react';
+import { useEffect, useLayoutEffect, useSyncExternalStore } from 'react';
 import { useHabitat, type ThemeSetting } from '../store/store.js';
 
-const query = () => globalThis.matchMedia?.('(prefers-color-scheme: light)');
+// One media query for the page's life, its answer kept current by a listener of its own: React asks for the scheme
+// on every render of every themed component, and need not make a new query (and the browser evaluate it) each time.
+let media: MediaQueryList | undefined;
+let prefersLight = false;
 
-function subscribeScheme(onChange: () => void): () => void {
-  const media = query();
-  media?.addEventListener('change', onChange);
-  return () => media?.removeEventListener('change', onChange);
+function query(): MediaQueryList | undefined {
+  if (!media) {
+    media = globalThis.matchMedia?.('(prefers-color-scheme: light)');
+    prefersLight = media?.matches ?? false;
+    media?.addEventListener('change', (event) => (prefersLight = event.matches));
+  }
+  return media;
 }
 
-const systemScheme = (): 'dark' | 'light' => (query()?.matches ? 'light' : 'dark');
+function subscribeScheme(onChange: () => void): () => void {
+  const list = query();
+  list?.addEventListener('change', onChange);
+  return () => list?.removeEventListener('change', onChange);
+}
+
+export function systemScheme(): 'dark' | 'light' {
+  query();
+  return prefersLight ? 'light' : 'dark';
+}
 
 export function resolveTheme(setting: ThemeSetting, system: 'dark' | 'light'): 'dark' | 'light' {
   return setting === 'system' ? system : setting;
@@ -22,15 +37,22 @@ export function useResolvedTheme(): 'dark' | 'light' {
   return resolveTheme(setting, system);
 }
 
-/** Puts the theme on <html>, where the stylesheet's variables and the browser's own controls pick it up. */
+/**
+ * Puts the theme on <html>, where the stylesheet's variables and the browser's own controls pick it up. main.tsx
+ * calls it before the first render, so that the first paint is already in the right colours and the whole page is
+ * not styled twice.
+ */
+export function applyTheme(theme: 'dark' | 'light'): void {
+  const root = document.documentElement;
+  if (root.dataset.theme !== theme) root.dataset.theme = theme;
+  if (root.style.colorScheme !== theme) root.style.colorScheme = theme;
+}
+
+/** Keeps <html> on the theme in effect as the setting or the system's scheme changes. */
 export function useThemeEffect(): void {
   const theme = useResolvedTheme();
   const setting = useHabitat((s) => s.theme);
-  useEffect(() => {
-    const root = document.documentElement;
-    root.dataset.theme = theme;
-    root.style.colorScheme = theme;
-  }, [theme]);
+  useLayoutEffect(() => applyTheme(theme), [theme]);
   useEffect(() => {
     // inside the desktop app, native menus and dialogs follow too (nativeTheme); a browser has no such command
     if (window.habitat) void window.habitat.call('app.setTheme', { theme: setting }).catch(() => undefined);
