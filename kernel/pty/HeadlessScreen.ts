@@ -45,7 +45,8 @@ export interface HeadlessScreenOptions {
   maxBacklogChars?: number;
   /**
    * ...down to this many; a backlog above it means a flood. Default: enough to fill the scrollback and the screen
-   * with full lines, from 256 KiB to 4 MiB, so a late attacher still gets the whole scrollback after a flood.
+   * with full lines, within 256 KiB to 1 MiB, so that a late attacher still gets a full scrollback after a flood
+   * (the default 5,000 lines of 120 columns take 590 KiB).
    */
   keepChars?: number;
   /** xterm parses at most this many characters per turn of the event loop (default 16 KiB). */
@@ -98,7 +99,7 @@ export class HeadlessScreen {
 
   constructor(options: HeadlessScreenOptions) {
     const { cols, rows, scrollback } = options;
-    const keep = options.keepChars ?? Math.min(Math.max((scrollback + rows) * cols, 262_144), 4 * MiB);
+    const keep = options.keepChars ?? Math.min(Math.max((scrollback + rows) * cols, 262_144), MiB);
     this.maxBacklogChars = options.maxBacklogChars ?? Math.max(2 * keep, MiB);
     this.keepChars = Math.min(keep, this.maxBacklogChars);
     this.sliceChars = Math.max(2, options.sliceChars ?? 16_384);
