@@ -126,7 +126,8 @@ export async function run(): Promise<BenchResult> {
       notes: [
         `${MIB} MiB of output per run, best of ${ROUNDS} alternating runs each`,
         'through Habitat: a host-sandbox agent in a headless host (its own process), output batched and sent in binary',
-        'frames to a WebSocket client that acknowledges every 16 KiB; the kernel also feeds its headless screen',
+        'frames to a WebSocket client that acknowledges what it received (binary frames, from 16 KiB or at the end',
+        'of its turn); the kernel also feeds its headless screen',
         `ratio aim ${AIM_RATIO.toFixed(2)} = at least 0.9 of raw`,
         `CPU per MiB: raw reader ${perMib(cpu.raw)}; through Habitat: kernel ${
           cpu.kernel === undefined ? 'n/a' : perMib(cpu.kernel)

@@ -41,22 +41,34 @@ export async function startServedHost(): Promise<ServedHost> {
   };
 }
 
-/** Attaches to a terminal, acknowledging output as it arrives (a consumer that renders instantly). */
+/**
+ * Attaches to a terminal, acknowledging output as it arrives (a consumer that renders instantly): at once from
+ * 16 KiB on, the rest at the end of the turn. Every character is acknowledged sooner or later, as the kernel's flow
+ * control requires: one that held back a remainder below its threshold could leave the program paused for good.
+ */
 export async function attachTerminal(
   client: WebSocketClient,
   terminal: number,
   onData: (data: string) => void,
 ): Promise<() => void> {
   let unacked = 0;
+  let pending: NodeJS.Immediate | undefined;
+  const ack = (): void => {
+    clearImmediate(pending);
+    pending = undefined;
+    if (unacked > 0) void client.call('pty.ack', { terminal, chars: unacked }).catch(() => {});
+    unacked = 0;
+  };
   const off = client.subscribe(`pty.data.${terminal}`, (payload) => {
     const { data } = payload as { data: string };
     onData(data);
     unacked += data.length;
-    if (unacked >= 16_384) {
-      void client.call('pty.ack', { terminal, chars: unacked }).catch(() => {});
-      unacked = 0;
-    }
+    if (unacked >= 16_384) ack();
+    else pending ??= setImmediate(ack);
   });
   await client.call('pty.attach', { terminal });
-  return off;
+  return () => {
+    clearImmediate(pending);
+    off();
+  };
 }

@@ -1,3 +1,4 @@
+import xtermHeadless from '@xterm/headless';
 import { describe, expect, it } from 'vitest';
 import { HeadlessScreen } from './HeadlessScreen.js';
 
@@ -83,5 +84,61 @@ describe('HeadlessScreen under a flood', () => {
     await expect(screen.settled()).rejects.toMatchObject({ code: 'E_CONFLICT' });
     await new Promise((resolve) => setTimeout(resolve, 5)); // xterm's own next turn, if it had one
     expect(timersAndImmediates()).toBeLessThanOrEqual(before);
+  });
+
+  it('parses nothing while output floods, and catches up once it calms, without a read', async () => {
+    const screen = new HeadlessScreen({ cols: 40, rows: 6, scrollback: 100 });
+    screen.write('a trickle\r\n'); // below the flood rate: parsed as it comes
+    await nextTurn();
+    await nextTurn();
+    expect(screen.backlog).toBe(0);
+    const batches = floodBatches(10_000); // about 200 KiB at once: a flood, but below the backlog bound
+    for (const batch of batches) screen.write(batch);
+    const total = batches.join('').length;
+    for (let turn = 0; turn < 5; turn++) await nextTurn();
+    expect(screen.backlog).toBe(total); // the host's time goes to carrying the flood, not to parsing it
+    const deadline = Date.now() + 5_000;
+    while (screen.backlog > 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(screen.backlog).toBe(0); // calm again: parsed, though nobody asked
+    const { lines } = await screen.snapshot();
+    expect(lines.slice(0, 5)).toEqual([4, 3, 2, 1, 0].map((back) => `line ${9_999 - back}`));
+    screen.dispose();
+  });
+
+  it('keeps the pen and the modes that output dropped in a flood had set', async () => {
+    const E = '\x1b';
+    const lines = (from: number, count: number): string =>
+      Array.from({ length: count }, (_, i) => `line ${from + i}\r\n`).join('');
+    // green, then (dropped unparsed) yellow, bracketed paste on and the cursor hidden, then ~1.5 MiB more
+    const output =
+      `${E}[32m${lines(0, 40_000)}${E}[0m${E}[33m${E}[?2004h${E}[?25l` +
+      lines(40_000, 100_000) +
+      `${E}[1mend`;
+    const screen = new HeadlessScreen({ cols: 40, rows: 6, scrollback: 100 });
+    for (let at = 0; at < output.length; at += 65_536) screen.write(output.slice(at, at + 65_536));
+    const replay = await screen.replay();
+    const parse = async (text: string) => {
+      const terminal = new xtermHeadless.Terminal({
+        cols: 40,
+        rows: 6,
+        scrollback: 100,
+        allowProposedApi: true,
+      });
+      await new Promise<void>((resolve) => terminal.write(text, resolve));
+      const buffer = terminal.buffer.active;
+      const cells = Array.from({ length: buffer.length }, (_, y) => {
+        const line = buffer.getLine(y)!;
+        return `${line.translateToString(true)} ${line.getCell(0)!.getFgColor()}`;
+      });
+      const result = { cells, bracketedPaste: terminal.modes.bracketedPasteMode };
+      terminal.dispose();
+      return result;
+    };
+    const everything = await parse(output);
+    expect(everything.cells.slice(-3)).toEqual(['line 139998 3', 'line 139999 3', 'end 3']);
+    expect(await parse(replay)).toEqual(everything);
+    expect(replay).toContain(`${E}[?25l`);
+    screen.dispose();
   });
 });

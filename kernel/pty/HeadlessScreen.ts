@@ -1,6 +1,7 @@
 import xtermHeadless from '@xterm/headless';
 import type { Terminal as XtermTerminal } from '@xterm/headless';
 import { HabitatError } from '../../shared/protocol/index.js';
+import { lastingSequences } from './lastingState.js';
 import { serializeScreen } from './serializeScreen.js';
 import { safeCutIndex } from './text.js';
 
@@ -9,15 +10,18 @@ const { Terminal } = xtermHeadless;
 
 const disposedError = (): HabitatError => new HabitatError('E_CONFLICT', 'the terminal session is disposed');
 
-/** Cancels any half-parsed sequence (CAN) and resets the pen, after output was dropped. */
-const RESYNC = '\x18\x1b[0m';
+/** Cancels any half-parsed sequence (CAN), after output was dropped. */
+const RESYNC = '\x18';
 /**
- * A flood is over once less than FLOOD_END_CHARS arrive in FLOOD_WINDOW_MS (about 1.3 MB/s: more than anyone reads,
- * a small part of what xterm parses). The window is long enough that a busy host, whose timer fires late ahead of
- * the output that piled up meanwhile, does not end a flood by mistake.
+ * Output arriving faster than FLOOD_END_CHARS per FLOOD_WINDOW_MS (about 1.3 MB/s: more than anyone reads, a small
+ * part of what xterm parses) is a flood, and a flood is over once FLOOD_CALM_WINDOWS windows in a row see less. That
+ * is long enough that a busy host, whose timer fires late ahead of the output that piled up meanwhile, or whose
+ * flooding program waits a moment for the CPU, does not end a flood by mistake (and parse what is dropped soon after).
  */
 const FLOOD_WINDOW_MS = 50;
 const FLOOD_END_CHARS = 65_536;
+const FLOOD_CALM_WINDOWS = 4;
+const MiB = 1_048_576;
 
 export interface ScreenSnapshot {
   cols: number;
@@ -34,9 +38,16 @@ export interface HeadlessScreenOptions {
   cols: number;
   rows: number;
   scrollback: number;
-  /** Output waiting to be parsed above this many characters is dropped, oldest first (default 1 MiB)... */
+  /**
+   * Output waiting to be parsed above this many characters is dropped, oldest first (default twice keepChars, at
+   * least 1 MiB)...
+   */
   maxBacklogChars?: number;
-  /** ...down to this many; a backlog above it means a flood (default 256 KiB). */
+  /**
+   * ...down to this many; a backlog above it means a flood. Default: enough to fill the scrollback and the screen
+   * with full lines, within 256 KiB to 1 MiB, so that a late attacher still gets a full scrollback after a flood
+   * (the default 5,000 lines of 120 columns take 590 KiB).
+   */
   keepChars?: number;
   /** xterm parses at most this many characters per turn of the event loop (default 16 KiB). */
   sliceChars?: number;
@@ -50,14 +61,15 @@ type Action = () => void;
  * here and is parsed in slices of at most sliceChars, one per turn of the event loop, so that parsing (far slower
  * than a pty can produce) never keeps other terminals' I/O waiting for long.
  *
- * The trade-off, for floods only. Output that gets more than keepChars ahead of the parser is a flood: parsing then
- * stops until the flood is over or a read waits, since most of what it would parse would be dropped unread. Beyond
- * maxBacklogChars the oldest unparsed output is dropped, keeping the latest keepChars from a line start, where the
- * parser is resynchronised (a half-parsed sequence cancelled, the pen reset, the cursor at a line start); the
- * buffer, scrollback, alternate screen and modes stay as they were. So screen() and replay() are exact for anything
- * but a flood (a burst below maxBacklogChars included), and during or after one show its tail, as a viewer would.
- * A read is queued behind the output written before it, so it sees exactly that output, less what a flood made us
- * drop.
+ * The trade-off, for floods only. While output comes faster than anyone reads (see FLOOD_END_CHARS), or gets more
+ * than keepChars ahead of the parser, nothing is parsed until the flood is over or a read waits: most of what it
+ * would parse would scroll away unread, and parsing it would take the time the host needs to carry the flood to its
+ * viewers. Beyond maxBacklogChars the oldest unparsed output is dropped, keeping the latest keepChars from a line
+ * start, where the parser is resynchronised: a half-parsed sequence cancelled, the cursor at a line start, the pen
+ * and the modes as the dropped output left them (see lastingSequences); what the dropped output drew is lost. So
+ * screen() and replay() are exact for anything but a flood of more than maxBacklogChars without a pause or a read
+ * (a burst below that included), and during or after one show its tail, as a viewer would. A read is queued behind
+ * the output written before it, so it sees exactly that output, less what a flood made us drop.
  */
 export class HeadlessScreen {
   private readonly terminal: XtermTerminal;
@@ -70,12 +82,16 @@ export class HeadlessScreen {
   /** A slice is with xterm: nothing else is handed over until it has been parsed. */
   private parsing = false;
   private nextSlice: NodeJS.Immediate | undefined;
-  /** Output was dropped: resynchronise the parser before the next slice. */
+  /** Output was dropped: resynchronise the parser before the next slice... */
   private resync = false;
-  /** Output outpaces the parser: nothing is parsed (unless a read waits) until it slows down. */
+  /** ...and restore the pen and modes the dropped output set (see lastingSequences). */
+  private carried = '';
+  /** Output comes too fast: nothing is parsed (unless a read waits) until it slows down. */
   private flooding = false;
   private floodWatch: NodeJS.Timeout | undefined;
+  /** Characters written since windowStart (performance.now()); while flooding, since the flood watch began. */
   private writtenInWindow = 0;
+  private windowStart = -Infinity;
   private cursorHidden = false;
   private disposed = false;
   /** Reads not answered yet: a disposed terminal parses nothing more, so dispose() fails them. */
@@ -83,8 +99,9 @@ export class HeadlessScreen {
 
   constructor(options: HeadlessScreenOptions) {
     const { cols, rows, scrollback } = options;
-    this.maxBacklogChars = options.maxBacklogChars ?? 1_048_576;
-    this.keepChars = Math.min(options.keepChars ?? 262_144, this.maxBacklogChars);
+    const keep = options.keepChars ?? Math.min(Math.max((scrollback + rows) * cols, 262_144), MiB);
+    this.maxBacklogChars = options.maxBacklogChars ?? Math.max(2 * keep, MiB);
+    this.keepChars = Math.min(keep, this.maxBacklogChars);
     this.sliceChars = Math.max(2, options.sliceChars ?? 16_384);
     this.terminal = new Terminal({ cols, rows, scrollback, allowProposedApi: true });
     // cursor visibility (DECTCEM) is not in xterm's public modes: track it for the replay, leaving xterm to act too
@@ -106,7 +123,7 @@ export class HeadlessScreen {
     if (this.disposed || data.length === 0) return;
     this.queue.push(data);
     this.backlogChars += data.length;
-    this.writtenInWindow += data.length;
+    this.countWritten(data.length);
     if (this.backlogChars > this.keepChars) this.flooding = true;
     if (this.backlogChars > this.maxBacklogChars) this.dropOldest();
     this.pump();
@@ -198,14 +215,28 @@ export class HeadlessScreen {
     });
   }
 
-  /** Ends the flood, and resumes parsing, once output slows to less than FLOOD_END_CHARS per FLOOD_WINDOW_MS. */
-  private watchFlood(): NodeJS.Timeout {
+  /** A flood begins once a window of FLOOD_WINDOW_MS sees FLOOD_END_CHARS (the flood watch counts its own). */
+  private countWritten(chars: number): void {
+    if (!this.flooding) {
+      const now = performance.now();
+      if (now - this.windowStart >= FLOOD_WINDOW_MS) {
+        this.windowStart = now;
+        this.writtenInWindow = 0;
+      }
+    }
+    this.writtenInWindow += chars;
+    if (this.writtenInWindow >= FLOOD_END_CHARS) this.flooding = true;
+  }
+
+  /** Ends the flood, and resumes parsing, once output stays below FLOOD_END_CHARS per window for a while. */
+  private watchFlood(calmWindows = 0): NodeJS.Timeout {
     this.writtenInWindow = 0;
     return setTimeout(() => {
       this.floodWatch = undefined;
       if (this.disposed) return;
-      if (this.writtenInWindow >= FLOOD_END_CHARS) {
-        this.floodWatch = this.watchFlood();
+      const calm = this.writtenInWindow < FLOOD_END_CHARS ? calmWindows + 1 : 0;
+      if (calm < FLOOD_CALM_WINDOWS) {
+        this.floodWatch = this.watchFlood(calm);
         return;
       }
       this.flooding = false;
@@ -219,7 +250,8 @@ export class HeadlessScreen {
     if (this.resync) {
       this.resync = false;
       // everything before was parsed, so the cursor is where the kept output must continue from a line start
-      slice = RESYNC + (this.terminal.buffer.active.cursorX > 0 ? '\r\n' : '');
+      slice = RESYNC + (this.terminal.buffer.active.cursorX > 0 ? '\r\n' : '') + this.carried;
+      this.carried = '';
     }
     let taken = 0;
     while (typeof this.queue[0] === 'string') {
@@ -247,6 +279,7 @@ export class HeadlessScreen {
   private dropOldest(): void {
     let excess = this.backlogChars - this.keepChars;
     const kept: (string | Action)[] = [];
+    const dropped: string[] = [];
     for (const item of this.queue) {
       if (typeof item !== 'string' || excess <= 0) {
         kept.push(item);
@@ -255,15 +288,18 @@ export class HeadlessScreen {
       if (item.length <= excess) {
         excess -= item.length;
         this.backlogChars -= item.length;
+        dropped.push(item);
         continue;
       }
       const newline = item.indexOf('\n', excess);
       const cut = newline === -1 ? safeCutIndex(item, excess) : newline + 1;
       if (cut < item.length) kept.push(item.slice(cut));
+      dropped.push(item.slice(0, cut));
       this.backlogChars -= cut;
       excess = 0;
     }
     this.queue = kept;
+    this.carried = lastingSequences(dropped, this.carried);
     this.resync = true;
   }
 

@@ -87,6 +87,24 @@ describe('OutputBatcher', () => {
     expect(batches.join('')).toBe('aaaabbbbccdd');
     batcher.dispose();
   });
+
+  it('paces a flood once per display frame, and goes back to its interval when the output slows', () => {
+    vi.useFakeTimers();
+    const batches: string[] = [];
+    const batcher = new OutputBatcher((batch) => batches.push(batch), 5, 1_000_000);
+    batcher.push('x'.repeat(20_000)); // more than anyone reads in 5 ms
+    vi.advanceTimersByTime(0);
+    expect(batches).toHaveLength(1);
+    batcher.push('y');
+    vi.advanceTimersByTime(15);
+    expect(batches).toHaveLength(1); // a flood: the next batch waits a display frame (16 ms), not 5 ms
+    vi.advanceTimersByTime(1);
+    expect(batches).toEqual(['x'.repeat(20_000), 'y']);
+    batcher.push('z'); // that batch was small: back to 5 ms
+    vi.advanceTimersByTime(5);
+    expect(batches.at(-1)).toBe('z');
+    batcher.dispose();
+  });
 });
 
 describe('OutputConsumers', () => {

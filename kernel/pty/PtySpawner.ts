@@ -8,6 +8,12 @@ export interface PtyProcess {
   readonly pid: number;
   /** Output, decoded from UTF-8 with a streaming decoder (a character never straddles two events). */
   onData(listener: (data: string) => void): PtyDisposable;
+  /**
+   * The same output as it was read, undecoded (a character's bytes may straddle two events), where the spawner can
+   * tell it: for a consumer that decodes once per batch rather than once per read. Listening here costs the spawner
+   * no decoding.
+   */
+  onBytes?(listener: (data: Uint8Array) => void): PtyDisposable;
   /** Fires once the child has exited, after its last output has been delivered through onData. */
   onExit(listener: (event: { exitCode: number; signal?: number }) => void): PtyDisposable;
   write(data: string): void;

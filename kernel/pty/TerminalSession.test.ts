@@ -104,6 +104,58 @@ describe.skipIf(process.platform === 'win32')('TerminalSession on a real pty', (
     late.dispose();
   });
 
+  it('gives a late attacher after a flood the same screen and scrollback as parsing every byte would', async () => {
+    // ~2 MB at full speed: a flood, so the headless screen parses none of it while it lasts and keeps only its tail,
+    // which holds far more lines than the scrollback; the colour and a mode it sets early on are dropped unparsed
+    const { session, output } = open(
+      `printf '\\033[32m'; seq 1 50000; printf '\\033[0m\\033[33m\\033[?2004h'; seq 50001 250000; ` +
+        `printf '\\033[0m\\033[1mdone\\033[0m\\n'; read x`,
+      { cols: 60, rows: 10, scrollback: 2_000 },
+    );
+    await waitFor('the end of the flood', () => output.text.includes('done'), 30_000);
+    const received: string[] = [];
+    const consumer = session.attach((data) => received.push(data), { replay: true });
+    const replay = await consumer.replay!;
+    await session.write('\r');
+    await waitFor('live output for the late attacher', () => received.join('').includes('\r\n'));
+
+    const parse = async (text: string): Promise<xtermHeadless.Terminal> => {
+      const terminal = new xtermHeadless.Terminal({
+        cols: 60,
+        rows: 10,
+        scrollback: 2_000,
+        allowProposedApi: true,
+      });
+      await new Promise<void>((resolve) => terminal.write(text, resolve));
+      return terminal;
+    };
+    const everything = await parse(output.text);
+    const late = await parse(replay + received.join(''));
+    // every line's text, and the colour and weight it starts with (green digits, a bold "done")
+    const contents = (terminal: xtermHeadless.Terminal) => {
+      const buffer = terminal.buffer.active;
+      return {
+        lines: Array.from({ length: buffer.length }, (_, y) => {
+          const line = buffer.getLine(y)!;
+          const cell = line.getCell(0)!;
+          return `${line.translateToString(true)} ${cell.getFgColor()}${cell.isBold() ? ' bold' : ''}`;
+        }),
+        cursor: [buffer.cursorX, buffer.cursorY],
+      };
+    };
+    const expected = contents(everything);
+    expect(expected.lines).toHaveLength(2_010);
+    const end = expected.lines.findIndex((line) => line.startsWith('done'));
+    expect(expected.lines.slice(end - 2, end + 1)).toEqual(['249999 3', '250000 3', 'done -1 bold']);
+    expect(contents(late)).toEqual(expected);
+    expect(everything.modes.bracketedPasteMode).toBe(true);
+    expect(late.modes.bracketedPasteMode).toBe(true);
+    const screen = (await session.screen()).lines;
+    expect(screen).toEqual(expected.lines.slice(-10).map((line) => line.replace(/ -?\d+( bold)?$/, '')));
+    everything.dispose();
+    late.dispose();
+  }, 40_000);
+
   it('passes a resize on to the program', async () => {
     const { session, output } = open(`printf 'ready\\n'; read x; stty size; read y`);
     await waitFor('ready', () => output.text.includes('ready'));
@@ -185,12 +237,13 @@ describe.skipIf(process.platform === 'win32')('TerminalSession on a real pty', (
       received += data.length;
       if (acking) consumer.ack(data.length);
     });
-    await waitFor('the high watermark', () => received > 100_000);
+    // the defaults: pause above 1 MiB unacknowledged, which one batch (at most 124 KiB) may overshoot
+    await waitFor('the high watermark', () => received > 1_048_576);
     await new Promise((resolve) => setTimeout(resolve, 300));
     const stalled = received;
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(received).toBe(stalled);
-    expect(received).toBeLessThanOrEqual(100_000 + 65_536);
+    expect(received).toBeLessThanOrEqual(1_048_576 + 124 * 1024);
     expect(session.isPaused).toBe(true);
 
     acking = true;
@@ -225,6 +278,22 @@ describe.skipIf(process.platform === 'win32')('TerminalSession on a real pty', (
       expect(batch.length).toBeLessThanOrEqual(7);
       expect(batch).not.toMatch(/^[\udc00-\udfff]|[\ud800-\udbff]$/);
     }
+  });
+
+  it('hands out the bytes it reads, undecoded, alongside the same output as text', async () => {
+    const text = Array.from({ length: 3_000 }, (_, i) => `${i}:aä€😀中文👩‍👩‍👧\n`).join('');
+    const file = join(scratch, 'bytes.txt');
+    writeFileSync(file, text);
+    const pty = nodePtySpawner.spawn('/bin/cat', [file], { cols: 80, rows: 24, name: 'xterm-256color' });
+    const bytes: Uint8Array[] = [];
+    const texts: string[] = [];
+    pty.onBytes!((chunk) => bytes.push(chunk));
+    pty.onData((chunk) => texts.push(chunk));
+    await new Promise<void>((resolve) => pty.onExit(() => resolve()));
+    const expected = text.replaceAll('\n', '\r\n');
+    expect(texts.join('')).toBe(expected);
+    expect(Buffer.concat(bytes).toString('utf8')).toBe(expected);
+    expect(bytes.length).toBeGreaterThan(1); // several reads, so characters were cut between some of them
   });
 
   it('reports the exit code after the last output, and refuses input afterwards', async () => {

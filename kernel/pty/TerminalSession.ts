@@ -25,13 +25,25 @@ export interface TerminalSessionOptions {
   id?: string;
   /** Lines the headless screen keeps above the visible ones, default 5,000. */
   scrollback?: number;
-  /** While output keeps coming, it is delivered at most this often (default 5 ms; the first after a pause at once)... */
+  /**
+   * While output keeps coming, it is delivered at most this often (default 5 ms; the first after a pause at once, a
+   * flood once per display frame, see OutputBatcher)...
+   */
   batchIntervalMs?: number;
-  /** ...in batches of at most this many characters (default 64 KiB). */
+  /**
+   * ...in batches of at most this many characters (default 124 KiB: large, so a flood goes out in few messages, yet
+   * an ordinary V8 string; one above 128 KiB is allocated apart, in memory mapped and zeroed for it page by page).
+   */
   batchMaxChars?: number;
-  /** Flow control: pause above this many unacknowledged characters (default 100,000)... */
+  /**
+   * Flow control: pause above this many unacknowledged characters (default 1 MiB: a few batches, so that a viewer
+   * that keeps up, acknowledging each batch it has rendered, never waits for the next)...
+   */
   highWatermark?: number;
-  /** ...and resume below this many (default 5,000). */
+  /**
+   * ...and resume below this many (default half the high watermark: the viewer still has that much to render while
+   * the program gets going again, so the stream does not stall at every pause).
+   */
   lowWatermark?: number;
   /** Input is written in pieces of this many characters, yielding between them (default 8 KiB). */
   writeChunkChars?: number;
@@ -118,9 +130,9 @@ export class TerminalSession {
     const rows = requireInteger('rows', options.rows ?? 24, 1, MAX_SIZE);
     const scrollback = requireInteger('scrollback', options.scrollback ?? 5_000, 0, 1_000_000);
     const intervalMs = requireInteger('batchIntervalMs', options.batchIntervalMs ?? 5, 0, 1_000);
-    const maxChars = requireInteger('batchMaxChars', options.batchMaxChars ?? 65_536, 2, 16_777_216);
-    const low = requireInteger('lowWatermark', options.lowWatermark ?? 5_000, 1, 1e9);
-    const high = requireInteger('highWatermark', options.highWatermark ?? 100_000, low, 1e9);
+    const maxChars = requireInteger('batchMaxChars', options.batchMaxChars ?? 124 * 1024, 2, 16_777_216);
+    const high = requireInteger('highWatermark', options.highWatermark ?? 1_048_576, 1, 1e9);
+    const low = requireInteger('lowWatermark', options.lowWatermark ?? Math.ceil(high / 2), 1, high);
     this.writeChunkChars = requireInteger('writeChunkChars', options.writeChunkChars ?? 8_192, 2, 1_048_576);
     this.killGraceMs = requireInteger('killGraceMs', options.killGraceMs ?? 2_000, 0, 60_000);
     this.id = options.id ?? randomUUID();
@@ -152,7 +164,12 @@ export class TerminalSession {
     }
     this.osPid = this.pty.pid;
     this.hostPid = Number.isInteger(this.osPid) && this.osPid > 0 ? this.osPid : null;
-    this.ptySubscriptions.push(this.pty.onData((data) => this.batcher.push(data)));
+    // bytes where the spawner has them: the batcher decodes a batch at a time
+    this.ptySubscriptions.push(
+      this.pty.onBytes
+        ? this.pty.onBytes((bytes) => this.batcher.push(bytes))
+        : this.pty.onData((data) => this.batcher.push(data)),
+    );
     this.exitDone = new Promise((resolve) => {
       this.ptySubscriptions.push(this.pty.onExit((event) => void this.handleExit(event).then(resolve)));
     });
@@ -331,7 +348,7 @@ export class TerminalSession {
     // the spawner reports the exit after the last output (nodePtySpawner reads it to the kernel's end of data):
     // deliver what is still batched or held back by flow control, then tell
     this.startDraining();
-    this.batcher.flush();
+    this.batcher.end();
     this.close();
     const exit: TerminalExit = {
       exitCode: event.exitCode,

@@ -15,6 +15,12 @@ interface UnixTerminalInternals {
   fd?: number;
 }
 
+/** Node's readable state lets a stream's decoder be taken away again (its setters are what setEncoding uses). */
+interface DecodingState {
+  decoder: unknown;
+  encoding: unknown;
+}
+
 /**
  * The spawner on node-pty. On Unix it makes sure the end of a program's output is never lost, which node-pty alone
  * does not: libuv may report end-of-file on the pty while the kernel still holds output (libuv issue #4992), and
@@ -36,6 +42,7 @@ export const nodePtySpawner: PtySpawner = {
 class DrainedUnixPty implements PtyProcess {
   private readonly decoder = new StringDecoder('utf8');
   private readonly dataListeners = new Set<(data: string) => void>();
+  private readonly byteListeners = new Set<(data: Uint8Array) => void>();
   /** Input the pty had no room for yet, in order. */
   private pendingInput: Buffer[] = [];
   private cancelInputRetry: (() => void) | undefined;
@@ -45,13 +52,23 @@ class DrainedUnixPty implements PtyProcess {
     private readonly socket: Socket,
     private readonly fd: number,
   ) {
-    // bytes arrive as latin1 characters, one for one, and we decode UTF-8 ourselves: then no partial character is
-    // stranded in the socket's decoder when its reading stops early
-    socket.setEncoding('latin1');
-    pty.onData((chunk) => this.emit(this.decoder.write(Buffer.from(chunk, 'latin1'))));
+    // we want the bytes and decode UTF-8 ourselves: then no partial character is stranded in the socket's decoder
+    // when its reading stops early, and a reader that batches decodes once per batch. node-pty set a decoder on the
+    // socket; without it the socket hands out its buffers as read. Where that cannot be undone, bytes arrive as
+    // latin1 characters, one for one.
+    const state = (socket as unknown as { _readableState?: DecodingState })._readableState;
+    if (state && 'decoder' in state && 'encoding' in state) {
+      state.decoder = null;
+      state.encoding = null;
+    } else {
+      socket.setEncoding('latin1');
+    }
+    pty.onData((chunk: string | Buffer) =>
+      this.emit(typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk),
+    );
     // registered first, so the last bytes are out before anyone hears of the exit
     pty.onExit(() => {
-      this.emit(this.decoder.end());
+      this.emitText(this.decoder.end());
       this.dropInput(); // no one reads it any more
     });
     socket.on('end', () => this.drain());
@@ -69,6 +86,11 @@ class DrainedUnixPty implements PtyProcess {
   onData(listener: (data: string) => void): PtyDisposable {
     this.dataListeners.add(listener);
     return { dispose: () => void this.dataListeners.delete(listener) };
+  }
+
+  onBytes(listener: (data: Uint8Array) => void): PtyDisposable {
+    this.byteListeners.add(listener);
+    return { dispose: () => void this.byteListeners.delete(listener) };
   }
 
   onExit(listener: (event: { exitCode: number; signal?: number }) => void): PtyDisposable {
@@ -143,7 +165,14 @@ class DrainedUnixPty implements PtyProcess {
     this.pendingInput = [];
   }
 
-  private emit(data: string): void {
+  /** Bytes as read, which byte listeners may keep: never a buffer that is read into again. */
+  private emit(bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    for (const listener of this.byteListeners) listener(bytes);
+    if (this.dataListeners.size > 0) this.emitText(this.decoder.write(bytes));
+  }
+
+  private emitText(data: string): void {
     if (data.length === 0) return;
     for (const listener of [...this.dataListeners]) listener(data);
   }
@@ -151,8 +180,8 @@ class DrainedUnixPty implements PtyProcess {
   /** Delivers what the socket buffered and what the kernel still holds, until the pty says there is no more. */
   private drain(): void {
     while (this.socket.readableLength > 0 && this.socket.read() !== null); // emits 'data', in order
-    const buffer = Buffer.allocUnsafe(65_536);
     for (let total = 0; total < MAX_DRAIN_BYTES;) {
+      const buffer = Buffer.allocUnsafe(65_536);
       let read: number;
       try {
         read = readSync(this.fd, buffer, 0, buffer.length, null);
@@ -161,7 +190,7 @@ class DrainedUnixPty implements PtyProcess {
       }
       if (read === 0) return;
       total += read;
-      this.emit(this.decoder.write(buffer.subarray(0, read)));
+      this.emit(buffer.subarray(0, read));
     }
   }
 }

@@ -110,6 +110,15 @@ export class BridgeSession {
     }
   }
 
+  /**
+   * Runs a command that wants no answer (a pty.ack that came as a binary frame): its outcome, an error included, is
+   * dropped, as the client asked for none.
+   */
+  notify(command: string, args: unknown): void {
+    if (this.closed) return;
+    void this.bridge.dispatch(command, args, this.context);
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { BINARY_FRAME_KIND, decodeBinaryFrame } from '../../shared/protocol/index.js';
+import {
+  BINARY_FRAME_KIND,
+  decodeAckFrame,
+  decodeBinaryFrame,
+  encodeAckFrame,
+} from '../../shared/protocol/index.js';
 import { encodeServerMessage } from './transports/websocket.js';
 
 const ptyEvent = (terminal: number, data: string, topic = `pty.data.${terminal}`) =>
@@ -56,5 +61,36 @@ describe('binary terminal frames', () => {
       topic: 'pty.data.9',
       payload: { terminal: 9, data: '\u00fcber' },
     });
+  });
+
+  it('carries a terminal acknowledgement from the client in nine bytes, and refuses anything else', () => {
+    const frame = encodeAckFrame(4_000_000_000, 1e9)!;
+    expect([...frame]).toEqual([BINARY_FRAME_KIND.ptyAck, 0xee, 0x6b, 0x28, 0x00, 0x3b, 0x9a, 0xca, 0x00]);
+    expect(decodeAckFrame(frame)).toEqual({ terminal: 4_000_000_000, chars: 1e9 });
+    const padded = new Uint8Array(12);
+    padded.set(frame, 3);
+    expect(decodeAckFrame(padded.subarray(3))).toEqual({ terminal: 4_000_000_000, chars: 1e9 });
+    // what pty.ack would refuse does not become a frame (the client then sends a call, which is refused)
+    for (const [terminal, chars] of [
+      [0, 1],
+      [1, 0],
+      [1, 1.5],
+      [2 ** 32, 1],
+      [1, 1e9 + 1],
+    ] as const) {
+      expect(encodeAckFrame(terminal, chars)).toBeUndefined();
+    }
+    const ptyData = encodeServerMessage(ptyEvent(1, 'ok')) as Buffer;
+    const zeroChars = Uint8Array.from(frame);
+    zeroChars.fill(0, 5);
+    for (const bad of [
+      new Uint8Array(0),
+      frame.subarray(0, 8),
+      Uint8Array.of(...frame, 0),
+      ptyData,
+      zeroChars,
+    ]) {
+      expect(decodeAckFrame(bad)).toBeUndefined();
+    }
   });
 });

@@ -1,16 +1,21 @@
 import {
   decodeBinaryFrame,
+  encodeAckFrame,
   HabitatError,
   WS_SUBPROTOCOL,
   WS_TOKEN_PREFIX,
   type ClientMessage,
+  type CommandArgs,
+  type CommandName,
+  type CommandResult,
 } from '../protocol/index.js';
 import { ClientCore } from './ClientCore.js';
+import type { CallOptions } from './types.js';
 
 /** The part of the WHATWG WebSocket this client uses: the browser's and Node 22's global WebSocket both fit. */
 export interface WebSocketLike {
   readonly readyState: number;
-  send(data: string): void;
+  send(data: string | Uint8Array): void;
   close(code?: number, reason?: string): void;
   onopen: ((event: unknown) => void) | null;
   onclose: ((event: { code: number; reason: string }) => void) | null;
@@ -65,6 +70,27 @@ export class WebSocketClient extends ClientCore {
     const client = new WebSocketClient({ ...options, reconnect: true });
     client.open();
     return client;
+  }
+
+  /**
+   * As ClientCore's, except pty.ack: while connected it goes as a binary frame that the host does not answer (see
+   * shared/protocol/frames.ts), and resolves once sent. Nobody waits on an acknowledgement's outcome: one that no
+   * longer applies (the terminal detached meanwhile) credits nothing either way.
+   */
+  override call<N extends CommandName>(
+    command: N,
+    args?: CommandArgs<N>,
+    options?: CallOptions,
+  ): Promise<CommandResult<N>> {
+    if (command === 'pty.ack' && this.socket?.readyState === OPEN) {
+      const { terminal, chars } = (args ?? {}) as Partial<CommandArgs<'pty.ack'>>;
+      const frame = encodeAckFrame(Number(terminal), Number(chars));
+      if (frame) {
+        this.socket.send(frame);
+        return Promise.resolve({} as CommandResult<N>);
+      }
+    }
+    return super.call(command, args, options);
   }
 
   close(): void {

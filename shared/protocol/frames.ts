@@ -4,11 +4,18 @@
  *
  *   u8 kind (1 = pty.data) | u32 terminal id | the output as UTF-8
  *
+ * Its acknowledgements (pty.ack) go the other way in binary frames too, and get no answer: a flooding terminal is
+ * acknowledged once per frame it sends, and an answer to each would double the messages, and the wake-ups of both
+ * processes, that flow control costs. Layout, big-endian:
+ *
+ *   u8 kind (2 = pty.ack) | u32 terminal id | u32 characters
+ *
  * Every other message stays a JSON text frame. In-process transports (memory, Electron MessagePorts) pass objects and
  * never see these frames.
  */
-export const BINARY_FRAME_KIND = { ptyData: 1 } as const;
+export const BINARY_FRAME_KIND = { ptyData: 1, ptyAck: 2 } as const;
 export const BINARY_FRAME_HEADER_BYTES = 5;
+export const ACK_FRAME_BYTES = 9;
 
 const PTY_DATA_PREFIX = 'pty.data.';
 
@@ -37,4 +44,26 @@ export function decodeBinaryFrame(bytes: Uint8Array): { topic: string; payload: 
     return undefined; // not UTF-8: the kernel never cuts a character in two, so this is not ours
   }
   return { topic: `${PTY_DATA_PREFIX}${terminal}`, payload: { terminal, data } };
+}
+
+/** A pty.ack as a binary frame; undefined for arguments pty.ack would refuse (they then go as a call, and fail). */
+export function encodeAckFrame(terminal: number, chars: number): Uint8Array | undefined {
+  const valid = (n: number, max: number): boolean => Number.isInteger(n) && n >= 1 && n <= max;
+  if (!valid(terminal, 0xffff_ffff) || !valid(chars, 1e9)) return undefined;
+  const frame = new Uint8Array(ACK_FRAME_BYTES);
+  const view = new DataView(frame.buffer);
+  view.setUint8(0, BINARY_FRAME_KIND.ptyAck);
+  view.setUint32(1, terminal);
+  view.setUint32(5, chars);
+  return frame;
+}
+
+/** The pty.ack arguments a binary frame from a client carries; undefined for anything else. */
+export function decodeAckFrame(bytes: Uint8Array): { terminal: number; chars: number } | undefined {
+  if (bytes.byteLength !== ACK_FRAME_BYTES) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (view.getUint8(0) !== BINARY_FRAME_KIND.ptyAck) return undefined;
+  const terminal = view.getUint32(1);
+  const chars = view.getUint32(5);
+  return terminal === 0 || chars === 0 ? undefined : { terminal, chars };
 }

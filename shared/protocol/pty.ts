@@ -50,7 +50,8 @@ export const ptyCommands = {
     result: z.object({}),
   }),
   'pty.ack': command({
-    description: 'Acknowledge characters rendered, releasing flow-control credit.',
+    description:
+      'Acknowledge characters rendered, releasing flow-control credit. Over WebSocket it may come as a binary frame (shared/protocol/frames.ts), which gets no answer.',
     args: ref.extend({ chars: z.number().int().min(1).max(1e9) }).strict(),
     result: z.object({}),
   }),

@@ -7,6 +7,7 @@ import {
   BINARY_FRAME_KIND,
   binaryFrameTerminal,
   CLOSE_CODES,
+  decodeAckFrame,
   WIRE_LIMITS,
   WS_SUBPROTOCOL,
   WS_TOKEN_PREFIX,
@@ -129,7 +130,10 @@ export function attachWebSocketTransport(
 
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (isBinary) {
-        state.session.handle(undefined); // answered as malformed
+        // the one binary message a client sends: a terminal's acknowledgement, which gets no answer
+        const ack = Buffer.isBuffer(data) ? decodeAckFrame(data) : undefined;
+        if (ack) state.session.notify('pty.ack', ack);
+        else state.session.handle(undefined); // answered as malformed
         return;
       }
       let value: unknown;
