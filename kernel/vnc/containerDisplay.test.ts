@@ -223,8 +223,11 @@ describe.skipIf(!docker)('graphical agents: a display in the container', () => {
     await opened(ws);
     const closed = closeOf(ws);
     await kernel.processes.signal(pid, 'KILL');
-    // KILL takes the container, x11vnc with it, before the kernel learns the agent ended: the socket fails first
-    expect([VNC_CLOSE_CODES.upstreamError, VNC_CLOSE_CODES.displayGone]).toContain((await closed).code);
+    // KILL takes the container, x11vnc with it, before the kernel learns the agent ended: the display's socket fails
+    // or is closed (the dying x11vnc's socket may end cleanly), or the kernel cuts the viewer first
+    expect([VNC_CLOSE_CODES.upstreamError, VNC_CLOSE_CODES.displayGone, VNC_CLOSE_CODES.normal]).toContain(
+      (await closed).code,
+    );
     await waitFor(() => events.some((e) => e.topic === `vnc.stopped.${pid}`), 15_000, 'vnc.stopped');
     await waitFor(() => !existsSync(runDir), 15_000, 'the display folder removed');
     expect(kernel.displays.list()).toEqual([]);
