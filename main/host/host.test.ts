@@ -52,6 +52,19 @@ describe('headless host', () => {
     expect(asset.headers['cache-control']).toContain('immutable');
   });
 
+  it('serves files from memory, and a file rebuilt while serving in its new version', async () => {
+    const file = join(renderer, 'index.html');
+    expect((await get(host.port, '/')).body).toContain('<title>Habitat</title>');
+    writeFileSync(file, '<!doctype html><title>Rebuilt</title><p>a longer page than before</p>');
+    expect((await get(host.port, '/')).body).toContain('<title>Rebuilt</title>');
+    writeFileSync(file, '<!doctype html><title>Habitat</title>');
+    expect((await get(host.port, '/')).body).toBe('<!doctype html><title>Habitat</title>');
+    // larger than what is kept in memory: streamed from disk, whole
+    const big = 'x'.repeat(5 * 1024 * 1024);
+    writeFileSync(join(renderer, 'assets', 'big-1.js'), big);
+    expect((await get(host.port, '/assets/big-1.js')).body.length).toBe(big.length);
+  });
+
   it('never serves a file outside the renderer folder', async () => {
     for (const path of [
       '/../secret.txt',

@@ -1,4 +1,4 @@
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
 
@@ -87,5 +87,34 @@ export function serveStatic(
     response.end();
     return;
   }
-  createReadStream(file).pipe(response);
+  const body = cachedBody(file);
+  if (body) response.end(body);
+  else createReadStream(file).pipe(response);
+}
+
+/** Files up to this size are kept in memory once read: the whole renderer build is a few MiB. */
+const CACHE_FILE_MAX = 4 * 1024 * 1024;
+const CACHE_TOTAL_MAX = 64 * 1024 * 1024;
+const cache = new Map<string, { mtimeMs: number; size: number; body: Buffer }>();
+let cachedBytes = 0;
+
+/**
+ * The file's bytes from memory, read again when it changed on disk (a rebuild while serving). A page load asks for a
+ * dozen scripts at once while the host is busy with its agents: answering each in one write, rather than a stream of
+ * 64 KiB reads each waiting its turn in the event loop, is what makes the first paint quick.
+ */
+function cachedBody(file: string): Buffer | undefined {
+  const { mtimeMs, size } = statSync(file);
+  const hit = cache.get(file);
+  if (hit && hit.mtimeMs === mtimeMs && hit.size === size) return hit.body;
+  if (size > CACHE_FILE_MAX) return undefined;
+  const body = readFileSync(file);
+  if (hit) cachedBytes -= hit.body.length;
+  if (cachedBytes + body.length > CACHE_TOTAL_MAX) {
+    cache.clear();
+    cachedBytes = 0;
+  }
+  cache.set(file, { mtimeMs, size, body });
+  cachedBytes += body.length;
+  return body;
 }
