@@ -135,11 +135,22 @@ function NoticeBell() {
 
 let timeFormat: Intl.DateTimeFormat | undefined;
 
+/** The clock's first reading waits at most this long for the agents to be listed. */
+const CLOCK_FIRST_WAIT_MS = 3000;
+
 function Clock() {
-  // The first reading waits for an idle moment: the first time formatting loads the locale's data, which the first
-  // paint of the desktop need not wait for.
+  // The first time formatting loads the locale's data (some 150 ms on a busy machine): the clock's first reading
+  // waits until the agents are listed and the page is idle, so that it never delays the first paint of the desktop.
   const [now, setNow] = useState<Date | null>(null);
+  const listed = useHabitat((s) => s.agentsLoaded);
+  const [waited, setWaited] = useState(false);
   useEffect(() => {
+    const timer = setTimeout(() => setWaited(true), CLOCK_FIRST_WAIT_MS);
+    return () => clearTimeout(timer);
+  }, []);
+  const ready = listed || waited;
+  useEffect(() => {
+    if (!ready) return;
     const tick = () => setNow(new Date());
     const first = window.requestIdleCallback
       ? window.requestIdleCallback(tick, { timeout: 1000 })
@@ -150,7 +161,7 @@ function Clock() {
       else clearTimeout(first);
       clearInterval(timer);
     };
-  }, []);
+  }, [ready]);
   if (!now) return <time className="clock" />;
   timeFormat ??= new Intl.DateTimeFormat([], { hour: '2-digit', minute: '2-digit' });
   return (
