@@ -1,14 +1,8 @@
-import {
-  HabitatError,
-  ServerMessageSchema,
-  topicMatches,
-  type ClientMessage,
-  type CommandArgs,
-  type CommandName,
-  type CommandResult,
-  type ErrorValue,
-  type RequestId,
-} from '../protocol/index.js';
+// the values from the protocol's own modules, not its index: a page that imports the client builds only the wire's
+// schemas before its first paint, not those of every command
+import type { CommandArgs, CommandName, CommandResult } from '../protocol/index.js';
+import { HabitatError, type ErrorValue } from '../protocol/errors.js';
+import { ServerMessageSchema, topicMatches, type ClientMessage, type RequestId } from '../protocol/wire.js';
 import type { CallOptions, ConnectionState, HabitatApi, Unsubscribe } from './types.js';
 
 type Listener = (payload: unknown, topic: string) => void;

@@ -1,14 +1,7 @@
-import {
-  decodeBinaryFrame,
-  encodeAckFrame,
-  HabitatError,
-  WS_SUBPROTOCOL,
-  WS_TOKEN_PREFIX,
-  type ClientMessage,
-  type CommandArgs,
-  type CommandName,
-  type CommandResult,
-} from '../protocol/index.js';
+import type { CommandArgs, CommandName, CommandResult } from '../protocol/index.js';
+import { HabitatError } from '../protocol/errors.js';
+import { decodeBinaryFrame, encodeAckFrame } from '../protocol/frames.js';
+import { WS_SUBPROTOCOL, WS_TOKEN_PREFIX, type ClientMessage } from '../protocol/wire.js';
 import { ClientCore } from './ClientCore.js';
 import type { CallOptions } from './types.js';
 

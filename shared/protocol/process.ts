@@ -3,12 +3,9 @@ import { command, event } from './define.js';
 import { GpuRequestSchema } from './gpu.js';
 import { WorkspaceMountRequestSchema } from './workspace.js';
 
-/** Kernel PIDs are virtual, positive, and never reused within a data folder. */
-export const PidSchema = z
-  .number()
-  .int()
-  .positive()
-  .max(2 ** 31 - 1);
+import { PidSchema } from './ids.js';
+
+export { PidSchema };
 
 export const ProcessStateSchema = z.enum(['created', 'running', 'sleeping', 'stopped', 'zombie', 'dead']);
 export type ProcessState = z.infer<typeof ProcessStateSchema>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { command, event } from './define.js';
-import { PidSchema } from './process.js';
+import { PidSchema } from './ids.js';
 
 /**
  * WebSocket close codes of the VNC proxy. A browser never sees the HTTP status of a refused upgrade (only 1006), so

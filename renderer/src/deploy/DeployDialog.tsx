@@ -23,13 +23,11 @@ import {
 } from './form.js';
 import './deploy.css';
 
-export function DeployDialog() {
-  const request = useHabitat((s) => s.deploy);
-  return request ? <Dialog initialGoal={request.goal ?? ''} /> : null;
-}
-
-/** Deploy an agent: what it is, what it should do and where it runs; process.spawn does the rest. */
-function Dialog({ initialGoal }: { initialGoal: string }) {
+/**
+ * Deploy an agent: what it is, what it should do and where it runs; process.spawn does the rest. Loaded on demand
+ * (DeployDialogSlot): its validation builds the spawn schemas, which the first paint need not wait for.
+ */
+export default function DeployDialog({ initialGoal }: { initialGoal: string }) {
   const ref = useRef<HTMLFormElement>(null);
   const failureRef = useRef<HTMLDivElement>(null);
   const base = useId();

@@ -1,6 +1,6 @@
 import { useEffect, useRef, type MouseEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { DeployDialog } from '../deploy/DeployDialog.js';
+import { DeployDialog } from '../deploy/DeployDialogSlot.js';
 import { useHabitat, ui, windows } from '../store/store.js';
 import { AppWindow } from './AppWindow.js';
 import { ContextMenu } from './ContextMenu.js';

@@ -1,5 +1,6 @@
 import type { HabitatApi, Unsubscribe } from '../../../shared/client/index.js';
-import { VncDisplaySchema, type ProcessInfo } from '../../../shared/protocol/index.js';
+import type { ProcessInfo } from '../../../shared/protocol/index.js';
+import { VncDisplaySchema } from '../../../shared/protocol/vnc.js';
 import { errorText } from './api.js';
 import { shouldAskForDisplay } from './displays.js';
 import { kernel, notify, ui, useHabitat, windows } from './store.js';
