@@ -6,6 +6,7 @@ import type { BenchResult } from './lib/types.js';
 export const name = 'keystroke echo latency while another agent floods its terminal';
 
 const SAMPLES = 200;
+const X = 'x'.charCodeAt(0);
 
 export async function run(): Promise<BenchResult> {
   const host = await startServedHost();
@@ -23,7 +24,7 @@ export async function run(): Promise<BenchResult> {
 
     let echoed: (() => void) | undefined;
     const offTypist = await attachTerminal(host.client, typist.terminal!, (data) => {
-      if (data.includes('x')) echoed?.();
+      if (typeof data === 'string' ? data.includes('x') : data.includes(X)) echoed?.();
     });
     await new Promise((r) => setTimeout(r, 500));
     const floodedBefore = flooded;

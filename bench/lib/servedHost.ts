@@ -42,14 +42,15 @@ export async function startServedHost(): Promise<ServedHost> {
 }
 
 /**
- * Attaches to a terminal, acknowledging output as it arrives (a consumer that renders instantly): at once from
+ * Attaches to a terminal, acknowledging output as it arrives (a consumer that renders instantly), in the units it
+ * came in (bytes over WebSocket): at once from
  * 16 KiB on, the rest at the end of the turn. Every character is acknowledged sooner or later, as the kernel's flow
  * control requires: one that held back a remainder below its threshold could leave the program paused for good.
  */
 export async function attachTerminal(
   client: WebSocketClient,
   terminal: number,
-  onData: (data: string) => void,
+  onData: (data: string | Uint8Array) => void,
 ): Promise<() => void> {
   let unacked = 0;
   let pending: NodeJS.Immediate | undefined;
@@ -60,7 +61,7 @@ export async function attachTerminal(
     unacked = 0;
   };
   const off = client.subscribe(`pty.data.${terminal}`, (payload) => {
-    const { data } = payload as { data: string };
+    const { data } = payload as { data: string | Uint8Array };
     onData(data);
     unacked += data.length;
     if (unacked >= 16_384) ack();

@@ -1,9 +1,13 @@
 import { HabitatError } from '../../shared/protocol/index.js';
 import { chunkText } from './text.js';
+import { decodeUtf8 } from './utf8.js';
 
-/** A consumer's handle: it acknowledges characters once it has rendered them, and detaches when done. */
+/**
+ * A consumer's handle: it acknowledges output once it has rendered it, and detaches when done. Amounts are in the
+ * units it is given: characters for a text consumer, bytes for a byte consumer.
+ */
 export interface TerminalConsumer {
-  /** Characters delivered and not yet acknowledged (0 for a consumer without flow control). */
+  /** Output delivered and not yet acknowledged (0 for a consumer without flow control). */
   readonly unacknowledged: number;
   /**
    * With AttachOptions.replay: what reproduces the screen as of the moment of attaching. The consumer's live output
@@ -22,16 +26,21 @@ export interface Watermarks {
   low: number;
 }
 
+/** How a consumer takes output: decoded (one decoding per batch, shared by all text consumers), or as bytes. */
+export type ConsumerCallback =
+  { readonly text: (data: string) => void } | { readonly bytes: (data: Uint8Array) => void };
+
 interface Entry {
-  readonly callback: (data: string) => void;
+  readonly callback: ConsumerCallback;
   readonly flowControl: boolean;
   unacknowledged: number;
   /** Output that arrived before the consumer's replay was ready; null once live. */
-  queued: string[] | null;
+  queued: Uint8Array[] | null;
 }
 
 /**
- * The consumers attached to one terminal, with credit-based flow control: every consumer gets every batch, and
+ * The consumers attached to one terminal, with credit-based flow control: every consumer gets every batch (whole UTF-8
+ * characters, see OutputBatcher), and
  * `onPressure(true)` asks the producer to pause while any flow-controlled consumer is behind by more than the high
  * watermark, `onPressure(false)` to resume once all are below the low one.
  */
@@ -51,7 +60,7 @@ export class OutputConsumers {
 
   /** Attaches a consumer. With a replay, output is queued for it until the replay has resolved. */
   add(
-    callback: (data: string) => void,
+    callback: ConsumerCallback,
     options: { flowControl: boolean; replay?: Promise<string> },
   ): TerminalConsumer {
     const entry: Entry = {
@@ -82,10 +91,12 @@ export class OutputConsumers {
     };
   }
 
-  deliver(data: string): void {
+  deliver(batch: Uint8Array): void {
+    let text: string | undefined;
     for (const entry of [...this.entries]) {
-      if (entry.queued) entry.queued.push(data);
-      else this.send(entry, data);
+      if (entry.queued) entry.queued.push(batch);
+      else if ('bytes' in entry.callback) this.send(entry, batch);
+      else this.send(entry, (text ??= decodeUtf8(batch)));
     }
     this.evaluate();
   }
@@ -96,20 +107,26 @@ export class OutputConsumers {
   }
 
   private goLive(entry: Entry): void {
-    if (!entry.queued) return;
-    const text = entry.queued.join('');
+    const queued = entry.queued;
+    if (!queued) return;
     entry.queued = null;
-    // in batch-sized pieces, like live output
-    for (const piece of chunkText(text, this.maxBatchChars)) {
-      if (this.entries.has(entry)) this.send(entry, piece);
+    if ('bytes' in entry.callback) {
+      for (const batch of queued) if (this.entries.has(entry)) this.send(entry, batch);
+    } else {
+      // in batch-sized pieces, like live output
+      const text = queued.map(decodeUtf8).join('');
+      for (const piece of chunkText(text, this.maxBatchChars)) {
+        if (this.entries.has(entry)) this.send(entry, piece);
+      }
     }
     this.evaluate();
   }
 
-  private send(entry: Entry, data: string): void {
+  private send(entry: Entry, data: string | Uint8Array): void {
     if (entry.flowControl) entry.unacknowledged += data.length;
     try {
-      entry.callback(data);
+      if ('bytes' in entry.callback) entry.callback.bytes(data as Uint8Array);
+      else entry.callback.text(data as string);
     } catch (error) {
       // one broken consumer must not stop delivery to the others
       console.error('[pty] terminal consumer threw:', error);

@@ -2,6 +2,12 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { OutputBatcher } from './OutputBatcher.js';
 import { OutputConsumers } from './OutputConsumers.js';
 import { chunkText, safeCutIndex } from './text.js';
+import { completeUtf8Length, decodeUtf8, utf8CutIndex } from './utf8.js';
+
+const bytes = (text: string): Uint8Array => Buffer.from(text, 'utf8');
+/** A batcher whose batches are collected as text (each batch must be whole characters: decoded strictly). */
+const strict = new TextDecoder('utf-8', { fatal: true });
+const collect = (batches: string[]) => (batch: Uint8Array) => void batches.push(strict.decode(batch));
 
 const isHigh = (code: number): boolean => code >= 0xd800 && code <= 0xdbff;
 const isLow = (code: number): boolean => code >= 0xdc00 && code <= 0xdfff;
@@ -25,27 +31,68 @@ describe('surrogate-safe cutting', () => {
   });
 });
 
+describe('UTF-8-safe cutting', () => {
+  it('never cuts inside a character, and holds back an unfinished last one', () => {
+    const text = 'aä€😀中b';
+    const all = bytes(text);
+    for (let end = 0; end <= all.length; end++) {
+      const cut = utf8CutIndex(all, end);
+      expect(cut).toBeGreaterThan(0);
+      expect(strict.decode(all.subarray(0, cut)) + strict.decode(all.subarray(cut))).toBe(text);
+      const prefix = all.subarray(0, end);
+      expect(strict.decode(prefix.subarray(0, completeUtf8Length(prefix)))).toBe(
+        decodeUtf8(prefix.subarray(0, completeUtf8Length(prefix))),
+      );
+    }
+    const emoji = bytes('😀');
+    expect(completeUtf8Length(emoji.subarray(0, 3))).toBe(0);
+    expect(completeUtf8Length(emoji)).toBe(4);
+    expect(utf8CutIndex(emoji, 2)).toBe(4); // the first character is longer than the room: it goes whole
+    expect(completeUtf8Length(Uint8Array.of(0x61, 0xff))).toBe(2); // malformed counts as whole
+  });
+});
+
 describe('OutputBatcher', () => {
   afterEach(() => void vi.useRealTimers());
 
   it('coalesces within the interval and flushes at once at the size cap', () => {
     vi.useFakeTimers();
     const batches: string[] = [];
-    const batcher = new OutputBatcher((batch) => batches.push(batch), 5, 8);
+    const batcher = new OutputBatcher(collect(batches), 5, 8);
     batcher.push('ab');
-    batcher.push('cd');
+    batcher.push(bytes('cd'));
     expect(batches).toEqual([]);
     vi.advanceTimersByTime(5);
     expect(batches).toEqual(['abcd']);
-    batcher.push('0123456😀89'); // the cap (8) falls inside the emoji: cut before it
+    batcher.push(bytes('0123456😀89')); // the cap (8 bytes) falls inside the emoji: cut before it
     expect(batches.slice(1)).toEqual(['0123456', '😀89']);
+    batcher.dispose();
+  });
+
+  it('keeps a character whose bytes came in two reads whole, and ends with whatever is left', () => {
+    vi.useFakeTimers();
+    const batches: string[] = [];
+    const batcher = new OutputBatcher(collect(batches), 5, 1_000);
+    const emoji = bytes('x😀');
+    batcher.push(emoji.subarray(0, 3)); // 'x' and half the emoji
+    vi.advanceTimersByTime(5);
+    expect(batches).toEqual(['x']);
+    expect(batcher.pendingBytes).toBe(2);
+    batcher.push(emoji.subarray(3));
+    vi.advanceTimersByTime(5);
+    expect(batches).toEqual(['x', '😀']);
+    const raw: Uint8Array[] = [];
+    const ending = new OutputBatcher((batch) => void raw.push(batch), 5, 1_000);
+    ending.push(emoji.subarray(0, 3));
+    ending.end(); // the program is gone: the unfinished character goes out as it is
+    expect(Buffer.concat(raw)).toEqual(Buffer.from(emoji.subarray(0, 3)));
     batcher.dispose();
   });
 
   it('delivers the first output after a quiet interval on the next turn, and paces the rest', () => {
     vi.useFakeTimers();
     const batches: string[] = [];
-    const batcher = new OutputBatcher((batch) => batches.push(batch), 5, 1_000);
+    const batcher = new OutputBatcher(collect(batches), 5, 1_000);
     batcher.push('a');
     batcher.push('b'); // read in the same turn: still one batch
     expect(batches).toEqual([]);
@@ -70,7 +117,7 @@ describe('OutputBatcher', () => {
     const batches: string[] = [];
     const batcher = new OutputBatcher(
       (batch) => {
-        batches.push(batch);
+        batches.push(decodeUtf8(batch));
         if (batches.length === 1) batcher.hold(); // the first delivery causes back-pressure
       },
       5,
@@ -81,7 +128,7 @@ describe('OutputBatcher', () => {
     batcher.push('dd');
     vi.advanceTimersByTime(50);
     expect(batches).toEqual(['aaaa']);
-    expect(batcher.pendingChars).toBe(8);
+    expect(batcher.pendingBytes).toBe(8);
     batcher.release();
     vi.advanceTimersByTime(5);
     expect(batches.join('')).toBe('aaaabbbbccdd');
@@ -91,7 +138,7 @@ describe('OutputBatcher', () => {
   it('paces a flood once per display frame, and goes back to its interval when the output slows', () => {
     vi.useFakeTimers();
     const batches: string[] = [];
-    const batcher = new OutputBatcher((batch) => batches.push(batch), 5, 1_000_000);
+    const batcher = new OutputBatcher(collect(batches), 5, 1_000_000);
     batcher.push('x'.repeat(20_000)); // more than anyone reads in 5 ms
     vi.advanceTimersByTime(0);
     expect(batches).toHaveLength(1);
@@ -116,10 +163,10 @@ describe('OutputConsumers', () => {
 
   it('pauses when any consumer is above the high watermark and resumes when all are below the low one', () => {
     const { consumers, pressure } = setup();
-    const a = consumers.add(() => undefined, { flowControl: true });
-    const b = consumers.add(() => undefined, { flowControl: true });
-    consumers.deliver('x'.repeat(60));
-    consumers.deliver('x'.repeat(60));
+    const a = consumers.add({ text: () => undefined }, { flowControl: true });
+    const b = consumers.add({ text: () => undefined }, { flowControl: true });
+    consumers.deliver(bytes('x'.repeat(60)));
+    consumers.deliver(bytes('x'.repeat(60)));
     expect(pressure).toEqual([true]);
     a.ack(120);
     expect(pressure).toEqual([true]); // b is still behind
@@ -132,9 +179,9 @@ describe('OutputConsumers', () => {
 
   it('releases a detached consumer’s credit and ignores consumers without flow control', () => {
     const { consumers, pressure } = setup();
-    const internal = consumers.add(() => undefined, { flowControl: false });
-    const slow = consumers.add(() => undefined, { flowControl: true });
-    consumers.deliver('x'.repeat(200));
+    const internal = consumers.add({ text: () => undefined }, { flowControl: false });
+    const slow = consumers.add({ text: () => undefined }, { flowControl: true });
+    consumers.deliver(bytes('x'.repeat(200)));
     expect(internal.unacknowledged).toBe(0);
     expect(pressure).toEqual([true]);
     slow.detach();
@@ -147,13 +194,15 @@ describe('OutputConsumers', () => {
     const seen: string[] = [];
     const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     consumers.add(
-      () => {
-        throw new Error('broken');
+      {
+        text: () => {
+          throw new Error('broken');
+        },
       },
       { flowControl: false },
     );
-    consumers.add((data) => seen.push(data), { flowControl: false });
-    consumers.deliver('hello');
+    consumers.add({ text: (data) => void seen.push(data) }, { flowControl: false });
+    consumers.deliver(bytes('hello'));
     expect(seen).toEqual(['hello']);
     expect(error).toHaveBeenCalledOnce();
     error.mockRestore();
@@ -163,12 +212,15 @@ describe('OutputConsumers', () => {
     const { consumers } = setup();
     const seen: string[] = [];
     let resolveReplay!: (text: string) => void;
-    const consumer = consumers.add((data) => seen.push(data), {
-      flowControl: true,
-      replay: new Promise((resolve) => (resolveReplay = resolve)),
-    });
-    consumers.deliver('after-1 ');
-    consumers.deliver('after-2');
+    const consumer = consumers.add(
+      { text: (data) => void seen.push(data) },
+      {
+        flowControl: true,
+        replay: new Promise((resolve) => (resolveReplay = resolve)),
+      },
+    );
+    consumers.deliver(bytes('after-1 '));
+    consumers.deliver(bytes('after-2'));
     expect(seen).toEqual([]);
     resolveReplay('REPLAY');
     expect(await consumer.replay).toBe('REPLAY');
@@ -176,5 +228,19 @@ describe('OutputConsumers', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(seen.join('')).toBe('after-1 after-2');
     expect(consumer.unacknowledged).toBe(15);
+  });
+
+  it('counts characters for a text consumer and bytes for a byte consumer, from the same batches', () => {
+    const { consumers } = setup();
+    const texts: string[] = [];
+    const raw: Uint8Array[] = [];
+    const text = consumers.add({ text: (data) => void texts.push(data) }, { flowControl: true });
+    const binary = consumers.add({ bytes: (data) => void raw.push(data) }, { flowControl: true });
+    const batch = bytes('€😀'); // 3 characters (UTF-16), 7 bytes
+    consumers.deliver(batch);
+    expect(texts).toEqual(['€😀']);
+    expect(raw).toEqual([batch]);
+    expect(text.unacknowledged).toBe(3);
+    expect(binary.unacknowledged).toBe(7);
   });
 });

@@ -262,7 +262,7 @@ describe.skipIf(process.platform === 'win32')('TerminalSession on a real pty', (
     const session = new TerminalSession(nodePtySpawner, {
       file: '/bin/cat',
       args: [file],
-      batchMaxChars: 7,
+      batchMaxBytes: 7,
       batchIntervalMs: 1,
     });
     sessions.push(session);
@@ -271,13 +271,24 @@ describe.skipIf(process.platform === 'win32')('TerminalSession on a real pty', (
       batches.push(data);
       consumer.ack(data.length);
     });
+    // a byte consumer beside it gets the same output undecoded, each batch whole characters on its own
+    const byteBatches: Uint8Array[] = [];
+    const byteConsumer = session.attachBytes((data) => {
+      byteBatches.push(data);
+      byteConsumer.ack(data.length);
+    });
     await session.exited();
-    expect(batches.join('')).toBe(text.replaceAll('\n', '\r\n'));
+    const expected = text.replaceAll('\n', '\r\n');
+    expect(batches.join('')).toBe(expected);
     expect(batches.length).toBeGreaterThan(text.length / 7);
     for (const batch of batches) {
       expect(batch.length).toBeLessThanOrEqual(7);
       expect(batch).not.toMatch(/^[\udc00-\udfff]|[\ud800-\udbff]$/);
     }
+    const strict = new TextDecoder('utf-8', { fatal: true });
+    expect(byteBatches.map((batch) => strict.decode(batch)).join('')).toBe(expected);
+    for (const batch of byteBatches) expect(batch.length).toBeLessThanOrEqual(7);
+    expect(byteConsumer.unacknowledged).toBe(0);
   });
 
   it('hands out the bytes it reads, undecoded, alongside the same output as text', async () => {

@@ -4,7 +4,7 @@ import { HabitatError } from '../../shared/protocol/index.js';
 import type { Disposable } from '../events/index.js';
 import { HeadlessScreen, type ScreenSnapshot } from './HeadlessScreen.js';
 import { OutputBatcher } from './OutputBatcher.js';
-import { OutputConsumers, type TerminalConsumer } from './OutputConsumers.js';
+import { OutputConsumers, type ConsumerCallback, type TerminalConsumer } from './OutputConsumers.js';
 import { isGroupAlive, readingTerminal, signalGroup, terminateSession } from '../os/index.js';
 import type { PtyDisposable, PtyProcess, PtySpawner } from './PtySpawner.js';
 import { chunkText, yieldToEventLoop } from './text.js';
@@ -31,13 +31,13 @@ export interface TerminalSessionOptions {
    */
   batchIntervalMs?: number;
   /**
-   * ...in batches of at most this many characters (default 124 KiB: large, so a flood goes out in few messages, yet
-   * an ordinary V8 string; one above 128 KiB is allocated apart, in memory mapped and zeroed for it page by page).
+   * ...in batches of at most this many bytes of UTF-8 (default 124 KiB: large, so a flood goes out in few messages,
+   * yet decoded an ordinary V8 string; one above 128 KiB is allocated apart, in memory mapped and zeroed page by page).
    */
-  batchMaxChars?: number;
+  batchMaxBytes?: number;
   /**
-   * Flow control: pause above this many unacknowledged characters (default 1 MiB: a few batches, so that a viewer
-   * that keeps up, acknowledging each batch it has rendered, never waits for the next)...
+   * Flow control: pause above this many unacknowledged characters, or bytes for a byte consumer (default 1 MiB: a
+   * few batches, so that a viewer that keeps up, acknowledging each batch it has rendered, never waits for the next)...
    */
   highWatermark?: number;
   /**
@@ -130,7 +130,7 @@ export class TerminalSession {
     const rows = requireInteger('rows', options.rows ?? 24, 1, MAX_SIZE);
     const scrollback = requireInteger('scrollback', options.scrollback ?? 5_000, 0, 1_000_000);
     const intervalMs = requireInteger('batchIntervalMs', options.batchIntervalMs ?? 5, 0, 1_000);
-    const maxChars = requireInteger('batchMaxChars', options.batchMaxChars ?? 124 * 1024, 2, 16_777_216);
+    const maxBytes = requireInteger('batchMaxBytes', options.batchMaxBytes ?? 124 * 1024, 4, 16_777_216);
     const high = requireInteger('highWatermark', options.highWatermark ?? 1_048_576, 1, 1e9);
     const low = requireInteger('lowWatermark', options.lowWatermark ?? Math.ceil(high / 2), 1, high);
     this.writeChunkChars = requireInteger('writeChunkChars', options.writeChunkChars ?? 8_192, 2, 1_048_576);
@@ -145,9 +145,9 @@ export class TerminalSession {
         this.consumers.deliver(batch);
       },
       intervalMs,
-      maxChars,
+      maxBytes,
     );
-    this.consumers = new OutputConsumers({ high, low }, maxChars, (paused) => this.applyPressure(paused));
+    this.consumers = new OutputConsumers({ high, low }, maxBytes, (paused) => this.applyPressure(paused));
     this.screenView = new HeadlessScreen({ cols, rows, scrollback });
 
     try {
@@ -164,7 +164,7 @@ export class TerminalSession {
     }
     this.osPid = this.pty.pid;
     this.hostPid = Number.isInteger(this.osPid) && this.osPid > 0 ? this.osPid : null;
-    // bytes where the spawner has them: the batcher decodes a batch at a time
+    // bytes where the spawner has them: they stay bytes to the WebSocket frame, decoded only for text consumers
     this.ptySubscriptions.push(
       this.pty.onBytes
         ? this.pty.onBytes((bytes) => this.batcher.push(bytes))
@@ -236,10 +236,25 @@ export class TerminalSession {
     else this.pty.kill(signal); // a container exec: its PtyProcess signals what it started
   }
 
-  /** Delivers output to `consumer` from now on; see AttachOptions for flow control and the replay. */
+  /**
+   * Delivers output to `consumer` from now on, as text (it acknowledges characters); see AttachOptions for flow
+   * control and the replay.
+   */
   attach(consumer: (data: string) => void, options: AttachOptions = {}): TerminalConsumer {
+    return this.addConsumer({ text: consumer }, options);
+  }
+
+  /**
+   * As attach(), with the output as UTF-8 bytes, never a character split between two deliveries (it acknowledges
+   * bytes). Nothing is decoded for it: what a consumer that sends bytes on, or renders them, wants.
+   */
+  attachBytes(consumer: (data: Uint8Array) => void, options: AttachOptions = {}): TerminalConsumer {
+    return this.addConsumer({ bytes: consumer }, options);
+  }
+
+  private addConsumer(callback: ConsumerCallback, options: AttachOptions): TerminalConsumer {
     if (this.disposing) throw new HabitatError('E_CONFLICT', 'the terminal session is disposed');
-    return this.consumers.add(consumer, {
+    return this.consumers.add(callback, {
       flowControl: options.flowControl ?? true,
       ...(options.replay ? { replay: this.screenView.replay() } : {}),
     });

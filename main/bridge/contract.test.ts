@@ -5,7 +5,7 @@ import type { IpcMainEvent, MessagePortMain } from 'electron';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ClientCore, WebSocketClient } from '../../shared/client/index.js';
-import { decodeBinaryFrame, HabitatError } from '../../shared/protocol/index.js';
+import { decodeBinaryFrame, HabitatError, terminalText } from '../../shared/protocol/index.js';
 import { EventBus } from '../../kernel/index.js';
 import {
   Bridge,
@@ -183,8 +183,17 @@ for (const [name, open] of Object.entries(transports)) {
       const received: unknown[] = [];
       client.subscribe('pty.data.7', (payload, topic) => received.push({ topic, payload }));
       await client.call('system.ping', { nonce: 'tty' });
-      const event = await until(() => received[0]);
-      expect(event).toEqual({ topic: 'pty.data.7', payload: { terminal: 7, data: TTY_TEXT } });
+      const event = (await until(() => received[0])) as {
+        topic: string;
+        payload: { terminal: number; data: string | Uint8Array };
+      };
+      // text in memory, the UTF-8 bytes over WebSocket (shared/protocol/frames.ts)
+      const { data } = event.payload;
+      expect(name === 'websocket' ? data instanceof Uint8Array : typeof data === 'string').toBe(true);
+      expect({ ...event, payload: { ...event.payload, data: terminalText(data) } }).toEqual({
+        topic: 'pty.data.7',
+        payload: { terminal: 7, data: TTY_TEXT },
+      });
     });
 
     it('refuses an unknown command with E_NOT_FOUND', async () => {

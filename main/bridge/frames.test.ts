@@ -4,11 +4,19 @@ import {
   decodeAckFrame,
   decodeBinaryFrame,
   encodeAckFrame,
+  terminalText,
 } from '../../shared/protocol/index.js';
 import { encodeServerMessage } from './transports/websocket.js';
 
-const ptyEvent = (terminal: number, data: string, topic = `pty.data.${terminal}`) =>
+const ptyEvent = (terminal: number, data: string | Uint8Array, topic = `pty.data.${terminal}`) =>
   ({ type: 'event', topic, payload: { terminal, data } }) as const;
+
+/** A decoded frame with its output as text, to compare. */
+const asText = (decoded: ReturnType<typeof decodeBinaryFrame>) =>
+  decoded && {
+    topic: decoded.topic,
+    payload: { ...decoded.payload, data: terminalText(decoded.payload.data) },
+  };
 
 describe('binary terminal frames', () => {
   it('carries terminal output as header plus UTF-8, and decodes back to the same event', () => {
@@ -19,10 +27,19 @@ describe('binary terminal frames', () => {
     expect(bytes[0]).toBe(BINARY_FRAME_KIND.ptyData);
     expect(bytes.readUInt32BE(1)).toBe(4_000_000_000);
     expect(bytes.subarray(5).toString('utf8')).toBe(data);
-    expect(decodeBinaryFrame(bytes)).toEqual({
+    const decoded = decodeBinaryFrame(bytes);
+    expect(decoded?.payload.data).toBeInstanceOf(Uint8Array); // bytes for the client: nothing decoded on the way
+    expect(asText(decoded)).toEqual({
       topic: 'pty.data.4000000000',
       payload: { terminal: 4_000_000_000, data },
     });
+  });
+
+  it('puts output that is already bytes into the frame as it is: the same frame as its text would make', () => {
+    const data = 'caf\u00e9 \u{1F680}\r\n';
+    const fromBytes = encodeServerMessage(ptyEvent(3, Buffer.from(data, 'utf8')));
+    expect(fromBytes).toEqual(encodeServerMessage(ptyEvent(3, data)));
+    expect(Buffer.from(decodeBinaryFrame(fromBytes as Buffer)!.payload.data).toString('utf8')).toBe(data);
   });
 
   it('keeps every other message, and anything that does not look like terminal output, as JSON text', () => {
@@ -43,21 +60,23 @@ describe('binary terminal frames', () => {
     wrongKind[0] = 9;
     const zeroTerminal = Buffer.from(valid);
     zeroTerminal.writeUInt32BE(0, 1);
-    const notUtf8 = Buffer.concat([valid.subarray(0, 5), Buffer.from([0xc3, 0x28, 0xff])]);
-    for (const bad of [Buffer.alloc(0), valid.subarray(0, 4), wrongKind, zeroTerminal, notUtf8]) {
+    for (const bad of [Buffer.alloc(0), valid.subarray(0, 4), wrongKind, zeroTerminal]) {
       expect(decodeBinaryFrame(bad)).toBeUndefined();
     }
-    expect(decodeBinaryFrame(valid.subarray(0, 5))).toEqual({
+    expect(asText(decodeBinaryFrame(valid.subarray(0, 5)))).toEqual({
       topic: 'pty.data.1',
       payload: { terminal: 1, data: '' },
     });
+    // bytes that are not UTF-8 (a program may write anything) reach a text consumer as U+FFFD, never as more
+    const notUtf8 = Buffer.concat([valid.subarray(0, 5), Buffer.from([0xc3, 0x28, 0xff])]);
+    expect(terminalText(decodeBinaryFrame(notUtf8)!.payload.data)).toBe('\ufffd(\ufffd');
   });
 
   it('decodes from an ArrayBuffer view at any offset (how browsers and Node hand frames over)', () => {
     const frame = encodeServerMessage(ptyEvent(9, '\u00fcber')) as Buffer;
     const padded = new Uint8Array(frame.length + 3);
     padded.set(frame, 3);
-    expect(decodeBinaryFrame(padded.subarray(3))).toEqual({
+    expect(asText(decodeBinaryFrame(padded.subarray(3)))).toEqual({
       topic: 'pty.data.9',
       payload: { terminal: 9, data: '\u00fcber' },
     });

@@ -38,10 +38,12 @@ export function ptyHandlers(kernel: Kernel): Handlers {
       const entry = terminals.get(terminal);
       const id = key(context, terminal);
       consumers.get(id)?.detach();
-      const consumer = entry.session.attach(
-        (data) => context.push(`pty.data.${terminal}`, { terminal, data }),
-        { replay: true },
-      );
+      const topic = `pty.data.${terminal}`;
+      // over WebSocket the output stays bytes into its binary frame (shared/protocol/frames.ts); elsewhere text
+      const consumer =
+        context.transport === 'websocket'
+          ? entry.session.attachBytes((data) => context.push(topic, { terminal, data }), { replay: true })
+          : entry.session.attach((data) => context.push(topic, { terminal, data }), { replay: true });
       consumers.set(id, consumer);
       const exitWatch = entry.session.onExit((exit) =>
         context.push(`pty.exit.${terminal}`, {

@@ -4,11 +4,16 @@
  *
  *   u8 kind (1 = pty.data) | u32 terminal id | the output as UTF-8
  *
+ * The output is the kernel's bytes as the pty gave them, never decoded and encoded again on the way, and reaches
+ * the client's listeners as bytes too (payload.data a Uint8Array): xterm.js renders them as they are, a CLI writes
+ * them out. Each frame ends with a whole character, so one that wants text can decode a frame on its own. The
+ * client acknowledges what it got in the same unit: bytes.
+ *
  * Its acknowledgements (pty.ack) go the other way in binary frames too, and get no answer: a flooding terminal is
  * acknowledged once per frame it sends, and an answer to each would double the messages, and the wake-ups of both
  * processes, that flow control costs. Layout, big-endian:
  *
- *   u8 kind (2 = pty.ack) | u32 terminal id | u32 characters
+ *   u8 kind (2 = pty.ack) | u32 terminal id | u32 amount (bytes of binary output, characters of text)
  *
  * Every other message stays a JSON text frame. In-process transports (memory, Electron MessagePorts) pass objects and
  * never see these frames.
@@ -23,27 +28,33 @@ const PTY_DATA_PREFIX = 'pty.data.';
 export function binaryFrameTerminal(topic: string, payload: unknown): number | undefined {
   if (!topic.startsWith(PTY_DATA_PREFIX)) return undefined;
   const { terminal, data } = (payload ?? {}) as { terminal?: unknown; data?: unknown };
-  if (typeof data !== 'string' || typeof terminal !== 'number') return undefined;
+  if ((typeof data !== 'string' && !(data instanceof Uint8Array)) || typeof terminal !== 'number')
+    return undefined;
   if (!Number.isInteger(terminal) || terminal < 1 || terminal > 0xffff_ffff) return undefined;
   return topic === `${PTY_DATA_PREFIX}${terminal}` ? terminal : undefined;
 }
 
-const decoder = new TextDecoder('utf-8', { fatal: true });
-
-/** Turns a binary frame back into the event it carries; undefined for anything malformed (ignored, never trusted). */
-export function decodeBinaryFrame(bytes: Uint8Array): { topic: string; payload: unknown } | undefined {
+/**
+ * Turns a binary frame back into the event it carries, its output as bytes (a view into the frame, not a copy);
+ * undefined for anything malformed (ignored, never trusted).
+ */
+export function decodeBinaryFrame(
+  bytes: Uint8Array,
+): { topic: string; payload: { terminal: number; data: Uint8Array } } | undefined {
   if (bytes.byteLength < BINARY_FRAME_HEADER_BYTES) return undefined;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (view.getUint8(0) !== BINARY_FRAME_KIND.ptyData) return undefined;
   const terminal = view.getUint32(1);
   if (terminal === 0) return undefined;
-  let data: string;
-  try {
-    data = decoder.decode(bytes.subarray(BINARY_FRAME_HEADER_BYTES));
-  } catch {
-    return undefined; // not UTF-8: the kernel never cuts a character in two, so this is not ours
-  }
+  const data = bytes.subarray(BINARY_FRAME_HEADER_BYTES);
   return { topic: `${PTY_DATA_PREFIX}${terminal}`, payload: { terminal, data } };
+}
+
+const textDecoder = new TextDecoder('utf-8');
+
+/** pty.data output as text, whichever way it came (each frame ends with a whole character; bad bytes become U+FFFD). */
+export function terminalText(data: string | Uint8Array): string {
+  return typeof data === 'string' ? data : textDecoder.decode(data);
 }
 
 /** A pty.ack as a binary frame; undefined for arguments pty.ack would refuse (they then go as a call, and fail). */

@@ -51,7 +51,7 @@ export const ptyCommands = {
   }),
   'pty.ack': command({
     description:
-      'Acknowledge characters rendered, releasing flow-control credit. Over WebSocket it may come as a binary frame (shared/protocol/frames.ts), which gets no answer.',
+      'Acknowledge output rendered, releasing flow-control credit: `chars` counts in the units pty.data carried, characters of text data and bytes of binary (Uint8Array) data. Over WebSocket it may come as a binary frame (shared/protocol/frames.ts), which gets no answer.',
     args: ref.extend({ chars: z.number().int().min(1).max(1e9) }).strict(),
     result: z.object({}),
   }),
@@ -86,8 +86,9 @@ export const ptyCommands = {
 
 export const ptyEvents = {
   'pty.data': event({
-    description: 'Terminal output, batched; sent on pty.data.<terminal> to attached connections only.',
-    payload: z.object({ terminal: TerminalIdSchema, data: z.string() }),
+    description:
+      'Terminal output, batched; sent on pty.data.<terminal> to attached connections only. Over WebSocket `data` is the UTF-8 bytes (a Uint8Array ending with a whole character), elsewhere text.',
+    payload: z.object({ terminal: TerminalIdSchema, data: z.union([z.string(), z.instanceof(Uint8Array)]) }),
   }),
   'pty.exit': event({
     description: 'The terminal program exited; sent on pty.exit.<terminal>.',

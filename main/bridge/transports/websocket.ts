@@ -67,11 +67,13 @@ export function encodeServerMessage(message: ServerMessage): string | Buffer {
   if (message.type === 'event') {
     const terminal = binaryFrameTerminal(message.topic, message.payload);
     if (terminal !== undefined) {
-      const data = (message.payload as { data: string }).data;
-      const frame = Buffer.allocUnsafe(BINARY_FRAME_HEADER_BYTES + Buffer.byteLength(data));
+      const data = (message.payload as { data: string | Uint8Array }).data;
+      const length = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+      const frame = Buffer.allocUnsafe(BINARY_FRAME_HEADER_BYTES + length);
       frame.writeUInt8(BINARY_FRAME_KIND.ptyData, 0);
       frame.writeUInt32BE(terminal, 1);
-      frame.write(data, BINARY_FRAME_HEADER_BYTES, 'utf8');
+      if (typeof data === 'string') frame.write(data, BINARY_FRAME_HEADER_BYTES, 'utf8');
+      else frame.set(data, BINARY_FRAME_HEADER_BYTES);
       return frame;
     }
   }

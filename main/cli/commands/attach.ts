@@ -20,7 +20,8 @@ export function registerAttach({ program, withClient, io, setExit }: CliContext)
         let exitCode = 0;
         await new Promise<void>((resolve, reject) => {
           const offData = client.subscribe(`pty.data.${terminal}`, (payload) => {
-            const data = (payload as { data: string }).data;
+            // bytes over WebSocket (written out as they are), text elsewhere; acknowledged in the same unit
+            const data = (payload as { data: string | Uint8Array }).data;
             stdout.write(
               data,
               () => void client.call('pty.ack', { terminal, chars: data.length }).catch(() => {}),

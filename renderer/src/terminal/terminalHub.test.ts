@@ -6,7 +6,11 @@ const flush = () => new Promise((resolve) => setImmediate(resolve));
 
 function fullViewer() {
   const pending: (() => void)[] = [];
-  const viewer: TerminalViewer & { written: string[]; resets: string[]; render(): void } = {
+  const viewer: TerminalViewer & {
+    written: (string | Uint8Array)[];
+    resets: string[];
+    render(): void;
+  } = {
     written: [],
     resets: [],
     reset(replay) {
@@ -63,6 +67,19 @@ describe('TerminalHub', () => {
     expect(acks(api)).toBe(11);
     vi.advanceTimersByTime(5);
     expect(acks(api)).toBe(14); // a small remainder follows shortly
+  });
+
+  it('hands bytes (output over WebSocket) to the viewer as they are and acknowledges them in bytes', async () => {
+    const viewer = fullViewer();
+    hub.watch(8, viewer);
+    api.take('pty.attach').resolve({ terminal: 8, cols: 80, rows: 24, replay: '' });
+    await flush();
+    const bytes = new TextEncoder().encode('grüße 😀'); // 8 UTF-16 code units, 12 bytes
+    api.emit('pty.data.8', { terminal: 8, data: bytes });
+    expect(viewer.written).toEqual([bytes]);
+    viewer.render();
+    vi.advanceTimersByTime(20);
+    expect(acks(api)).toBe(12);
   });
 
   it('shares one attach between views; one that joins gets its own replay, and credit waits for both', async () => {

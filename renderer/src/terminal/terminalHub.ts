@@ -8,8 +8,11 @@ export type TerminalExit = EventPayload<'pty.exit'>;
 export interface TerminalViewer {
   /** The terminal as of (re)attaching: `replay` reproduces the screen and its scrollback. */
   reset(replay: string, size: { cols: number; rows: number }): void;
-  /** Live output, in order. Call done() once it is rendered: the kernel gets its credit back only then. */
-  write(data: string, done: () => void): void;
+  /**
+   * Live output, in order: text, or UTF-8 bytes over WebSocket (xterm.js writes either). Call done() once it is
+   * rendered: the kernel gets its credit back only then.
+   */
+  write(data: string | Uint8Array, done: () => void): void;
   exited?(exit: TerminalExit): void;
   failed?(message: string): void;
 }
@@ -34,7 +37,7 @@ interface Entry {
 }
 
 export interface TerminalHubOptions {
-  /** Acknowledge at once above this many rendered characters, otherwise after ackDelayMs. */
+  /** Acknowledge at once above this much rendered output (characters, or bytes), otherwise after ackDelayMs. */
   ackBatchChars?: number;
   ackDelayMs?: number;
   /** A terminal nobody watches stays attached this long, so that switching views costs no new attach. */
@@ -113,7 +116,7 @@ export class TerminalHub {
     entry.offs.push(
       this.api.subscribe(`pty.data.${terminal}`, (payload) => {
         const data = (payload as { data?: unknown }).data;
-        if (typeof data === 'string') this.deliver(entry, data);
+        if (typeof data === 'string' || data instanceof Uint8Array) this.deliver(entry, data);
       }),
       this.api.subscribe(`pty.exit.${terminal}`, (payload) => {
         for (const viewer of entry.viewers) viewer.exited?.(payload as TerminalExit);
@@ -142,7 +145,8 @@ export class TerminalHub {
     );
   }
 
-  private deliver(entry: Entry, data: string): void {
+  /** Credit is owed in the units the output came in: data.length is characters of text, bytes of bytes. */
+  private deliver(entry: Entry, data: string | Uint8Array): void {
     const viewers = [...entry.ready];
     const chunk: Chunk = { length: data.length, generation: entry.generation, remaining: viewers.length };
     // nobody to render it (all views just left, or one is waiting for its replay): owed at once
