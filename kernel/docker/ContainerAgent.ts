@@ -7,6 +7,7 @@ import { runExec, type ContainerExecOptions, type ContainerExecResult } from './
 import { ContainerProgram } from './containerProgram.js';
 import { ContainerTerminal, type ContainerTerminalOptions } from './ContainerTerminal.js';
 import { engineStatus } from './errors.js';
+import { execStarted, type RunningGate } from './execStream.js';
 import { signalTagged } from './processSignals.js';
 
 export interface ContainerState {
@@ -23,6 +24,8 @@ export interface ContainerAgentInfo {
   /** Kernel PID of the agent it belongs to. */
   pid: number;
   name: string;
+  /** Paused already (a stopped agent re-attached): its terminals and programs start once it is unpaused. */
+  paused?: boolean;
 }
 
 /** Every exec names its agent itself: a warm-pool container was made before the agent existed. */
@@ -37,11 +40,13 @@ const STOP_POLL_MS = 100;
  * commands. Every method fails with a HabitatError, never hangs past the engine's deadline, and the ones that end
  * things are idempotent.
  */
-export class ContainerAgent {
+export class ContainerAgent implements RunningGate {
   readonly id: string;
   readonly pid: number;
   readonly name: string;
   private readonly container: Dockerode.Container;
+  /** Set while this client has it paused: what waits to start in it (see whenRunning) waits on this. */
+  private thawed: { promise: Promise<void>; open(): void } | undefined;
 
   constructor(
     private readonly engine: DockerEngine,
@@ -51,6 +56,20 @@ export class ContainerAgent {
     this.pid = info.pid;
     this.name = info.name;
     this.container = engine.docker.getContainer(info.id);
+    if (info.paused) this.frozen();
+  }
+
+  /**
+   * Resolves at once while it runs; while paused (STOP), once it is unpaused or removed. A terminal or program
+   * opened on a stopped agent waits here rather than fail: an exec cannot start in a paused container.
+   */
+  whenRunning(): Promise<void> {
+    return this.thawed?.promise ?? Promise.resolve();
+  }
+
+  /** Whether this client paused it (STOP) and has not unpaused it since. */
+  paused(): boolean {
+    return this.thawed !== undefined;
   }
 
   async start(): Promise<void> {
@@ -74,6 +93,7 @@ export class ContainerAgent {
           rows: options.rows,
           argv: [file, ...args],
           env: withIdentity(this.pid, env),
+          gate: this,
         });
       },
     };
@@ -97,7 +117,7 @@ export class ContainerAgent {
    * exec's, its processes carry the agent's identity and a tag, and the container's end is theirs.
    */
   spawn(argv: string[], env: Record<string, string> = {}): ContainerProgram {
-    return new ContainerProgram(this.engine, this.container, argv, withIdentity(this.pid, env));
+    return new ContainerProgram(this.engine, this.container, argv, withIdentity(this.pid, env), this);
   }
 
   /**
@@ -108,14 +128,25 @@ export class ContainerAgent {
     return signalTagged(this.engine, this.container, signal);
   }
 
-  /** STOP: freezes every process of the container (the cgroup freezer), so none can escape by ignoring it. */
+  /**
+   * STOP: freezes every process of the container (the cgroup freezer), so none can escape by ignoring it. Never
+   * while an exec is starting in it (see PauseGate).
+   */
   async pause(): Promise<void> {
-    try {
-      await this.engine.call('pause the container', (abortSignal) => this.container.pause({ abortSignal }));
-    } catch (error) {
-      if ((await this.state().catch(() => undefined))?.paused) return;
-      throw error;
-    }
+    await this.engine.pauseGate.pause(
+      this.container.id,
+      async () => {
+        try {
+          await this.engine.call('pause the container', (abortSignal) =>
+            this.container.pause({ abortSignal }),
+          );
+        } catch (error) {
+          if (!(await this.state().catch(() => undefined))?.paused) throw error;
+        }
+        this.frozen();
+      },
+      (exec) => execStarted(this.engine, exec),
+    );
   }
 
   /** CONT. */
@@ -126,9 +157,9 @@ export class ContainerAgent {
       );
     } catch (error) {
       const state = await this.state().catch(() => undefined);
-      if (state && !state.paused) return;
-      throw error;
+      if (!state || state.paused) throw error;
     }
+    this.thaw();
   }
 
   /**
@@ -172,6 +203,7 @@ export class ContainerAgent {
       this.container.remove({ force: true, v: true, abortSignal }),
     );
     this.engine.cutExecs(this.container.id);
+    this.thaw(); // what waited to start goes on, and fails: the container is gone
   }
 
   inspect(): Promise<Dockerode.ContainerInspectInfo> {
@@ -189,6 +221,18 @@ export class ContainerAgent {
       exitCode: State.Running ? null : State.ExitCode,
       oomKilled: State.OOMKilled,
     };
+  }
+
+  private frozen(): void {
+    if (this.thawed) return;
+    let open!: () => void;
+    const promise = new Promise<void>((resolve) => (open = resolve));
+    this.thawed = { promise, open };
+  }
+
+  private thaw(): void {
+    this.thawed?.open();
+    this.thawed = undefined;
   }
 
   private async unpauseIfPaused(): Promise<void> {

@@ -6,7 +6,7 @@ import type Dockerode from 'dockerode';
 import { HabitatError } from '../../shared/protocol/index.js';
 import type { PtyDisposable, PtyProcess } from '../pty/index.js';
 import type { DockerEngine } from './DockerEngine.js';
-import { execExitCode, startExec } from './execStream.js';
+import { execExitCode, startExecWhenRunning, type RunningGate } from './execStream.js';
 import { readingInputTagged } from './inputProbe.js';
 import { signalTagged } from './processSignals.js';
 
@@ -16,12 +16,17 @@ export interface ContainerTerminalOptions {
   /** Default an interactive login-less bash. */
   argv?: string[];
   env?: Record<string, string>;
+  /** The container's pause: a terminal opened while it is paused (STOP) starts after CONT. */
+  gate?: RunningGate;
 }
 
 type ExitListener = (event: { exitCode: number; signal?: number }) => void;
 
 /** Exit code when Docker can no longer say (the container was killed or removed under the program). */
 const VANISHED_EXIT_CODE = 137;
+/** Exit code of a terminal closed before its program could start (as SIGHUP would end it). */
+const HANGUP_EXIT_CODE = 129;
+const ENDING_SIGNALS = new Set(['SIGHUP', 'SIGTERM', 'SIGKILL']);
 
 /**
  * A program on a TTY inside a container, as a PtyProcess: a Docker exec with Tty on a hijacked connection. It is
@@ -50,6 +55,9 @@ export class ContainerTerminal implements PtyProcess {
   private paused = false;
   private exitCode: number | undefined;
   private ending = false;
+  /** Ends the wait of a terminal opened on a paused container: closed before it ran, it never starts. */
+  private cancelStart!: () => void;
+  private readonly startCancelled = new Promise<void>((resolve) => (this.cancelStart = resolve));
 
   constructor(
     private readonly engine: DockerEngine,
@@ -57,7 +65,7 @@ export class ContainerTerminal implements PtyProcess {
     options: ContainerTerminalOptions,
   ) {
     this.size = { cols: options.cols, rows: options.rows };
-    this.ready = this.connect(options.argv ?? ['bash', '-i'], options.env);
+    this.ready = this.connect(options.argv ?? ['bash', '-i'], options.env, options.gate);
     this.ready.catch(() => undefined); // reported through onExit and the screen as well; awaiting is optional
   }
 
@@ -98,8 +106,10 @@ export class ContainerTerminal implements PtyProcess {
   /** Signals the program and everything it started (SIGHUP by default, as closing a terminal does). */
   kill(signal = 'SIGHUP'): void {
     if (this.exitCode !== undefined) return;
+    // one that ends it, before its program ran (the container is paused): it just never starts
+    if (!this.exec && ENDING_SIGNALS.has(signal)) this.cancelStart();
     void this.ready // a program still starting gets it once it runs
-      .then(() => signalTagged(this.engine, this.container, signal, this.tag))
+      .then(() => this.exec && signalTagged(this.engine, this.container, signal, this.tag))
       .catch(() => undefined);
   }
 
@@ -116,7 +126,9 @@ export class ContainerTerminal implements PtyProcess {
    */
   async close(graceMs = 2_000): Promise<void> {
     if (this.exitCode !== undefined) return;
+    if (!this.exec) this.cancelStart();
     await this.ready.catch(() => undefined);
+    if (this.exitCode !== undefined) return;
     const exited = new Promise<void>((resolve) => this.onExit(() => resolve()));
     await signalTagged(this.engine, this.container, 'SIGHUP', this.tag).catch(() => undefined);
     const timer = setTimeout(() => {
@@ -128,15 +140,24 @@ export class ContainerTerminal implements PtyProcess {
     clearTimeout(timer);
   }
 
-  private async connect(argv: string[], env: Record<string, string> | undefined): Promise<void> {
+  private async connect(
+    argv: string[],
+    env: Record<string, string> | undefined,
+    gate: RunningGate | undefined,
+  ): Promise<void> {
     try {
-      const started = await startExec(this.engine, this.container, {
-        argv,
-        tag: this.tag,
-        tty: true,
-        size: this.size,
-        ...(env ? { env } : {}),
-      });
+      const start = { argv, tag: this.tag, tty: true, size: this.size, ...(env ? { env } : {}) };
+      const started = await startExecWhenRunning(
+        this.engine,
+        this.container,
+        start,
+        gate,
+        this.startCancelled,
+      );
+      if (!started) {
+        this.finish(HANGUP_EXIT_CODE); // closed while its container was paused: it never ran
+        return;
+      }
       this.exec = started.exec;
       this.socket = started.socket;
     } catch (error) {

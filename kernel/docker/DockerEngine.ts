@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import Dockerode from 'dockerode';
 import { HabitatError } from '../../shared/protocol/index.js';
 import { dockerError } from './errors.js';
+import { PauseGate } from './pauseGate.js';
 
 type Pem = string | Buffer;
 
@@ -32,6 +33,8 @@ export class DockerEngine {
   private readonly execSockets = new Map<string, Set<Duplex>>();
   /** Containers this client removed, most recent last: an exec started while one was removed is cut at once. */
   private readonly removed = new Set<string>();
+  /** Pauses kept out of exec starts (see PauseGate): this client's only, so every exec and pause goes through it. */
+  readonly pauseGate = new PauseGate();
 
   constructor(
     readonly docker: Dockerode,
@@ -104,6 +107,7 @@ export class DockerEngine {
     for (const socket of this.execSockets.get(containerId) ?? []) socket.destroy();
     this.execSockets.delete(containerId);
     this.removed.add(containerId);
+    this.pauseGate.drop(containerId);
     if (this.removed.size > 1024) this.removed.delete(this.removed.values().next().value!);
   }
 

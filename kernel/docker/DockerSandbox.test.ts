@@ -210,6 +210,48 @@ describe.skipIf(!docker)('docker sandbox: one agent container', () => {
     expect(await screen.exited).toBe(137);
   });
 
+  it('a pause waits for execs being started (it would wedge the engine), and terminals opened while paused start after CONT', async () => {
+    for (let round = 0; round < 5; round++) {
+      // asked before the pause: each must run whole, never be frozen halfway through its start
+      const execs = [1, 2, 3].map((n) => run(`echo exec-${round}-${n}`));
+      const started = agent.openTerminal({ cols: 80, rows: 24, argv: ['echo', `early-${round}`] });
+      const early = recordTerminal(started);
+      await agent.pause();
+      // opened while paused: waits for CONT instead of failing (exit 126)
+      const late = recordTerminal(
+        agent.openTerminal({ cols: 80, rows: 24, argv: ['echo', `late-${round}`], gate: agent }),
+      );
+      await sleep(100);
+      expect(late.text()).toBe('');
+      // the engine still answers about the container: not wedged
+      expect((await agent.state()).paused).toBe(true);
+      await agent.unpause();
+      const results = await Promise.all(execs);
+      expect(results.map((r) => [r.exitCode, r.stdout])).toEqual(
+        [1, 2, 3].map((n) => [0, `exec-${round}-${n}\n`]),
+      );
+      await early.waitFor(`early-${round}`);
+      await late.waitFor(`late-${round}`);
+      expect(await late.exited).toBe(0);
+    }
+  });
+
+  it('a terminal closed while it waits for a paused container never starts', async () => {
+    await agent.pause();
+    const terminal = agent.openTerminal({
+      cols: 80,
+      rows: 24,
+      argv: ['bash', '-c', 'echo started > ~/never-started'],
+      gate: agent,
+    });
+    const screen = recordTerminal(terminal);
+    await terminal.close();
+    expect(await screen.exited).toBe(129);
+    await agent.unpause();
+    await sleep(300);
+    expect(existsSync(join(home, 'never-started'))).toBe(false);
+  });
+
   it('signals the programs it started, and only those', async () => {
     const terminal = agent.openTerminal({
       cols: 80,

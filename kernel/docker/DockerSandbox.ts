@@ -203,6 +203,7 @@ export class DockerSandbox implements Omit<SandboxBackend, 'plan'> {
       id: info.Id,
       pid,
       name: containerName(this.identity.instance, pid),
+      paused: info.State.Paused,
     });
   }
 

@@ -3,7 +3,13 @@ import { PassThrough, type Duplex } from 'node:stream';
 import type Dockerode from 'dockerode';
 import type { SandboxProgram } from '../sandbox/index.js';
 import type { DockerEngine } from './DockerEngine.js';
-import { execExitCode, startExec, streamClosed } from './execStream.js';
+import {
+  execExitCode,
+  startExecWhenRunning,
+  streamClosed,
+  type RunningGate,
+  type StartedExec,
+} from './execStream.js';
 
 /**
  * A long-running program in a container (an exec without a TTY), its stdout and stderr streamed apart as they come
@@ -25,8 +31,11 @@ export class ContainerProgram implements SandboxProgram {
     container: Dockerode.Container,
     argv: string[],
     env: Record<string, string>,
+    /** The container's pause: a program asked for while it is paused (STOP) starts after CONT. */
+    gate?: RunningGate,
   ) {
-    const started = startExec(engine, container, { argv, tag: this.tag, tty: false, env });
+    const start = { argv, tag: this.tag, tty: false, env };
+    const started = startExecWhenRunning(engine, container, start, gate) as Promise<StartedExec>;
     this.ready = started.then(() => undefined);
     this.ready.catch(() => undefined); // exited says it too
     this.exited = started.then(

@@ -254,14 +254,14 @@ export class ProcessTable {
     };
     record.bootId = this.options.bootId;
     this.live.set(record.pid, proc);
+    // A stopped agent stays stopped, its container paused all along: its new shell (and a display's programs)
+    // start once it is continued. Never unpaused for a moment to start them: a pause that meets an exec starting
+    // wedges the engine (see kernel/docker's PauseGate). One left paused by a snapshot's hold runs on.
     const stopped = record.state === 'stopped';
-    if (stopped) await sandbox.signal('CONT', null); // a frozen container cannot start the new shell
+    if (stopped) proc.control.pause();
+    await sandbox.signal(stopped ? 'STOP' : 'CONT', null);
     this.startShell(proc);
     this.attachAddons(proc);
-    if (stopped) {
-      proc.control.pause();
-      await sandbox.signal('STOP', null);
-    }
     this.update(proc, {}, 'process.reattached');
     return this.info(proc);
   }

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type Dockerode from 'dockerode';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dockerForTests } from '../../test/docker.js';
@@ -175,4 +176,43 @@ describe.skipIf(!docker)('container agents', () => {
     const third = await open();
     expect(await managed(third)).toBe(0); // shut down cleanly: every container removed
   });
+
+  it(
+    're-attaches a stopped container agent still stopped; CONT then lets its shell and commands run',
+    { timeout: 90_000 },
+    async () => {
+      for (const kernel of kernels.splice(0)) await kernel.close();
+      const line = await firstLineThenKill(join(import.meta.dirname, 'testing', 'containerKernel.ts'), [
+        dir.path,
+        'stopped',
+      ]);
+      const agent = JSON.parse(line) as { pid: number; containerId: string };
+      const container = docker!.getContainer(agent.containerId);
+      expect((await container.inspect()).State.Paused).toBe(true);
+
+      const second = await open();
+      const adopted = second.processes.get(agent.pid);
+      expect(adopted).toMatchObject({ state: 'stopped' });
+      expect((await container.inspect()).State.Paused).toBe(true);
+      const session = second.terminals.get(adopted.terminal!).session;
+      let screen = '';
+      session.attach((data) => (screen += data), { flowControl: false });
+      await session.write('echo woke-$((20+22))\n'); // typed while stopped: the shell reads it once thawed
+      // a moment stopped: the new shell must not have died on the pause (it used to, exit 126)
+      await sleep(1500);
+      expect(second.processes.get(agent.pid).state).toBe('stopped');
+
+      expect((await second.processes.signal(agent.pid, 'CONT')).state).toBe('running');
+      expect((await container.inspect()).State.Paused).toBe(false);
+      await waitFor(() => screen.includes('woke-42'), 15_000, 'the re-attached shell after CONT');
+      const result = await second.processes.exec(agent.pid, ['sh', '-c', 'echo exec-$((6*7))'], {
+        timeoutMs: 10_000,
+        maxOutputBytes: 1000,
+      });
+      expect(result).toMatchObject({ exitCode: 0, stdout: 'exec-42\n' });
+      expect(second.processes.get(agent.pid).state).toBe('running');
+      await second.processes.signal(agent.pid, 'KILL');
+      await waitFor(() => second.processes.get(agent.pid).state === 'zombie', 15_000, 'the zombie');
+    },
+  );
 });

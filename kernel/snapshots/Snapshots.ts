@@ -44,8 +44,11 @@ export interface AgentState {
 export interface AgentStateProvider {
   /** The agent's loop state and conversation; undefined when it runs no loop. */
   capture(pid: number): Promise<AgentState | undefined> | AgentState | undefined;
-  /** Gives a restored agent (its new PID) the state captured of the original. */
-  restore(pid: number, state: AgentState): Promise<void> | void;
+  /**
+   * Gives a restored agent (its new PID) the state captured of the original, once the agent exists with its home
+   * and mailbox: a run that was under way goes on from there (the runtime's choice, from its part of `state`).
+   */
+  restore(pid: number, state: AgentState, origin: { snapshot: string }): Promise<void> | void;
   /**
    * Takes the same agent back to a state captured of it (a rollback), called while it is held at a step boundary
    * and after its home was replaced: its conversation becomes `state`'s, and its loop goes on from there once it is
@@ -186,7 +189,7 @@ export class Snapshots {
     const started = Date.now();
     // pauses the loop now, at this boundary, where it does nothing. Its sandbox runs on: stopping a process tree
     // means reading all of /proc twice (tens of ms on a busy host), pausing a container costs a tenth of a second
-    // and this dockerd can wedge when a pause meets an exec being started. So a program the agent left running in
+    // and waits for any exec being started (see kernel/docker's PauseGate). So a program the agent left running in
     // the background may change files while they are read; a snapshot someone takes holds those too.
     const freezing = this.options.processes.freeze(pid, CHECKPOINT_WAIT_MS, { sandbox: false });
     const task = this.exclusive(
@@ -393,11 +396,12 @@ export class Snapshots {
         },
       };
       const spawned = await this.spawnWithWorkspaces(request, manifest.process.workspaces, warnings);
+      // the mailbox first: a run the runtime goes on with may read it at once
+      this.options.mailbox?.import(spawned.pid, manifest.mailbox);
       if (manifest.agent) {
-        if (this.agentState) await this.agentState.restore(spawned.pid, manifest.agent);
+        if (this.agentState) await this.agentState.restore(spawned.pid, manifest.agent, { snapshot: id });
         else warnings.push('no agent runtime is attached: the loop state and conversation were not restored');
       }
-      this.options.mailbox?.import(spawned.pid, manifest.mailbox);
       progress.report('done', 1, 1, 0, { force: true });
       return { snapshot: id, process: spawned, warnings, durationMs: Date.now() - started };
     } catch (error) {

@@ -92,6 +92,7 @@ export class AgentSupervisor {
       snapshotState(kernel, {
         steps: (pid) => this.runs.get(pid)?.loop.steps,
         restart: (pid, step) => this.restart(pid, step),
+        resume: (pid, settings, step, note) => this.resumeRestored(pid, settings, step, note),
       }),
     );
   }
@@ -232,6 +233,25 @@ export class AgentSupervisor {
     }
     if (this.closing || !provider || !settings) return;
     this.start(info, provider, settings, `rolled back to step ${step}`, step);
+  }
+
+  /**
+   * A restored agent (restore, fork) whose run was under way: it goes on from the conversation now stored, with the
+   * settings of the original, counting steps on. They are kept in its record, so a kernel restart resumes it too.
+   * A run that cannot start (no key for its provider) ends the agent, saying why: the restore itself stands.
+   */
+  private resumeRestored(pid: number, saved: unknown, step: number, note: string): void {
+    const info = this.kernel.processes.get(pid);
+    if (this.closing || !info.goal?.trim() || this.runs.has(pid)) return;
+    const kept = storedSettings({ agent: saved });
+    const settings = kept ?? runSettings({});
+    this.kernel.processes.configure(pid, { agent: { ...settings } });
+    const why = kept ? note : `${note} (the snapshot kept no run settings: the defaults run it)`;
+    try {
+      this.start(info, this.provider(settings), settings, why, step);
+    } catch (error) {
+      this.exit(pid, 'failed', `could not start its run: ${message(error)}`);
+    }
   }
 
   private start(

@@ -110,7 +110,11 @@ describe('checkpoints and rollback of running agents', () => {
     expect(at2.get('a.txt')).toBe(sha('one\n'));
     expect(at2.get('b.txt')).toBe(sha('two\n'));
     expect(at2.has('scratch')).toBe(false);
-    expect(second.agent?.loop).toEqual({ step: 2 });
+    expect(second.agent?.loop).toEqual({
+      step: 2,
+      running: true,
+      settings: { provider: 'heuristic', approvalPolicy: 'dangerous' },
+    });
     expect(
       second.agent?.conversation?.filter((m) => (m as { role: string }).role === 'assistant'),
     ).toHaveLength(2);
@@ -182,7 +186,7 @@ describe('checkpoints and rollback of running agents', () => {
     expect(kept).toEqual([false, false, false, true, true, true]);
   }, 60_000);
 
-  it('keeps checkpoints across a kernel restart: a host agent that ended is restored from one, not rolled back', async () => {
+  it('keeps checkpoints across a kernel restart: a host agent that ended is restored from one, not rolled back, and its run goes on', async () => {
     const dir = tempDir('habitat-checkpoints-restart-');
     dirs.push(dir);
     const first = await open(dir.path);
@@ -196,7 +200,7 @@ describe('checkpoints and rollback of running agents', () => {
     kernels.splice(kernels.indexOf(first), 1);
 
     const second = await open(dir.path);
-    supervise(second);
+    const after = supervise(second);
     const taken = await checkpoints(second, agent.pid);
     expect(taken.map((c) => c.step)).toEqual([1, 2, 3, 4]);
     await expect(second.snapshots.rollback(agent.pid, taken[2]!.id)).rejects.toMatchObject({
@@ -205,8 +209,14 @@ describe('checkpoints and rollback of running agents', () => {
     });
     const restored = await second.snapshots.restore(taken[2]!.id);
     const manifest = await manifestOf(second, taken[2]!);
-    expect(await digest(second.processes.home(restored.process.pid))).toEqual(digestOf(manifest));
-    expect(conversation(second, restored.process.pid)).toEqual(manifest.agent?.conversation);
+    const copy = restored.process.pid;
+    // its run goes on from step 3 at once: step 4 appends to a.txt, step 5 waits for a person
+    await waitFor(() => after.approvals(copy).length === 1, 20_000, 'the restored run at step 5');
+    expect(conversation(second, copy).slice(0, manifest.agent!.conversation!.length)).toEqual(
+      manifest.agent?.conversation,
+    );
+    expect(await fsp.readFile(join(second.processes.home(copy), 'a.txt'), 'utf8')).toBe('one\nthree\n');
+    await second.processes.signal(copy, 'KILL');
   }, 60_000);
 
   it.skipIf(!docker)(
