@@ -65,6 +65,21 @@ export class TerminalRegistry {
       }));
   }
 
+  /**
+   * The terminal an agent uses now: the one it opened last that is still open (a command it runs), else its main
+   * one. Undefined when it has none.
+   */
+  current(pid: number): TerminalEntry | undefined {
+    let main: TerminalEntry | undefined;
+    let latest: TerminalEntry | undefined;
+    for (const entry of this.terminals.values()) {
+      if (entry.pid !== pid) continue;
+      if (entry.main) main = entry;
+      else if (!entry.session.exit && (!latest || entry.id > latest.id)) latest = entry;
+    }
+    return latest ?? main;
+  }
+
   /** Host PIDs of an agent's terminals besides its main one whose program still runs (never a reused PID). */
   otherHostPids(pid: number): number[] {
     return [...this.terminals.values()].flatMap((entry) =>

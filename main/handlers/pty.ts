@@ -77,9 +77,15 @@ export function ptyHandlers(kernel: Kernel): Handlers {
       terminals.get(terminal).session.resize(cols, rows);
       return {};
     },
-    'pty.screen': async ({ terminal }) => {
-      const { cols, rows, cursor, lines } = await terminals.get(terminal).session.screen();
-      return { cols, rows, cursor, lines };
+    'pty.screen': async (args) => {
+      let entry;
+      if ('pid' in args) {
+        processes.get(args.pid); // E_NOT_FOUND for an unknown agent
+        entry = terminals.current(args.pid);
+        if (!entry) throw new HabitatError('E_NOT_FOUND', `process ${args.pid} has no terminal`);
+      } else entry = terminals.get(args.terminal);
+      const { cols, rows, cursor, lines } = await entry.session.screen();
+      return { cols, rows, cursor, lines, terminal: entry.id };
     },
     'pty.close': async ({ terminal }) => {
       const entry = terminals.get(terminal);

@@ -73,9 +73,12 @@ export const ptyCommands = {
     result: z.object({}),
   }),
   'pty.screen': command({
-    description: "The terminal's current screen, from the kernel's headless terminal (for previews).",
-    args: ref.strict(),
-    result: ScreenSchema,
+    description:
+      "The terminal's current screen, from the kernel's headless terminal (for previews). With `pid` instead of " +
+      "`terminal`: the screen of the agent's terminal in use now, the one it opened last that is still open (a " +
+      'command it runs), else its main terminal; `terminal` in the result says which.',
+    args: z.union([ref.strict(), z.object({ pid: PidSchema }).strict()]),
+    result: ScreenSchema.extend({ terminal: TerminalIdSchema.optional() }),
   }),
   'pty.close': command({
     description: 'Close an extra terminal (the main one ends with its process).',

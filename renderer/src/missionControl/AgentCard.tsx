@@ -81,7 +81,7 @@ export const AgentCard = memo(function AgentCard({
         desktop ? (
           <DesktopThumbnail agent={agent} display={desktop} active={active} />
         ) : (
-          <TerminalPreview terminal={agent.terminal} active={active} rows={8} />
+          <TerminalPreview pid={agent.pid} hasTerminal={agent.terminal !== null} active={active} rows={8} />
         )
       ) : (
         <div className="card-ended">

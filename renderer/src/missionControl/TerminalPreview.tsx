@@ -5,14 +5,15 @@ import { nextPreviewDelay, previewLines } from './preview.js';
 
 /** Previews mounted and live right now: their reads are spaced out as there are more of them. */
 let livePreviews = 0;
-/** The last screen of each terminal, so a card scrolled back into view shows it at once. */
+/** The last screen of each agent, so a card scrolled back into view shows it at once. */
 const lastScreens = new Map<number, Screen>();
 const KEEP_SCREENS = 300;
 /** A card must stay in view this long before it reads: fast scrolling reads nothing. */
 const SETTLE_MS = 150;
 
 /**
- * A card's live terminal: the kernel's own screen (pty.screen, from its headless terminal), read again at an
+ * A card's live terminal: the kernel's own screen (pty.screen, from its headless terminal) of the terminal the agent
+ * uses now (a command it runs, else its shell: pty.screen by pid), read again at an
  * interval that grows while nothing changes and with the number of previews on screen. Previews do not attach to
  * the terminal: a flooding agent would otherwise stream all its output to the page just to move a thumbnail, and
  * acknowledging it would either slow the agent down or not mean "rendered". So the cost of Mission Control is
@@ -20,35 +21,36 @@ const SETTLE_MS = 150;
  * a hidden page, a preview reads nothing.
  */
 export const TerminalPreview = memo(function TerminalPreview({
-  terminal,
+  pid,
+  hasTerminal,
   active,
   rows,
 }: {
-  terminal: number | null;
+  pid: number;
+  /** Whether the agent has a terminal yet (its main one). */
+  hasTerminal: boolean;
   active: boolean;
   rows: number;
 }) {
-  const [screen, setScreen] = useState<Screen | null>(() =>
-    terminal === null ? null : (lastScreens.get(terminal) ?? null),
-  );
+  const [screen, setScreen] = useState<Screen | null>(() => lastScreens.get(pid) ?? null);
 
   useEffect(() => {
-    if (terminal === null || !active) return;
+    if (!hasTerminal || !active) return;
     livePreviews++;
     let disposed = false;
     let delay = 0;
-    let last = lastScreens.get(terminal);
+    let last = lastScreens.get(pid);
     let timer: ReturnType<typeof setTimeout>;
     const read = () => {
       api()
-        .call('pty.screen', { terminal })
+        .call('pty.screen', { pid })
         .then(
           (next) => {
             if (disposed) return;
             const changed = !last || !sameScreen(last, next);
             if (changed) {
               last = next;
-              remember(terminal, next);
+              remember(pid, next);
               setScreen(next);
             }
             delay = nextPreviewDelay(delay, changed, livePreviews);
@@ -67,7 +69,7 @@ export const TerminalPreview = memo(function TerminalPreview({
       livePreviews--;
       clearTimeout(timer);
     };
-  }, [terminal, active]);
+  }, [pid, hasTerminal, active]);
 
   const text = useMemo(() => (screen ? previewLines(screen, rows).join('\n') : ''), [screen, rows]);
   return (
@@ -78,9 +80,9 @@ export const TerminalPreview = memo(function TerminalPreview({
 });
 
 /** Keeps the most recently read screens (a Map iterates in insertion order: the first key is the oldest). */
-function remember(terminal: number, screen: Screen): void {
-  lastScreens.delete(terminal);
-  lastScreens.set(terminal, screen);
+function remember(pid: number, screen: Screen): void {
+  lastScreens.delete(pid);
+  lastScreens.set(pid, screen);
   if (lastScreens.size > KEEP_SCREENS) lastScreens.delete(lastScreens.keys().next().value!);
 }
 
