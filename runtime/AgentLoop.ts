@@ -349,7 +349,7 @@ export class AgentLoop {
     if (approvals) {
       const reasons = tools.dangerReasons(tool, args, host);
       if (needsApproval(approvals.policy, { harmless: Boolean(tool.harmless), reasons })) {
-        const decision = await this.askApproval(
+        const decision = await this.throughGate(
           call,
           args,
           reasons.length ? reasons : [`the approval policy is '${approvals.policy}'`],
@@ -385,15 +385,29 @@ export class AgentLoop {
     return result(call, output.content, Boolean(output.isError), output.images);
   }
 
-  private async askApproval(call: ToolCall, args: unknown, reasons: string[]) {
+  /** A question for a person through the approval gate: the agent waits (phase waiting) for the answer. */
+  private async askHuman(call: ToolCall, question: string): Promise<HumanAnswer> {
+    const decision = await this.throughGate(call, { question }, [], question);
+    return decision.answer !== undefined
+      ? { answered: true, answer: decision.answer }
+      : { answered: false, reason: decision.reason };
+  }
+
+  /**
+   * One round trip through the approval gate, an approval or a question: the agent waits (phase waiting), the
+   * request and its resolution are events, and a KILL or the deadline reached meanwhile end the run.
+   */
+  private async throughGate(call: ToolCall, args: unknown, reasons: string[], question?: string) {
     const { gate, timeoutMs } = this.options.approvals!;
     this.phase('waiting');
     let requestId = '';
+    const asked = question === undefined ? {} : { question };
     const decision = await gate.request({
       pid: this.options.host.pid,
       tool: call.name,
       args,
       reasons,
+      ...asked,
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
       signal: this.signal,
       onRequested: (request) => {
@@ -405,48 +419,7 @@ export class AgentLoop {
           tool: call.name,
           args,
           reasons,
-          expiresAt: request.expiresAt,
-        });
-      },
-    });
-    this.emit({
-      type: 'approval.resolved',
-      requestId,
-      callId: call.id,
-      approved: decision.approved,
-      by: decision.by,
-      reason: decision.reason,
-    });
-    this.checkKilled();
-    this.checkDeadline();
-    this.phase('executing');
-    return decision;
-  }
-
-  /** A question for a person through the approval gate: the agent waits (phase waiting) for the answer. */
-  private async askHuman(call: ToolCall, question: string): Promise<HumanAnswer> {
-    const { gate, timeoutMs } = this.options.approvals!;
-    this.phase('waiting');
-    let requestId = '';
-    const args = { question };
-    const decision = await gate.request({
-      pid: this.options.host.pid,
-      tool: call.name,
-      args,
-      reasons: [],
-      question,
-      ...(timeoutMs === undefined ? {} : { timeoutMs }),
-      signal: this.signal,
-      onRequested: (request) => {
-        requestId = request.id;
-        this.emit({
-          type: 'approval.requested',
-          requestId,
-          callId: call.id,
-          tool: call.name,
-          args,
-          reasons: [],
-          question,
+          ...asked,
           expiresAt: request.expiresAt,
         });
       },
@@ -463,9 +436,7 @@ export class AgentLoop {
     this.checkKilled();
     this.checkDeadline();
     this.phase('executing');
-    return decision.answer !== undefined
-      ? { answered: true, answer: decision.answer }
-      : { answered: false, reason: decision.reason };
+    return decision;
   }
 
   /** STOP arriving mid-step (during a model call or an approval) holds the next tool until CONT. TERM does not. */
