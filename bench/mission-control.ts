@@ -1,10 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Page } from 'playwright-core';
-import WebSocket from 'ws';
-import { WebSocketClient } from '../shared/client/index.js';
-import { startServe } from '../test/servedHost.js';
+import type { Page } from 'playwright-core';
+import { closeBrowser, launchBrowser } from './lib/browser.js';
+import { startServedHost } from './lib/servedHost.js';
 import type { BenchResult } from './lib/types.js';
 
 export const name = 'Mission Control with 200 agents streaming: first paint and frames per second';
@@ -84,18 +82,9 @@ async function firstPaint(page: Page, url: string): Promise<{ fcpMs: number; gri
 }
 
 export async function run(): Promise<BenchResult> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'habitat-bench-mc-'));
-  const bin = join(import.meta.dirname, '..', 'bin', 'habitat.mjs');
-  const { child, info } = await startServe([bin], dataDir, 'inherit');
-  const client = await WebSocketClient.connect({
-    url: info.wsUrl,
-    token: info.token,
-    factory: (url, protocols) => new WebSocket(url, protocols, { perMessageDeflate: false }) as never,
-  });
-  const browser = await chromium.launch({
-    executablePath: process.env.HABITAT_CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-  });
+  const host = await startServedHost();
+  const { client } = host;
+  const browser = await launchBrowser();
   try {
     const start = Date.now();
     for (let i = 0; i < AGENTS; i += 10) {
@@ -113,7 +102,7 @@ export async function run(): Promise<BenchResult> {
     process.stderr.write(`  ${AGENTS} agents streaming after ${(spawnMs / 1000).toFixed(1)} s\n`);
 
     const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-    const paint = await firstPaint(page, info.url);
+    const paint = await firstPaint(page, host.url);
     await page.waitForTimeout(1_000);
     const watching = await frames(page, false);
     const scrolling = await frames(page, true);
@@ -142,11 +131,7 @@ export async function run(): Promise<BenchResult> {
       ],
     };
   } finally {
-    await Promise.race([browser.close(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
-    client.close();
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-    await rm(dataDir, { recursive: true, force: true });
+    await closeBrowser(browser);
+    await host.close();
   }
 }

@@ -1,13 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import Dockerode from 'dockerode';
-import { chromium } from 'playwright-core';
-import WebSocket from 'ws';
 import { ensureSandboxImage } from '../kernel/index.js';
-import { WebSocketClient } from '../shared/client/index.js';
-import { startServe } from '../test/servedHost.js';
+import { closeBrowser, launchBrowser } from './lib/browser.js';
+import { startServedHost } from './lib/servedHost.js';
 import { summarize } from './lib/stats.js';
 import type { BenchResult } from './lib/types.js';
 
@@ -79,18 +76,9 @@ function cpuTimes(): { busy: number; total: number } {
 
 export async function run(): Promise<BenchResult> {
   await ensureSandboxImage(new Dockerode(), { variant: 'desktop' });
-  const dataDir = await mkdtemp(join(tmpdir(), 'habitat-bench-vnc-'));
-  const bin = join(import.meta.dirname, '..', 'bin', 'habitat.mjs');
-  const { child, info } = await startServe([bin], dataDir, 'inherit');
-  const client = await WebSocketClient.connect({
-    url: info.wsUrl,
-    token: info.token,
-    factory: (url, protocols) => new WebSocket(url, protocols, { perMessageDeflate: false }) as never,
-  });
-  const browser = await chromium.launch({
-    executablePath: process.env.HABITAT_CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-  });
+  const host = await startServedHost();
+  const { client } = host;
+  const browser = await launchBrowser();
   try {
     const pids: number[] = [];
     const spawnStart = Date.now();
@@ -115,7 +103,7 @@ export async function run(): Promise<BenchResult> {
     // Mission Control as a person opens it (a first visit shows it), maximised: at this size all 16 cards are in
     // view, and only cards in view hold a connection
     const page = await browser.newPage({ viewport: { width: 1920, height: 1200 } });
-    await page.goto(info.url);
+    await page.goto(host.url);
     const missionControl = page.locator('[data-testid="window"][data-kind="missionControl"]');
     await missionControl.getByRole('button', { name: 'Maximise' }).click({ timeout: 60_000 });
     const connectStart = Date.now();
@@ -170,15 +158,9 @@ export async function run(): Promise<BenchResult> {
     throw error;
   } finally {
     const t = Date.now();
-    const closing = browser.close().catch(() => undefined);
-    await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+    await closeBrowser(browser);
     process.stderr.write(`  browser closed in ${Date.now() - t} ms\n`);
-    client.close();
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-    process.stderr.write(`  host stopped in ${Date.now() - t} ms\n`);
-    await rm(dataDir, { recursive: true, force: true });
-    process.stderr.write(`  cleaned up in ${Date.now() - t} ms\n`);
+    await host.close();
+    process.stderr.write(`  host stopped and cleaned up in ${Date.now() - t} ms\n`);
   }
 }

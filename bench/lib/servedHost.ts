@@ -6,6 +6,8 @@ import { WebSocketClient } from '../../shared/client/index.js';
 import { startServe } from '../../test/servedHost.js';
 
 export interface ServedHost {
+  /** The address `habitat serve` printed, token included: what a person opens in a browser. */
+  url: string;
   client: WebSocketClient;
   /** A second connection, for measuring one stream while another floods. */
   connect(): Promise<WebSocketClient>;
@@ -18,6 +20,7 @@ export interface ServedHost {
  */
 export async function startServedHost(): Promise<ServedHost> {
   const dataDir = await mkdtemp(join(tmpdir(), 'habitat-bench-'));
+  // (a benchmark's progress goes to stderr: so does the host's)
   const bin = join(import.meta.dirname, '..', '..', 'bin', 'habitat.mjs');
   const { child, info } = await startServe([bin], dataDir, 'inherit');
   const { wsUrl, token } = info;
@@ -29,6 +32,7 @@ export async function startServedHost(): Promise<ServedHost> {
     });
   const client = await connect();
   return {
+    url: info.url,
     client,
     connect,
     close: async () => {
