@@ -2,7 +2,7 @@ import type { Page } from '@playwright/test';
 import { ensureSandboxImage } from '../kernel/index.js';
 import { dockerForTests } from '../test/docker.js';
 import { expect, test, type ServedHost } from './fixtures.js';
-import { openDesktop, screenshot, windowOf } from './helpers.js';
+import { openDesktop, screenshot, windowOf, openAgent } from './helpers.js';
 
 // The main flows of an agent through the UI a person uses, once with the host sandbox and once in a container:
 // deployed from the dialog with a goal for the offline planner, its card and live preview, its files, an approval,
@@ -39,18 +39,6 @@ async function deploy(page: Page, fields: { name: string; goal?: string; role?: 
   if (fields.sandbox === 'docker') await dialog.getByText('Container (Docker)').click();
   await dialog.getByTestId('deploy-submit').click();
   await expect(dialog).toHaveCount(0, { timeout: 60_000 });
-}
-
-async function openAgent(page: Page, name: string) {
-  await page.keyboard.press('Control+k');
-  const bar = page.getByRole('dialog', { name: 'Smart Bar' });
-  await expect(bar).toBeVisible();
-  await page.keyboard.type(name);
-  await expect(bar.getByRole('option', { selected: true })).toContainText(name);
-  await page.keyboard.press('Enter');
-  const vm = windowOf(page, 'agentVm');
-  await expect(vm).toHaveAttribute('data-focused', 'true');
-  return vm;
 }
 
 for (const sandbox of ['host', 'docker'] as const) {

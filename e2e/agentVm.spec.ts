@@ -1,19 +1,5 @@
-import type { Page } from '@playwright/test';
 import { expect, test, type ServedHost } from './fixtures.js';
-import { bridge, openDesktop, screenshot, spawnMany, windowOf } from './helpers.js';
-
-async function openAgent(page: Page, name: string) {
-  // wait for the Smart Bar, and for the agent among its choices, before choosing (a loaded machine is slow)
-  await page.keyboard.press('Control+k');
-  const bar = page.getByRole('dialog', { name: 'Smart Bar' });
-  await expect(bar).toBeVisible();
-  await page.keyboard.type(name);
-  await expect(bar.getByRole('option', { selected: true })).toContainText(name);
-  await page.keyboard.press('Enter');
-  const vm = windowOf(page, 'agentVm');
-  await expect(vm).toHaveAttribute('data-focused', 'true');
-  return vm;
-}
+import { bridge, openDesktop, screenshot, spawnMany, windowOf, openAgent } from './helpers.js';
 
 async function cat(host: ServedHost, pid: number, path: string): Promise<string> {
   const result = await host.cli(['fs', 'cat', String(pid), path]);

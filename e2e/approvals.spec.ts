@@ -1,17 +1,5 @@
-import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.js';
-import { bridge, openDesktop, screenshot } from './helpers.js';
-
-async function openAgent(page: Page, name: string) {
-  // wait for the Smart Bar, and for the agent among its choices, before choosing (a loaded machine is slow)
-  await page.keyboard.press('Control+k');
-  const bar = page.getByRole('dialog', { name: 'Smart Bar' });
-  await expect(bar).toBeVisible();
-  await page.keyboard.type(name);
-  await expect(bar.getByRole('option', { selected: true })).toContainText(name);
-  await page.keyboard.press('Enter');
-  return page.getByTestId('agent-vm');
-}
+import { bridge, openDesktop, screenshot, openAgent } from './helpers.js';
 
 // An agent's dangerous action waits for a person, who approves or denies it in the Agent VM.
 test('a person approves a dangerous command in the Agent VM and denies another', async ({ page, host }) => {

@@ -52,3 +52,19 @@ export async function spawnMany(
 export function windowOf(page: Page, kind: string) {
   return page.locator(`[data-testid="window"][data-kind="${kind}"]`);
 }
+
+/**
+ * Opens an agent's VM the way a person does from the keyboard: the Smart Bar, its name, Enter. Waits for the bar,
+ * and for the agent among its choices, before choosing (a loaded machine is slow).
+ */
+export async function openAgent(page: Page, name: string) {
+  await page.keyboard.press('Control+k');
+  const bar = page.getByRole('dialog', { name: 'Smart Bar' });
+  await expect(bar).toBeVisible();
+  await page.keyboard.type(name);
+  await expect(bar.getByRole('option', { selected: true })).toContainText(name);
+  await page.keyboard.press('Enter');
+  const vm = windowOf(page, 'agentVm');
+  await expect(vm).toHaveAttribute('data-focused', 'true');
+  return vm;
+}
