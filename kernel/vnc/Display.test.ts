@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -107,11 +108,17 @@ describe.skipIf(!haveTools)('VNC displays: Xvfb and x11vnc on the host', () => {
     const number = d.displayNumber;
 
     const vnc = d.pids.vnc!;
+    const created = await segmentsOf(vnc);
     process.kill(vnc, 'SIGKILL');
     await until(d, 'restarting');
     await until(d, 'ready');
     expect(d.pids.vnc).not.toBe(vnc);
     expect(await probeRfb(d.socketPath)).toBe('RFB 003.008');
+    // the shared memory the killed x11vnc polled through is gone with it (where the machine has SysV IPC to see)
+    if (created !== undefined) {
+      expect(created).toBeGreaterThan(0); // x11vnc polls through shared memory: there was something to release
+      expect(await segmentsOf(vnc)).toBe(0);
+    }
 
     const xvfb = d.pids.xvfb!;
     const vncBefore = d.pids.vnc!;
@@ -201,3 +208,14 @@ describe.skipIf(!haveTools)('VNC displays: Xvfb and x11vnc on the host', () => {
     });
   });
 });
+
+/** How many SysV shared memory segments a process created that still exist; undefined where that cannot be read. */
+async function segmentsOf(pid: number): Promise<number | undefined> {
+  try {
+    const [header, ...rows] = (await readFile('/proc/sysvipc/shm', 'utf8')).trim().split('\n');
+    const cpid = header!.trim().split(/\s+/).indexOf('cpid');
+    return rows.filter((row) => Number(row.trim().split(/\s+/)[cpid]) === pid).length;
+  } catch {
+    return undefined;
+  }
+}

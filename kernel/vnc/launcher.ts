@@ -3,6 +3,7 @@ import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { releaseSharedMemory } from './sharedMemory.js';
 
 export interface LaunchSpec {
   command: string;
@@ -58,7 +59,11 @@ export const hostLauncher: DisplayLauncher = {
     const lines = createInterface({ input: child.stdout });
     const exited = new Promise<ProgramExit>((resolve) => {
       child.once('error', (error) => resolve({ code: null, signal: null, error: error.message }));
-      child.once('exit', (code, signal) => resolve({ code, signal }));
+      // what a killed x11vnc leaves behind is gone before anyone starts the next one
+      child.once(
+        'exit',
+        (code, signal) => void releaseSharedMemory(child.pid).then(() => resolve({ code, signal })),
+      );
     });
     return {
       pid: child.pid,
