@@ -64,7 +64,9 @@ export async function openAgent(page: Page, name: string) {
   await page.keyboard.type(name);
   await expect(bar.getByRole('option', { selected: true })).toContainText(name);
   await page.keyboard.press('Enter');
-  const vm = windowOf(page, 'agentVm');
+  // its own window (several agents' may be open), named after it: `name (#pid)`
+  const title = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(#\\d+\\)$`);
+  const vm = windowOf(page, 'agentVm').filter({ has: page.getByRole('heading', { name: title }) });
   await expect(vm).toHaveAttribute('data-focused', 'true');
   return vm;
 }
