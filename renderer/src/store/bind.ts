@@ -3,7 +3,7 @@ import type { ProcessInfo } from '../../../shared/protocol/index.js';
 import { VncDisplaySchema } from '../../../shared/protocol/vnc.js';
 import { errorText } from './api.js';
 import { shouldAskForDisplay } from './displays.js';
-import { kernel, notify, ui, useHabitat, windows } from './store.js';
+import { kernel, notices, notify, ui, useHabitat, windows } from './store.js';
 
 const BATCH_MS = 16;
 /** How long process events gather before the displays are listed again (a burst of spawns asks once). */
@@ -21,6 +21,8 @@ export function bindStore(
   const offs: Unsubscribe[] = [];
   let gpuWatch: Unsubscribe | undefined;
   const pending = new Map<number, ProcessInfo>();
+  /** The toast that announced each waiting request: it goes once the request is decided (the notice stays). */
+  const approvalToasts = new Map<string, number>();
   let scheduled = false;
 
   // Displays: listed on every (re)connect, then kept by vnc.started and vnc.stopped. A container agent that has just
@@ -122,12 +124,19 @@ export function bindStore(
       const approvals = { ...useHabitat.getState().approvals };
       if (change === 'requested') {
         if (!approvals[request.id]) {
-          if (request.question !== undefined)
-            notify('warning', `Agent ${request.pid} asks you a question`, request.question, request.pid);
-          else notify('warning', `Agent ${request.pid} waits for your approval`, request.tool, request.pid);
+          const toast =
+            request.question !== undefined
+              ? notify('warning', `Agent ${request.pid} asks you a question`, request.question, request.pid)
+              : notify('warning', `Agent ${request.pid} waits for your approval`, request.tool, request.pid);
+          approvalToasts.set(request.id, toast);
         }
         approvals[request.id] = request;
-      } else delete approvals[request.id];
+      } else {
+        delete approvals[request.id];
+        const toast = approvalToasts.get(request.id);
+        approvalToasts.delete(request.id);
+        if (toast !== undefined) notices.dismissToast(toast);
+      }
       useHabitat.setState({ approvals });
     }),
   );

@@ -101,6 +101,34 @@ describe('bindStore', () => {
   });
 });
 
+describe('bindStore: approvals', () => {
+  it('announces a waiting request once, and takes its toast away once it is decided (the notice stays)', async () => {
+    const api = new FakeApi();
+    const off = bindStore(api, (run) => run());
+    const request = {
+      id: 'r1',
+      pid: 4,
+      tool: 'run_command',
+      args: { command: 'rm -rf build' },
+      reasons: ['deletes recursively'],
+      requestedAt: 1,
+      expiresAt: 2,
+    };
+    api.emit('agent.approval', { change: 'requested', request });
+    api.emit('agent.approval', { change: 'requested', request }); // the same again (a resync): no second notice
+    const { notices: listed, toasts, approvals } = useHabitat.getState();
+    expect(listed.map((n) => n.title)).toEqual(['Agent 4 waits for your approval']);
+    expect(toasts).toEqual([listed[0]!.id]);
+    expect(Object.keys(approvals)).toEqual(['r1']);
+
+    api.emit('agent.approval', { change: 'resolved', request });
+    expect(useHabitat.getState().toasts).toEqual([]);
+    expect(useHabitat.getState().approvals).toEqual({});
+    expect(useHabitat.getState().notices).toHaveLength(1);
+    off();
+  });
+});
+
 describe("bindStore: graphical agents' displays", () => {
   const docker = (pid: number, patch: Parameters<typeof agent>[1] = {}) =>
     agent(pid, { sandbox: { ...agent(pid).sandbox, kind: 'docker', isolation: 'container' }, ...patch });
