@@ -35,6 +35,25 @@ describe('the timeline', () => {
     ).toBe('zombie · failed · killed by signal 9');
     expect(summarize(e(1, 'agent.thought', { text: 'read the file first' }))).toBe('read the file first');
     expect(summarize(e(1, 'x', { n: 1 }))).toBe('{"n":1}');
+    // the runtime's bookkeeping reads as words, not JSON
+    expect(summarize(e(1, 'agent.phase', { type: 'phase', phase: 'waiting', step: 3 }))).toBe('now waiting');
+    expect(summarize(e(1, 'agent.approval.resolved', { approved: true, by: 'person' }))).toBe(
+      'approved by a person',
+    );
+    expect(summarize(e(1, 'agent.approval.resolved', { approved: false, by: 'timeout' }))).toBe(
+      'denied: nobody decided in time',
+    );
+    expect(
+      summarize(e(1, 'agent.approval.resolved', { approved: false, by: 'person', reason: 'not on main' })),
+    ).toBe('denied: not on main');
+    expect(summarize(e(1, 'agent.approval.resolved', { approved: true, by: 'person', answer: 'blue' }))).toBe(
+      'answered: blue',
+    );
+    expect(
+      summarize(
+        e(1, 'agent.usage', { inputTokens: 463, outputTokens: 208, totalInput: 1659, totalOutput: 330 }),
+      ),
+    ).toBe('463 tokens in, 208 out (run: 1659 in, 330 out)');
   });
 
   it('merges history and live entries in order, without duplicates, keeping the newest', () => {

@@ -68,6 +68,17 @@ export function summarize(entry: Pick<LogEntry, 'type' | 'payload'>): string {
     case 'process.lost':
       return [p.state, p.phase, text(p.exitReason) ?? text(p.reason)].filter(Boolean).join(' · ');
   }
+  // the agent runtime's bookkeeping, said in words rather than as its JSON
+  if (entry.type.endsWith('.phase') && typeof p.phase === 'string') return `now ${p.phase}`;
+  if (entry.type.endsWith('approval.resolved')) {
+    if (typeof p.answer === 'string') return `answered: ${p.answer.slice(0, 200)}`;
+    if (p.approved === true) return p.by === 'person' ? 'approved by a person' : 'approved';
+    const why = text(p.reason) ?? (p.by === 'timeout' ? 'nobody decided in time' : undefined);
+    return why ? `denied: ${why.slice(0, 200)}` : 'denied';
+  }
+  if (entry.type.endsWith('.usage') && typeof p.inputTokens === 'number') {
+    return `${String(p.inputTokens)} tokens in, ${String(p.outputTokens)} out (run: ${String(p.totalInput)} in, ${String(p.totalOutput)} out)`;
+  }
   // agent runtime entries and anything new: the most telling text field, else the payload
   const telling =
     text(p.text) ?? text(p.thought) ?? text(p.message) ?? text(p.summary) ?? text(p.tool) ?? text(p.name);
