@@ -72,6 +72,8 @@ for (const sandbox of ['host', 'docker'] as const) {
       await expect(preview).toContainText('preview-41', { timeout: 90_000 });
       await expect(preview).toContainText('preview-45');
       await expect.poll(async () => (await psRow(host, name))?.phase, { timeout: 60_000 }).toBe('waiting');
+      // waiting for a person, not idle: the card says so
+      await expect(card.getByTestId('agent-status')).toHaveText('Needs you');
       await screenshot(page, `flow-${sandbox}-card`);
 
       const vm = await openAgent(page, name);
