@@ -1,4 +1,4 @@
-import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync, type Stats } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
 
@@ -46,7 +46,7 @@ export function resolveStaticPath(root: string, urlPath: string): string | undef
   const base = resolve(root);
   const target = resolve(join(base, decoded));
   if (target !== base && !target.startsWith(base + sep)) return undefined;
-  if (existsSync(target) && statSync(target).isFile()) return target;
+  if (statSync(target, { throwIfNoEntry: false })?.isFile()) return target;
   if (extname(decoded) === '') return join(base, 'index.html');
   return undefined;
 }
@@ -70,7 +70,9 @@ export function serveStatic(
   }
   const url = new URL(request.url ?? '/', 'http://localhost');
   const file = resolveStaticPath(root, url.pathname);
-  if (!file || !existsSync(file)) {
+  // one stat a request: whether it is there, and whether the copy in memory is still that file
+  const stats = file ? statSync(file, { throwIfNoEntry: false }) : undefined;
+  if (!file || !stats) {
     const missingBuild = !existsSync(join(root, 'index.html'));
     response
       .writeHead(missingBuild ? 503 : 404, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' })
@@ -87,7 +89,7 @@ export function serveStatic(
     response.end();
     return;
   }
-  const body = cachedBody(file);
+  const body = cachedBody(file, stats);
   if (body) response.end(body);
   else createReadStream(file).pipe(response);
 }
@@ -103,8 +105,7 @@ let cachedBytes = 0;
  * dozen scripts at once while the host is busy with its agents: answering each in one write, rather than a stream of
  * 64 KiB reads each waiting its turn in the event loop, is what makes the first paint quick.
  */
-function cachedBody(file: string): Buffer | undefined {
-  const { mtimeMs, size } = statSync(file);
+function cachedBody(file: string, { mtimeMs, size }: Stats): Buffer | undefined {
   const hit = cache.get(file);
   if (hit && hit.mtimeMs === mtimeMs && hit.size === size) return hit.body;
   if (size > CACHE_FILE_MAX) return undefined;
