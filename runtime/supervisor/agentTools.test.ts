@@ -2,7 +2,7 @@ import { promises as fsp, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ensureSandboxImage, Kernel } from '../../kernel/index.js';
-import { AgentEventSchema, type AgentEvent } from '../../shared/protocol/index.js';
+import type { AgentEvent } from '../../shared/protocol/index.js';
 import { dockerForTests } from '../../test/docker.js';
 import { tempDir, waitFor } from '../../test/helpers.js';
 import { decodePng } from '../../test/png.js';
@@ -15,6 +15,7 @@ import {
   type RecordedRequest,
 } from '../llm/testing/index.js';
 import { AgentSupervisor } from './AgentSupervisor.js';
+import { recordAgentEvents } from '../testing/agentEvents.js';
 
 const SAMPLE = new URL('../../resources/plugins/word-count', import.meta.url).pathname;
 
@@ -52,11 +53,7 @@ describe('agent tools through the supervisor, a scripted Gemini deciding', () =>
     supervisors.push(agents);
     return { kernel, agents, gemini, dir: dir.path };
   }
-  const events = (kernel: Kernel, pid: number): AgentEvent[] => {
-    const seen: AgentEvent[] = [];
-    kernel.events.on(`agent.event.${pid}`, (payload) => seen.push(AgentEventSchema.parse(payload)));
-    return seen;
-  };
+  const events = recordAgentEvents;
   const ended = (kernel: Kernel, pid: number, ms = 30_000) =>
     waitFor(() => kernel.processes.get(pid).state === 'zombie', ms, `process ${pid} to end`);
 

@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import type Dockerode from 'dockerode';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ensureSandboxImage, Kernel, parseManifest, type Manifest } from '../../kernel/index.js';
-import { AgentEventSchema, type AgentEvent, type SnapshotInfo } from '../../shared/protocol/index.js';
+import type { SnapshotInfo } from '../../shared/protocol/index.js';
 import { dockerForTests } from '../../test/docker.js';
 import { tempDir, waitFor } from '../../test/helpers.js';
 import { AgentSupervisor } from './AgentSupervisor.js';
+import { recordAgentEvents } from '../testing/agentEvents.js';
 
 const docker = await dockerForTests('checkpoints of container agents');
 const sha = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
@@ -65,11 +66,7 @@ describe('checkpoints and rollback of running agents', () => {
     supervisors.push(agents);
     return agents;
   };
-  const events = (kernel: Kernel, pid: number): AgentEvent[] => {
-    const seen: AgentEvent[] = [];
-    kernel.events.on(`agent.event.${pid}`, (payload) => seen.push(AgentEventSchema.parse(payload)));
-    return seen;
-  };
+  const events = recordAgentEvents;
   const checkpoints = async (kernel: Kernel, pid: number): Promise<SnapshotInfo[]> => {
     await kernel.snapshots.settled();
     return (await kernel.snapshots.list({ pid })).snapshots.filter((s) => s.kind === 'checkpoint');

@@ -2,9 +2,10 @@ import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Kernel, parseManifest, type Manifest } from '../../kernel/index.js';
-import { AgentEventSchema, type AgentEvent } from '../../shared/protocol/index.js';
+import type { AgentEvent } from '../../shared/protocol/index.js';
 import { tempDir, waitFor } from '../../test/helpers.js';
 import { AgentSupervisor } from './AgentSupervisor.js';
+import { recordAgentEvents } from '../testing/agentEvents.js';
 
 // Restore and fork of agents with a goal: the offline planner's loop, the supervisor, real host sandboxes.
 describe('restored and forked agents go on with their run', () => {
@@ -22,11 +23,7 @@ describe('restored and forked agents go on with their run', () => {
     'write "one" to a.txt, then write "two" to b.txt, then make a folder called scratch, then append "three" to ' +
     'a.txt, then delete scratch/';
 
-  const events = (pid: number): AgentEvent[] => {
-    const seen: AgentEvent[] = [];
-    kernel!.events.on(`agent.event.${pid}`, (payload) => seen.push(AgentEventSchema.parse(payload)));
-    return seen;
-  };
+  const events = (pid: number) => recordAgentEvents(kernel!, pid);
   const conversation = (pid: number) => kernel!.store.messages(pid).map((m) => m.message);
   const manifest = async (hash: string) =>
     parseManifest(await kernel!.snapshots.store.readVerified(hash, 1 << 26));

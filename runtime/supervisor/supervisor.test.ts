@@ -2,11 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Kernel } from '../../kernel/index.js';
-import { AgentEventSchema, type AgentEvent, type ProcessInfo } from '../../shared/protocol/index.js';
+import type { ProcessInfo } from '../../shared/protocol/index.js';
 import { tempDir, waitFor } from '../../test/helpers.js';
 import { StoredConversation } from '../conversation/index.js';
 import { AgentEventPublisher } from './publisher.js';
 import { AgentSupervisor } from './AgentSupervisor.js';
+import { recordAgentEvents } from '../testing/agentEvents.js';
 
 /** The supervisor on real kernels and host sandboxes: goals run, stream, persist and end the process. */
 describe('agent supervisor', () => {
@@ -28,11 +29,7 @@ describe('agent supervisor', () => {
     supervisors.push(agents);
     return agents;
   };
-  const events = (kernel: Kernel, pid: number): AgentEvent[] => {
-    const seen: AgentEvent[] = [];
-    kernel.events.on(`agent.event.${pid}`, (payload) => seen.push(AgentEventSchema.parse(payload)));
-    return seen;
-  };
+  const events = recordAgentEvents;
   const ended = (kernel: Kernel, pid: number, ms = 20_000) =>
     waitFor(() => kernel.processes.get(pid).state === 'zombie', ms, `process ${pid} to end`);
 
@@ -238,8 +235,7 @@ describe('agent event publisher', () => {
     const kernel = await Kernel.open({ dataDir: dir.path, mode: 'headless', version: 'test' });
     try {
       const info = await kernel.processes.spawn({ network: false });
-      const seen: AgentEvent[] = [];
-      kernel.events.on(`agent.event.${info.pid}`, (payload) => seen.push(AgentEventSchema.parse(payload)));
+      const seen = recordAgentEvents(kernel, info.pid);
       const publisher = new AgentEventPublisher(kernel, info.pid, { flushMs: 1000, maxChars: 10 });
       const at = Date.now();
       publisher.publish({ type: 'thought.delta', text: 'Let', at, step: 1 });
