@@ -169,8 +169,12 @@ export class Plugins {
   private async refresh(pid: number): Promise<void> {
     const known = this.agents.get(pid);
     if (!known) return;
-    known.list = this.load(pid);
-    const list = await known.list.catch(() => undefined);
-    if (list && this.agents.get(pid) === known) this.options.events?.emit('plugin.changed', list);
+    const loading = this.load(pid);
+    known.list = loading;
+    const list = await loading.catch(() => undefined);
+    // a burst of changes (a folder removed file by file) starts several loads: only the latest may speak, or an
+    // older list that finished last would be the one listeners keep
+    if (list && this.agents.get(pid) === known && known.list === loading)
+      this.options.events?.emit('plugin.changed', list);
   }
 }
