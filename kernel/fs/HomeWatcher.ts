@@ -1,4 +1,5 @@
 import { watch, type FSWatcher } from 'node:fs';
+import { basename } from 'node:path';
 import type { FsChangeKind } from '../../shared/protocol/fs.js';
 import { TEMP_PREFIX } from './atomicWrite.js';
 import { symlinkRefused } from './errors.js';
@@ -43,7 +44,8 @@ const toPath = (key: string): string => (key === '' ? '.' : key);
  * watched through '/proc/self/fd/<fd>', so the watch lands on the folder we resolved even if a path is swapped.
  * Events only say "something happened to this name"; after a short debounce each named path is lstat'ed again (by
  * the same walk) and compared with an index of what was there (inode, folder or not), which yields created /
- * changed / deleted, and 'renamed' when an inode that vanished in a batch reappears under another name.
+ * changed / deleted, and 'renamed' when an inode that vanished in a batch reappears under another name. A path
+ * that came and went within one debounce is reported deleted: someone may have read it meanwhile.
  * Where /proc/self/fd is missing, the folders are watched by their checked real paths instead (a swap between the
  * check and fs.watch is not prevented there, as for every operation of the portable resolution).
  */
@@ -116,8 +118,10 @@ export class HomeWatcher {
     if (this.closed || this.folders.has(key) || this.folders.size >= this.options.maxFolders) return;
     let watcher: FSWatcher;
     try {
+      // An event on the folder itself (deleted, moved) comes named after the last component of the watched path.
+      const self = basename(dir.path);
       watcher = watch(dir.path, { persistent: false }, (_event, filename) =>
-        this.onEvent(key, typeof filename === 'string' ? filename : null),
+        this.onEvent(key, typeof filename === 'string' ? filename : null, filename === self),
       );
     } catch {
       return; // out of inotify watches, or the folder vanished: changes below it go unreported
@@ -166,12 +170,13 @@ export class HomeWatcher {
     }
   }
 
-  private onEvent(folderKey: string, filename: string | null): void {
+  private onEvent(folderKey: string, filename: string | null, maybeSelf: boolean): void {
     if (this.closed) return;
     if (!this.fileOnly) this.mark(folderKey, true);
     if (filename && !filename.startsWith(TEMP_PREFIX)) {
       const key = childKey(folderKey, filename);
-      if (!this.fileOnly || key === this.rootKey) this.mark(key, false);
+      // A name that may be the folder's own only counts as a child's if that child is known.
+      if (!this.fileOnly || key === this.rootKey) this.mark(key, maybeSelf && !this.known.has(key));
     }
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
@@ -236,6 +241,11 @@ export class HomeWatcher {
         this.known.set(key, now);
         settled.push(key);
         appeared.push([key, now]);
+      } else if (!disappearanceOnly) {
+        // Came and went within the debounce: whoever looked in between (an installer that renamed a folder into
+        // place and read it) holds a path that is gone, so it is reported as deleted rather than not at all.
+        settled.push(key);
+        deleted.set(`transient:${key}`, key);
       }
     }
     const arrivals: FsChange[] = [];

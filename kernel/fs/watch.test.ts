@@ -62,6 +62,25 @@ describe.each(['auto', 'portable'] as const)('AgentFs.watch (%s resolution)', (r
     await waitFor(() => has(changes, 'project', 'deleted'));
   });
 
+  it('reports a folder that came and went within one debounce as deleted, and nothing named after its watch', async () => {
+    await t.fs.mkdir('plugins');
+    await t.fs.watch('plugins', (change) => changes.push(change));
+    await t.fs.mkdir('plugins/.staging');
+    await t.fs.write('plugins/.staging/manifest.json', '{}');
+    await t.fs.move('plugins/.staging', 'plugins/tool'); // someone reads plugins/tool here
+    await t.fs.delete('plugins/tool', { recursive: true });
+    await waitFor(() => has(changes, 'plugins/tool', 'deleted'));
+    await t.fs.mkdir('plugins/kept');
+    await waitFor(() => has(changes, 'plugins/kept', 'created'));
+    await fsp.chmod(join(t.home, 'plugins/kept'), 0o700); // an event on a watched folder itself is not a child's
+    await sleep(150);
+    await t.fs.delete('plugins/kept');
+    await waitFor(() => has(changes, 'plugins/kept', 'deleted'));
+    await sleep(150);
+    const allowed = ['plugins/.staging', 'plugins/.staging/manifest.json', 'plugins/tool', 'plugins/kept'];
+    expect(changes.filter((c) => !allowed.includes(c.path))).toEqual([]);
+  });
+
   it('watches a single file and stops on unwatch', async () => {
     await t.fs.write('Desktop/todo.md', '- a');
     const watch = await t.fs.watch('Desktop/todo.md', (change) => changes.push(change));

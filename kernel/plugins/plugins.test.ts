@@ -139,6 +139,25 @@ describe('plugins', () => {
     expect((await kernel.plugins.run(agent.pid, 'late', 'go', {})).content).toBe('late');
   });
 
+  it('drops a plugin removed right after its install, round after round', async () => {
+    // Installs rename a staging folder into place; a removal inside the watch's debounce used to go unreported.
+    const agent = await kernel.processes.spawn({ network: false });
+    const plugins = join(kernel.processes.home(agent.pid), '.config/plugins');
+    await kernel.plugins.list(agent.pid); // starts the watch
+    const names = () =>
+      changes
+        .filter((c) => c.pid === agent.pid)
+        .at(-1)
+        ?.plugins.map((p) => p.name) ?? [];
+    for (let round = 0; round < 8; round++) {
+      await kernel.plugins.install(agent.pid, SAMPLE);
+      await waitFor(() => names().includes('word-count'), 5_000, `round ${round}: installed`);
+      await fsp.rm(join(plugins, 'word-count'), { recursive: true });
+      await waitFor(() => !names().includes('word-count'), 5_000, `round ${round}: removed`);
+    }
+    expect((await kernel.plugins.list(agent.pid)).plugins).toEqual([]);
+  });
+
   it('refuses to install a folder with a bad manifest or a symlink', async () => {
     const agent = await kernel.processes.spawn({ network: false });
     const bad = join(sources.path, 'bad');
