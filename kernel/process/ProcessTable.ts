@@ -2,87 +2,15 @@ import { readFileSync } from 'node:fs';
 import {
   HabitatError,
   type AgentPhase,
-  type GpuRequest,
   type ProcessInfo,
-  type ScreenSize,
   type ProcessState,
   type Signal,
 } from '../../shared/protocol/index.js';
-import type { EventBus } from '../events/index.js';
-import { DESKTOP_SANDBOX_IMAGE } from '../images/index.js';
 import { isGroupAlive, signalTree } from '../os/index.js';
-import type {
-  AgentSandbox,
-  SandboxExecResult,
-  SandboxLimits,
-  SandboxProvider,
-  SandboxSpec,
-  TerminalLaunch,
-} from '../sandbox/index.js';
+import type { AgentSandbox, SandboxExecResult, TerminalLaunch } from '../sandbox/index.js';
 import { LoopControl } from './LoopControl.js';
-import type {
-  AgentShell,
-  GpuLedger,
-  MountResolver,
-  ProcessRecord,
-  ProcessStore,
-  ShellLauncher,
-  WorkspaceBind,
-  ProcessAddon,
-} from './types.js';
-
-export interface SpawnRequest {
-  name?: string;
-  role?: string;
-  goal?: string;
-  parent?: number;
-  sandbox?: 'host' | 'docker';
-  image?: string;
-  network: boolean;
-  limits?: SandboxLimits;
-  /** A count or device ids; exclusive while the agent lives. */
-  gpus?: GpuRequest;
-  /** The Docker engine, by name (docker sandboxes; default the local one). */
-  engine?: string;
-  /**
-   * How the runtime runs the agent's goal (provider, model, approval policy, budgets): opaque to the kernel, kept in
-   * the record's config so the runtime can resume the run after a restart. Never secrets.
-   */
-  agent?: Record<string, unknown>;
-  /** Shared workspaces bound at ~/shared/<name> (see MountResolver). */
-  workspaces?: { name: string; mode: 'ro' | 'rw' }[];
-  /** Makes the home instead of a fresh one from the skeleton (a restore moves a verified copy into place). */
-  createHome?(homesDir: string, pid: number): Promise<string>;
-  /** A graphical desktop (docker only): true for the default screen, or its size; the image defaults to the desktop. */
-  graphical?: boolean | ScreenSize;
-  /** Automatic checkpoints after every step of the agent's loop (kernel/snapshots), the last `keep` kept. */
-  checkpoints?: { keep: number };
-}
-
-export interface ProcessTableOptions {
-  store: ProcessStore;
-  events: EventBus;
-  bootId: string;
-  homesDir: string;
-  /** The kinds of sandbox this kernel can create; docker only where a daemon answers. */
-  providers: Partial<Record<'host' | 'docker', SandboxProvider>>;
-  createHome(homesDir: string, pid: number): Promise<string>;
-  launchShell: ShellLauncher;
-  /** The GPU allocation table; without it, a spawn that asks for GPUs is refused. */
-  gpus?: GpuLedger;
-  /** Shared workspaces; without it, a spawn that asks for one is refused. */
-  mounts?: MountResolver;
-  /** How long TERM waits before it escalates to KILL. */
-  termGraceMs?: number;
-  shellArgv?: string[];
-  /** Parts of agents beyond sandbox and shell (displays), told of every agent's life. */
-  addons?: ProcessAddon[];
-  /**
-   * Host PIDs of an agent's terminals besides its shell (pty.open, the runtime's commands): a host sandbox tracks
-   * only its shell and execs, so signals reach these through here. A container's signals reach them already.
-   */
-  otherTerminals?(pid: number): number[];
-}
+import { SpawnPlanner, spawnRecord } from './spawnPlan.js';
+import type { AgentShell, ProcessRecord, ProcessTableOptions, SpawnRequest, WorkspaceBind } from './types.js';
 
 interface LiveProcess {
   record: ProcessRecord;
@@ -110,7 +38,13 @@ export class ProcessTable {
   /** Sandboxes of ended agents still being torn down. */
   private readonly teardowns = new Set<Promise<void>>();
 
-  constructor(private readonly options: ProcessTableOptions) {}
+  private readonly planner: SpawnPlanner;
+
+  constructor(private readonly options: ProcessTableOptions) {
+    const { homesDir, providers, createHome, gpus, mounts, addons, store } = options;
+    const allocatePid = () => store.allocatePid();
+    this.planner = new SpawnPlanner({ homesDir, providers, createHome, gpus, mounts, addons, allocatePid });
+  }
 
   /** On boot: whatever a previous kernel left running is marked lost, and its OS processes are ended. */
   reconcile(): ProcessRecord[] {
@@ -127,74 +61,9 @@ export class ProcessTable {
     if (request.parent !== undefined && !this.live.has(request.parent)) {
       throw new HabitatError('E_NOT_FOUND', `no live parent process ${request.parent}`);
     }
-    const kind = request.sandbox ?? 'host';
-    const provider = this.options.providers[kind];
-    if (!provider) {
-      throw new HabitatError(
-        'E_UNAVAILABLE',
-        `${kind} sandboxes are not available: is the Docker daemon running?`,
-      );
-    }
-    if (request.engine !== undefined && kind !== 'docker') {
-      throw new HabitatError('E_INVALID', 'an engine is named only for docker sandboxes');
-    }
-    if (request.graphical && kind !== 'docker') {
-      throw new HabitatError('E_INVALID', 'a graphical agent needs a docker sandbox (--sandbox docker)');
-    }
-    if (request.checkpoints && !request.goal?.trim()) {
-      throw new HabitatError('E_INVALID', 'checkpoints are taken after the steps of a goal: give it --goal');
-    }
-    provider.check?.({ engine: request.engine });
-    const { store } = this.options;
-    // workspaces and GPUs are settled before anything exists: a refusal leaves no PID, home or record behind
-    const binds = request.workspaces?.length
-      ? this.mountResolver().forSpawn({ ...request, workspaces: request.workspaces }, provider.isolation)
-      : [];
-    const gpus = request.gpus === undefined ? [] : this.gpuLedger().pick(request.gpus);
-    const pid = store.allocatePid();
-    if (gpus.length > 0) this.gpuLedger().allocate(pid, gpus); // same tick as pick: nobody took them since
-    let home: string;
-    try {
-      home = await (request.createHome ?? this.options.createHome)(this.options.homesDir, pid);
-      if (binds.length > 0) await this.mountResolver().attach(pid, home, binds);
-    } catch (error) {
-      this.options.gpus?.release(pid);
-      throw error;
-    }
-    const record: ProcessRecord = {
-      pid,
-      ppid: request.parent ?? null,
-      name: request.name ?? `agent-${pid}`,
-      role: request.role ?? null,
-      goal: request.goal ?? null,
-      state: 'created',
-      phase: 'booting',
-      sandbox: {
-        kind,
-        isolation: provider.isolation,
-        osPid: null,
-        containerId: null,
-        network: request.network,
-        engine: kind === 'docker' ? (request.engine ?? 'local') : null,
-      },
-      config: {
-        network: request.network,
-        limits: request.limits ?? {},
-        home,
-        image: request.image ?? null,
-        gpus: request.gpus ?? null,
-        ...(request.agent ? { agent: request.agent } : {}),
-        workspaces: binds.map(({ name, mode }) => ({ name, mode })),
-        ...(request.graphical ? { graphical: request.graphical } : {}),
-        ...(request.checkpoints ? { checkpoints: request.checkpoints } : {}),
-      },
-      bootId: this.options.bootId,
-      createdAt: new Date().toISOString(),
-      endedAt: null,
-      exitCode: null,
-      exitReason: null,
-      gpus,
-    };
+    const plan = await this.planner.prepare(request);
+    const { pid, home } = plan;
+    const record = spawnRecord(plan, this.options.bootId);
     const proc: LiveProcess = {
       record,
       home,
@@ -204,26 +73,11 @@ export class ProcessTable {
       termTimer: undefined,
     };
     this.live.set(pid, proc);
-    store.putProcess(record);
+    this.options.store.putProcess(record);
     this.options.events.emit('process.spawned', this.info(proc));
 
     try {
-      const extras = await this.prepareAddons(pid, record.config);
-      const mounts = [
-        ...binds.map(({ source, target, readOnly }) => ({ source, target, readOnly })),
-        ...(extras.mounts ?? []),
-      ];
-      proc.sandbox = await provider.create({
-        pid,
-        home,
-        network: request.network,
-        limits: request.limits,
-        image: request.image ?? (request.graphical ? DESKTOP_SANDBOX_IMAGE : undefined),
-        gpus,
-        ...(request.engine === undefined ? {} : { engine: request.engine }),
-        ...(extras.env ? { env: extras.env } : {}),
-        ...(mounts.length ? { mounts } : {}),
-      });
+      proc.sandbox = await plan.provider.create(await this.planner.sandboxSpec(plan, record.config));
       record.sandbox.containerId = proc.sandbox.containerId;
       this.startShell(proc);
       this.attachAddons(proc);
@@ -646,31 +500,10 @@ export class ProcessTable {
     return proc;
   }
 
-  private mountResolver(): MountResolver {
-    if (!this.options.mounts) throw new HabitatError('E_UNAVAILABLE', 'this kernel has no shared workspaces');
-    return this.options.mounts;
-  }
-
-  /** What the addons add to a sandbox before it is created: mounts and environment, merged. */
-  private async prepareAddons(pid: number, config: Record<string, unknown>): Promise<Partial<SandboxSpec>> {
-    const extras: Pick<SandboxSpec, 'mounts' | 'env'> = {};
-    for (const addon of this.options.addons ?? []) {
-      const more = await addon.prepare(pid, config);
-      if (more?.mounts) extras.mounts = [...(extras.mounts ?? []), ...more.mounts];
-      if (more?.env) extras.env = { ...extras.env, ...more.env };
-    }
-    return extras;
-  }
-
   private attachAddons(proc: LiveProcess): void {
     for (const addon of this.options.addons ?? []) {
       addon.attach(proc.record.pid, proc.sandbox!, proc.record.config, proc.home);
     }
-  }
-
-  private gpuLedger(): GpuLedger {
-    if (!this.options.gpus) throw new HabitatError('E_LIMIT', 'this kernel has no GPUs to give');
-    return this.options.gpus;
   }
 
   private shellArgv(): string[] {

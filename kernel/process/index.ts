@@ -1,4 +1,4 @@
-export { ProcessTable, toInfo, type ProcessTableOptions, type SpawnRequest } from './ProcessTable.js';
+export { ProcessTable, toInfo } from './ProcessTable.js';
 export { LoopControl } from './LoopControl.js';
 
 export type {
@@ -10,4 +10,6 @@ export type {
   ShellLauncher,
   WorkspaceBind,
   ProcessAddon,
+  ProcessTableOptions,
+  SpawnRequest,
 } from './types.js';

@@ -1,5 +1,13 @@
-import type { AgentPhase, GpuRequest, ProcessState } from '../../shared/protocol/index.js';
-import type { AgentSandbox, SandboxMount, SandboxSpec, TerminalLaunch } from '../sandbox/index.js';
+import type { AgentPhase, GpuRequest, ProcessState, ScreenSize } from '../../shared/protocol/index.js';
+import type { EventBus } from '../events/index.js';
+import type {
+  AgentSandbox,
+  SandboxLimits,
+  SandboxMount,
+  SandboxProvider,
+  SandboxSpec,
+  TerminalLaunch,
+} from '../sandbox/index.js';
 import type { ProcessRecord } from '../store/index.js';
 
 export type { ProcessRecord };
@@ -62,4 +70,57 @@ export interface ProcessAddon {
   ): Promise<Pick<SandboxSpec, 'mounts' | 'env'> | undefined>;
   attach(pid: number, sandbox: AgentSandbox, config: Record<string, unknown>, home: string): void;
   release(pid: number): Promise<void> | void;
+}
+
+export interface SpawnRequest {
+  name?: string;
+  role?: string;
+  goal?: string;
+  parent?: number;
+  sandbox?: 'host' | 'docker';
+  image?: string;
+  network: boolean;
+  limits?: SandboxLimits;
+  /** A count or device ids; exclusive while the agent lives. */
+  gpus?: GpuRequest;
+  /** The Docker engine, by name (docker sandboxes; default the local one). */
+  engine?: string;
+  /**
+   * How the runtime runs the agent's goal (provider, model, approval policy, budgets): opaque to the kernel, kept in
+   * the record's config so the runtime can resume the run after a restart. Never secrets.
+   */
+  agent?: Record<string, unknown>;
+  /** Shared workspaces bound at ~/shared/<name> (see MountResolver). */
+  workspaces?: { name: string; mode: 'ro' | 'rw' }[];
+  /** Makes the home instead of a fresh one from the skeleton (a restore moves a verified copy into place). */
+  createHome?(homesDir: string, pid: number): Promise<string>;
+  /** A graphical desktop (docker only): true for the default screen, or its size; the image defaults to the desktop. */
+  graphical?: boolean | ScreenSize;
+  /** Automatic checkpoints after every step of the agent's loop (kernel/snapshots), the last `keep` kept. */
+  checkpoints?: { keep: number };
+}
+
+export interface ProcessTableOptions {
+  store: ProcessStore;
+  events: EventBus;
+  bootId: string;
+  homesDir: string;
+  /** The kinds of sandbox this kernel can create; docker only where a daemon answers. */
+  providers: Partial<Record<'host' | 'docker', SandboxProvider>>;
+  createHome(homesDir: string, pid: number): Promise<string>;
+  launchShell: ShellLauncher;
+  /** The GPU allocation table; without it, a spawn that asks for GPUs is refused. */
+  gpus?: GpuLedger;
+  /** Shared workspaces; without it, a spawn that asks for one is refused. */
+  mounts?: MountResolver;
+  /** How long TERM waits before it escalates to KILL. */
+  termGraceMs?: number;
+  shellArgv?: string[];
+  /** Parts of agents beyond sandbox and shell (displays), told of every agent's life. */
+  addons?: ProcessAddon[];
+  /**
+   * Host PIDs of an agent's terminals besides its shell (pty.open, the runtime's commands): a host sandbox tracks
+   * only its shell and execs, so signals reach these through here. A container's signals reach them already.
+   */
+  otherTerminals?(pid: number): number[];
 }

@@ -5,92 +5,27 @@ import {
   HabitatError,
   type CheckpointSettings,
   type Message,
-  type ProcessInfo,
   type RestoreResult,
   type RollbackResult,
   type SnapshotInfo,
   type SnapshotProgress,
 } from '../../shared/protocol/index.js';
-import type { EventBus } from '../events/index.js';
-import type { ProcessRecord, SpawnRequest } from '../process/index.js';
-import { readArchive, writeArchive } from './archive.js';
+import type { ProcessRecord } from '../process/index.js';
 import { captureHome } from './capture.js';
-import {
-  CHECKPOINT_WAIT_MS,
-  checkpointConfig,
-  checkpointSetting,
-  ManifestObjects,
-  prunable,
-} from './checkpoints.js';
+import { CHECKPOINT_WAIT_MS, CheckpointPruner, checkpointConfig, checkpointSetting } from './checkpoints.js';
+import { exportSnapshot, importSnapshot, type ExportImportContext } from './exportImport.js';
 import { FileWorker } from './fileWorker.js';
 import { journalFor, matchOwner, prepareSwap, recoverSwaps } from './homeSwap.js';
-import { MANIFEST_FORMAT, parseManifest, totals, type Manifest } from './manifest.js';
+import { MANIFEST_FORMAT, readManifest, totals, type Manifest } from './manifest.js';
 import { materialize, removeTree } from './materialize.js';
-import { corrupted, ObjectStore, sha256 } from './objects.js';
+import { ObjectStore } from './objects.js';
 import { Progress } from './progress.js';
-import { Fingerprints, RefSchema, Refs, type Ref } from './refs.js';
+import { Fingerprints, Refs, type Ref } from './refs.js';
+import { hasWorkspaces, processConfig, restoreRequest, spawnWithWorkspaces } from './spawnConfig.js';
+import type { AgentState, AgentStateProvider, SnapshotProcesses, SnapshotsOptions } from './types.js';
 
-const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
 const LIVE_STATES = new Set(['created', 'running', 'sleeping', 'stopped']);
 type Frozen = Awaited<ReturnType<SnapshotProcesses['freeze']>>;
-
-/** The agent runtime's part of a snapshot: its loop state and conversation, captured at a step boundary. */
-export interface AgentState {
-  loop?: unknown;
-  conversation?: unknown[];
-}
-
-/** Filled in by whoever runs agent loops (the runtime): the kernel knows no loop internals. */
-export interface AgentStateProvider {
-  /** The agent's loop state and conversation; undefined when it runs no loop. */
-  capture(pid: number): Promise<AgentState | undefined> | AgentState | undefined;
-  /**
-   * Gives a restored agent (its new PID) the state captured of the original, once the agent exists with its home
-   * and mailbox: a run that was under way goes on from there (the runtime's choice, from its part of `state`).
-   */
-  restore(pid: number, state: AgentState, origin: { snapshot: string }): Promise<void> | void;
-  /**
-   * Takes the same agent back to a state captured of it (a rollback), called while it is held at a step boundary
-   * and after its home was replaced: its conversation becomes `state`'s, and its loop goes on from there once it is
-   * let go (the loop that ran ends without a trace).
-   */
-  rollback?(pid: number, state: AgentState): Promise<void> | void;
-}
-
-/** The mailbox as snapshots use it (kernel/ipc). */
-export interface MailboxPort {
-  export(pid: number): Message[];
-  import(pid: number, messages: Message[]): void;
-  /** The same mailbox back to an export of it: read then is read, unread then is unread, later mail kept. */
-  rewind?(pid: number, messages: Message[]): void;
-}
-
-/** The process table as snapshots use it. */
-export interface SnapshotProcesses {
-  record(pid: number): ProcessRecord;
-  home(pid: number): string;
-  freeze(
-    pid: number,
-    waitMs: number,
-    options?: { sandbox?: boolean },
-  ): Promise<{ quiesced: boolean; resume(): Promise<void> }>;
-  spawn(request: SpawnRequest): Promise<ProcessInfo>;
-  /** Changes part of a live agent's stored configuration (its checkpoint setting). */
-  configure(pid: number, patch: Record<string, unknown>): ProcessRecord;
-  /** An entry in the agent's log (a checkpoint that failed). */
-  log?(pid: number, type: string, payload: unknown): unknown;
-}
-
-export interface SnapshotsOptions {
-  /** The data folder's snapshots/. */
-  root: string;
-  /** The homes folder: restores are staged in it, so the finished home is moved into place by a rename. */
-  homesDir: string;
-  processes: SnapshotProcesses;
-  /** snapshot.progress, snapshot.created, snapshot.deleted. */
-  events?: EventBus;
-  mailbox?: MailboxPort;
-}
 
 function newId(): string {
   return `snap-${BigInt(`0x${randomBytes(8).toString('hex')}`)
@@ -113,7 +48,8 @@ export class Snapshots {
   private readonly worker = new FileWorker();
   private queue: Promise<unknown> = Promise.resolve();
   private opened: Promise<void> | undefined;
-  private readonly manifests: ManifestObjects;
+  private readonly pruner: CheckpointPruner;
+  private readonly transfers: ExportImportContext;
   /** Operations other than checkpoints queued or running: a checkpoint does not wait behind them. */
   private longOperations = 0;
   /** Rollbacks per agent: a checkpoint asked for before one is not taken after it. */
@@ -121,10 +57,18 @@ export class Snapshots {
 
   constructor(private readonly options: SnapshotsOptions) {
     this.store = new ObjectStore(options.root);
-    this.manifests = new ManifestObjects(this.store, MAX_MANIFEST_BYTES);
     const temp = (prefix: string) => this.store.tempPath(prefix);
     this.refs = new Refs(join(options.root, 'refs'), temp);
     this.fingerprints = new Fingerprints(join(options.root, 'cache'), temp);
+    this.pruner = new CheckpointPruner(this.refs, this.store, (id) =>
+      options.events?.emit('snapshot.deleted', { id }),
+    );
+    this.transfers = {
+      store: this.store,
+      refs: this.refs,
+      events: options.events,
+      progress: (op, pid, snapshot) => this.progress(op, pid, snapshot),
+    };
   }
 
   /** Stops the file worker (kernel shutdown): an operation still running fails. */
@@ -207,7 +151,7 @@ export class Snapshots {
           kind: 'checkpoint',
           step,
         });
-        await this.prune(pid, setting.keep);
+        await this.pruner.prune(pid, setting.keep);
         return info;
       },
       { checkpoint: true },
@@ -273,7 +217,7 @@ export class Snapshots {
           { pid, snapshot: id, of: ref.pid },
         );
       }
-      const manifest = parseManifest(await this.store.readVerified(ref.manifest, MAX_MANIFEST_BYTES));
+      const manifest = await readManifest(this.store, ref.manifest);
       const runsLoop = record.config.agent !== undefined;
       if (runsLoop && (!manifest.agent || !this.agentState?.rollback)) {
         throw new HabitatError(
@@ -366,7 +310,7 @@ export class Snapshots {
     const staging = join(this.options.homesDir, `.restore-${randomBytes(8).toString('hex')}`);
     const { manifest, warnings } = await this.exclusive(async () => {
       const ref = await this.readRef(id);
-      const manifest = parseManifest(await this.store.readVerified(ref.manifest, MAX_MANIFEST_BYTES));
+      const manifest = await readManifest(this.store, ref.manifest);
       const { files, bytes } = totals(manifest);
       progress.report('files', 0, files, 0);
       const { warnings } = await materialize(manifest, this.store, this.worker, staging, {
@@ -378,24 +322,22 @@ export class Snapshots {
     let moved: { home: string; pid: number } | undefined;
     try {
       progress.report('spawning', 0, null, 0);
-      const request: SpawnRequest = {
-        name: options.name ?? manifest.source.name,
-        ...(manifest.source.role === null ? {} : { role: manifest.source.role }),
-        ...(manifest.source.goal === null ? {} : { goal: manifest.source.goal }),
-        sandbox: manifest.process.sandbox,
-        ...(manifest.process.image === null ? {} : { image: manifest.process.image }),
-        ...(manifest.process.engine === null ? {} : { engine: manifest.process.engine }),
-        network: manifest.process.network,
-        limits: manifest.process.limits,
-        ...(manifest.process.gpus === null ? {} : { gpus: manifest.process.gpus }),
-        createHome: async (homesDir, pid) => {
+      const request = restoreRequest(
+        manifest,
+        options.name ?? manifest.source.name,
+        async (homesDir, pid) => {
           const home = join(homesDir, String(pid));
           await fsp.rename(staging, home);
           moved = { home, pid };
           return home;
         },
-      };
-      const spawned = await this.spawnWithWorkspaces(request, manifest.process.workspaces, warnings);
+      );
+      const spawned = await spawnWithWorkspaces(
+        this.options.processes,
+        request,
+        manifest.process.workspaces,
+        warnings,
+      );
       // the mailbox first: a run the runtime goes on with may read it at once
       this.options.mailbox?.import(spawned.pid, manifest.mailbox);
       if (manifest.agent) {
@@ -445,107 +387,12 @@ export class Snapshots {
     dest: string,
     options: { gzip?: boolean; overwrite?: boolean } = {},
   ): Promise<{ id: string; path: string; bytes: number }> {
-    return this.exclusive(async () => {
-      const ref = await this.readRef(id);
-      const manifest = parseManifest(await this.store.readVerified(ref.manifest, MAX_MANIFEST_BYTES));
-      if (!options.overwrite && (await fsp.lstat(dest).catch(() => undefined))) {
-        throw new HabitatError('E_CONFLICT', `${dest} exists (overwrite to replace it)`);
-      }
-      const hashes = new Set([ref.manifest]);
-      for (const entry of manifest.entries) if (entry.type === 'file') hashes.add(entry.hash);
-      for (const hash of hashes) {
-        if (!(await this.store.has(hash))) throw corrupted(`object ${hash} is missing from the store`);
-      }
-      const progress = this.progress('export', ref.pid, id);
-      try {
-        const bytes = await writeArchive({
-          store: this.store,
-          refPath: `refs/${id}.json`,
-          hashes,
-          dest,
-          gzip: options.gzip ?? false,
-          onEntry: (done) => progress.report('writing', done, hashes.size + 1, 0),
-        });
-        progress.report('done', hashes.size + 1, hashes.size + 1, bytes, { force: true });
-        return { id, path: dest, bytes };
-      } catch (error) {
-        if (error instanceof HabitatError) throw error;
-        const code = (error as NodeJS.ErrnoException).code;
-        throw new HabitatError(
-          code === 'ENOENT' ? 'E_NOT_FOUND' : 'E_INVALID',
-          `cannot write ${dest}: ${String(error)}`,
-        );
-      }
-    });
+    return this.exclusive(() => exportSnapshot(this.transfers, id, dest, options));
   }
 
-  /**
-   * Reads a file written by export. Everything is checked before the store changes: the archive's entries, every
-   * object's checksum, the manifest and the presence of every object it names. A refused file leaves nothing.
-   */
+  /** Reads a file written by export (see importSnapshot: a refused file leaves nothing). */
   async import(file: string): Promise<SnapshotInfo> {
-    return this.exclusive(async () => {
-      const stat = await fsp.stat(file).catch(() => undefined);
-      if (!stat?.isFile()) throw new HabitatError('E_NOT_FOUND', `no snapshot file at ${file}`);
-      const staging = this.store.tempPath('import');
-      const progress = this.progress('import', null, null);
-      try {
-        const archive = await readArchive(file, staging, (count, bytes) =>
-          progress.report('reading', count, null, bytes),
-        );
-        const parsed = RefSchema.safeParse(archive.ref);
-        if (!parsed.success || parsed.data.id !== archive.id) throw corrupted('its ref is invalid');
-        const ref = parsed.data;
-        if (await this.refs.exists(ref.id)) {
-          throw new HabitatError('E_CONFLICT', `snapshot ${ref.id} is in the store already`);
-        }
-        const object = (hash: string) =>
-          archive.objects.has(hash) ? join(staging, hash) : this.store.path(hash);
-        const manifestData = await fsp.readFile(object(ref.manifest)).catch(() => {
-          throw corrupted(`its manifest ${ref.manifest} is missing`);
-        });
-        if (sha256(manifestData) !== ref.manifest)
-          throw corrupted('its manifest does not match its checksum');
-        const manifest = parseManifest(manifestData);
-        if (manifest.id !== ref.id) throw corrupted('its manifest belongs to another snapshot');
-        for (const entry of manifest.entries) {
-          if (entry.type !== 'file' || archive.objects.has(entry.hash)) continue;
-          if (!(await this.store.has(entry.hash)))
-            throw corrupted(`object ${entry.hash} (${entry.path}) is missing`);
-        }
-        let added = 0;
-        for (const [hash, size] of archive.objects)
-          added += await this.store.adopt(join(staging, hash), hash, size);
-        const sums = totals(manifest);
-        const info: SnapshotInfo = {
-          id: ref.id,
-          pid: manifest.source.pid,
-          name: manifest.source.name,
-          label: manifest.label,
-          createdAt: manifest.createdAt,
-          sandbox: manifest.process.sandbox,
-          ...sums,
-          skipped: manifest.skipped.length,
-          storedBytes: added,
-          durationMs: ref.durationMs,
-          manifest: ref.manifest,
-          quiesced: manifest.quiesced,
-          agentState: manifest.agent !== null,
-          messages: manifest.mailbox.length,
-          kind: ref.kind,
-          step: ref.step,
-        };
-        await this.refs.write({ ...info, imported: true });
-        progress.report('done', archive.objects.size, archive.objects.size, added, {
-          force: true,
-          snapshot: ref.id,
-        });
-        this.options.events?.emit('snapshot.created', info);
-        return info;
-      } finally {
-        await removeTree(staging);
-      }
-    });
+    return this.exclusive(() => importSnapshot(this.transfers, file));
   }
 
   /**
@@ -620,42 +467,6 @@ export class Snapshots {
     return info;
   }
 
-  /**
-   * Deletes the agent's checkpoints beyond the newest `keep`, and the objects only they used: those objects are
-   * looked for in the other snapshots' manifests (remembered, see ManifestObjects), not in the whole store.
-   */
-  private async prune(pid: number, keep: number): Promise<number> {
-    const refs = await this.readRefs();
-    const pruned = prunable(refs, pid, keep);
-    if (pruned.length === 0) return 0;
-    const candidates = new Map<string, number>();
-    for (const ref of pruned) {
-      await this.refs.remove(ref.id);
-      candidates.set(ref.manifest, 0);
-      for (const hash of (await this.manifests.of(ref.manifest)) ?? []) candidates.set(hash, 0);
-      this.options.events?.emit('snapshot.deleted', { id: ref.id });
-    }
-    const gone = new Set(pruned.map((r) => r.id));
-    for (const ref of refs) {
-      if (gone.has(ref.id)) continue;
-      candidates.delete(ref.manifest);
-      const objects = await this.manifests.of(ref.manifest);
-      if (!objects) return 0; // a manifest it cannot read now: free nothing rather than guess
-      for (const hash of objects) candidates.delete(hash);
-      if (candidates.size === 0) return 0;
-    }
-    let freed = 0;
-    for (const hash of candidates.keys()) {
-      const size = await fsp.stat(this.store.path(hash)).then(
-        (stat) => stat.size,
-        () => 0,
-      );
-      await this.store.remove(hash);
-      freed += size;
-    }
-    return freed;
-  }
-
   private hasRecord(pid: number): boolean {
     try {
       this.options.processes.record(pid);
@@ -665,34 +476,13 @@ export class Snapshots {
     }
   }
 
-  /** A restored agent that may not mount the workspaces of the original is spawned without them, with a warning. */
-  private async spawnWithWorkspaces(
-    request: SpawnRequest,
-    workspaces: { name: string; mode: 'ro' | 'rw' }[],
-    warnings: string[],
-  ): Promise<ProcessInfo> {
-    let left = workspaces;
-    for (;;) {
-      try {
-        return await this.options.processes.spawn(left.length ? { ...request, workspaces: left } : request);
-      } catch (error) {
-        // refused before anything exists (no PID, the home still staged): try again without that workspace
-        const refused = ((error as HabitatError).details as { workspace?: string } | undefined)?.workspace;
-        if (!(error instanceof HabitatError) || !refused || !left.some((w) => w.name === refused))
-          throw error;
-        warnings.push(`workspace ${refused} not mounted: ${error.message}`);
-        left = left.filter((w) => w.name !== refused);
-      }
-    }
-  }
-
   /** Removes every object no snapshot references; returns the bytes freed. */
   private async collectGarbage(): Promise<number> {
     const live = new Set<string>();
     for (const ref of await this.readRefs()) {
       live.add(ref.manifest);
       try {
-        const manifest = parseManifest(await this.store.readVerified(ref.manifest, MAX_MANIFEST_BYTES));
+        const manifest = await readManifest(this.store, ref.manifest);
         for (const entry of manifest.entries) if (entry.type === 'file') live.add(entry.hash);
       } catch {
         // a damaged snapshot keeps nothing alive but its manifest: it cannot be restored anyway
@@ -743,31 +533,4 @@ export class Snapshots {
     this.queue = run.catch(() => {});
     return run;
   }
-}
-
-function hasWorkspaces(config: Record<string, unknown>): boolean {
-  return Array.isArray(config.workspaces) && config.workspaces.length > 0;
-}
-
-/** What a restore needs to spawn the agent again, from its stored spawn configuration. */
-function processConfig(record: ProcessRecord): Manifest['process'] {
-  const config = record.config as {
-    image?: string | null;
-    network?: boolean;
-    limits?: Record<string, number>;
-    gpus?: number | string[] | null;
-    workspaces?: { name: string; mode: 'ro' | 'rw' }[];
-  };
-  const limits = Object.fromEntries(
-    Object.entries(config.limits ?? {}).filter(([, value]) => typeof value === 'number'),
-  );
-  return {
-    sandbox: record.sandbox.kind,
-    image: config.image ?? null,
-    engine: record.sandbox.kind === 'docker' ? (record.sandbox.engine ?? 'local') : null,
-    network: config.network ?? record.sandbox.network,
-    limits,
-    gpus: config.gpus ?? null,
-    workspaces: config.workspaces ?? [],
-  };
 }

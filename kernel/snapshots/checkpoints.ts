@@ -1,9 +1,12 @@
+import { promises as fsp } from 'node:fs';
 import {
   DEFAULT_CHECKPOINTS_KEPT,
   HabitatError,
   type CheckpointSettings,
 } from '../../shared/protocol/index.js';
+import { MAX_MANIFEST_BYTES } from './manifest.js';
 import { corrupted, type ObjectStore } from './objects.js';
+import type { Refs } from './refs.js';
 
 const DEFAULT_KEEP = DEFAULT_CHECKPOINTS_KEPT;
 export const MAX_KEEP = 1000;
@@ -76,5 +79,54 @@ export class ManifestObjects {
     this.cache.set(manifest, objects);
     if (this.cache.size > this.capacity) this.cache.delete(this.cache.keys().next().value!);
     return objects;
+  }
+}
+
+/**
+ * Deletes an agent's checkpoints beyond the newest `keep`, and the objects only they used: those objects are
+ * looked for in the other snapshots' manifests (remembered, see ManifestObjects), not in the whole store.
+ */
+export class CheckpointPruner {
+  private readonly manifests: ManifestObjects;
+
+  constructor(
+    private readonly refs: Refs,
+    private readonly store: ObjectStore,
+    private readonly onDeleted: (id: string) => void,
+  ) {
+    this.manifests = new ManifestObjects(store, MAX_MANIFEST_BYTES);
+  }
+
+  /** Returns the bytes freed. Runs as one of the store's exclusive operations (see Snapshots). */
+  async prune(pid: number, keep: number): Promise<number> {
+    const refs = this.refs.list();
+    const pruned = prunable(refs, pid, keep);
+    if (pruned.length === 0) return 0;
+    const candidates = new Map<string, number>();
+    for (const ref of pruned) {
+      await this.refs.remove(ref.id);
+      candidates.set(ref.manifest, 0);
+      for (const hash of (await this.manifests.of(ref.manifest)) ?? []) candidates.set(hash, 0);
+      this.onDeleted(ref.id);
+    }
+    const gone = new Set(pruned.map((r) => r.id));
+    for (const ref of refs) {
+      if (gone.has(ref.id)) continue;
+      candidates.delete(ref.manifest);
+      const objects = await this.manifests.of(ref.manifest);
+      if (!objects) return 0; // a manifest it cannot read now: free nothing rather than guess
+      for (const hash of objects) candidates.delete(hash);
+      if (candidates.size === 0) return 0;
+    }
+    let freed = 0;
+    for (const hash of candidates.keys()) {
+      const size = await fsp.stat(this.store.path(hash)).then(
+        (stat) => stat.size,
+        () => 0,
+      );
+      await this.store.remove(hash);
+      freed += size;
+    }
+    return freed;
   }
 }

@@ -2,9 +2,10 @@ import { posix } from 'node:path';
 import { z } from 'zod';
 import { MessageSchema } from '../../shared/protocol/index.js';
 import { HOME_INSIDE } from '../sandbox/index.js';
-import { corrupted } from './objects.js';
+import { corrupted, type ObjectStore } from './objects.js';
 
 export const MANIFEST_FORMAT = 'habitat-snapshot/1';
+export const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
 const MAX_ENTRIES = 1_000_000;
 const MAX_PATH = 4096;
 
@@ -163,6 +164,11 @@ export function parseManifest(data: Buffer): Manifest {
     }
   }
   return manifest;
+}
+
+/** A stored manifest, its content verified against its hash, then parsed (see parseManifest). */
+export async function readManifest(store: ObjectStore, hash: string): Promise<Manifest> {
+  return parseManifest(await store.readVerified(hash, MAX_MANIFEST_BYTES));
 }
 
 export function totals(manifest: Manifest): { files: number; dirs: number; symlinks: number; bytes: number } {
