@@ -1,4 +1,5 @@
 import { WebSocketClient, type HabitatApi, type WebSocketLike } from '../../shared/client/index.js';
+import { takeEarlySocket } from './earlySocket.js';
 
 const TOKEN_KEY = 'habitat.token';
 
@@ -28,7 +29,9 @@ export function connectApi(): ApiOrigin {
   const api = WebSocketClient.start({
     url: `${scheme}://${window.location.host}/bridge`,
     token,
-    factory: (url, protocols) => new WebSocket(url, protocols) as unknown as WebSocketLike,
+    // the first connection may already be open: public/connect-early.js started it before the app's scripts ran
+    factory: (url, protocols) =>
+      takeEarlySocket(url, protocols) ?? (new WebSocket(url, protocols) as unknown as WebSocketLike),
   });
   return { kind: 'browser', api };
 }

@@ -1,8 +1,9 @@
-// the values from the protocol's own modules, not its index: a page that imports the client builds only the wire's
-// schemas before its first paint, not those of every command
+// values from the protocol's zod-free modules, not its index: a page that imports the client builds no schema before
+// its first paint
 import type { CommandArgs, CommandName, CommandResult } from '../protocol/index.js';
-import { HabitatError, type ErrorValue } from '../protocol/errors.js';
-import { ServerMessageSchema, topicMatches, type ClientMessage, type RequestId } from '../protocol/wire.js';
+import { readServerMessage, topicMatches, type RequestId } from '../protocol/envelope.js';
+import { HabitatError, type ErrorValue } from '../protocol/habitatError.js';
+import type { ClientMessage } from '../protocol/wire.js';
 import type { CallOptions, ConnectionState, HabitatApi, Unsubscribe } from './types.js';
 
 type Listener = (payload: unknown, topic: string) => void;
@@ -79,9 +80,8 @@ export class ClientCore implements HabitatApi {
 
   /** Feed one message from the transport. Garbage from the host is ignored rather than trusted. */
   receive(raw: unknown): void {
-    const parsed = ServerMessageSchema.safeParse(raw);
-    if (!parsed.success) return;
-    const message = parsed.data;
+    const message = readServerMessage(raw);
+    if (!message) return;
     if (message.type === 'event') this.receiveEvent(message.topic, message.payload);
     else if (message.type === 'result') {
       if (message.ok) this.settle(message.id, undefined, message.result);

@@ -1,7 +1,8 @@
 import type { CommandArgs, CommandName, CommandResult } from '../protocol/index.js';
-import { HabitatError } from '../protocol/errors.js';
+import { WS_SUBPROTOCOL, WS_TOKEN_PREFIX } from '../protocol/envelope.js';
 import { decodeBinaryFrame, encodeAckFrame } from '../protocol/frames.js';
-import { WS_SUBPROTOCOL, WS_TOKEN_PREFIX, type ClientMessage } from '../protocol/wire.js';
+import { HabitatError } from '../protocol/habitatError.js';
+import type { ClientMessage } from '../protocol/wire.js';
 import { ClientCore } from './ClientCore.js';
 import type { CallOptions } from './types.js';
 

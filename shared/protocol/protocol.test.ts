@@ -8,6 +8,7 @@ import {
   HabitatError,
   ServerMessageSchema,
   commands,
+  readServerMessage,
   events,
   isCommandName,
   topicMatches,
@@ -76,6 +77,54 @@ describe('wire messages', () => {
       }).success,
     ).toBe(false);
     expect(ServerMessageSchema.safeParse({ type: 'event', topic: 'a.b', payload: null }).success).toBe(true);
+  });
+
+  it('reads exactly the server messages the schema accepts, without zod', () => {
+    const error = { code: 'E_DENIED', message: 'no' };
+    const messages: unknown[] = [
+      { type: 'result', id: 1, ok: true, result: { a: 1 } },
+      { type: 'result', id: 'x', ok: true },
+      { type: 'result', id: 0, ok: false, error },
+      { type: 'result', id: 2, ok: false, error: { ...error, details: [1] } },
+      { type: 'event', topic: 'process.changed', payload: { pid: 1 } },
+      { type: 'event', topic: 'a' },
+      { type: 'error', error },
+      // refused
+      null,
+      'result',
+      [],
+      [{ type: 'event', topic: 'a' }],
+      {},
+      { type: 'result', id: -1, ok: true },
+      { type: 'result', id: 1.5, ok: true },
+      { type: 'result', id: Number.MAX_SAFE_INTEGER + 2, ok: true },
+      { type: 'result', id: 'x'.repeat(65), ok: true },
+      { type: 'result', id: null, ok: true },
+      { type: 'result', ok: true },
+      { type: 'result', id: 1, ok: 'yes' },
+      { type: 'result', id: 1 },
+      { type: 'result', id: 1, ok: false },
+      { type: 'result', id: 1, ok: false, error: { code: 'E_WHAT', message: '' } },
+      { type: 'result', id: 1, ok: false, error: { code: 'E_DENIED' } },
+      { type: 'result', id: 1, ok: false, error: [] },
+      { type: 'event', topic: 3 },
+      { type: 'event' },
+      { type: 'error', error: 'boom' },
+      { type: 'error' },
+      { type: 'call', id: 1, command: 'process.list' },
+    ];
+    let accepted = 0;
+    for (const message of messages) {
+      const read = readServerMessage(message);
+      expect(read !== undefined, JSON.stringify(message)).toBe(
+        ServerMessageSchema.safeParse(message).success,
+      );
+      if (read) {
+        accepted++;
+        expect(read).toMatchObject(ServerMessageSchema.parse(message));
+      }
+    }
+    expect(accepted).toBe(7);
   });
 
   it('matches topics exactly, by domain wildcard, or all', () => {

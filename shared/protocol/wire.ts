@@ -1,18 +1,23 @@
 import { z } from 'zod';
 import { ErrorValueSchema } from './errors.js';
+import { WIRE_LIMITS, type RequestId, type ServerMessage } from './envelope.js';
 
-/** Limits that every transport enforces before any kernel code sees a message. */
-export const WIRE_LIMITS = {
-  maxMessageBytes: 1024 * 1024,
-  maxTopicsPerMessage: 64,
-  maxNameLength: 128,
-} as const;
+export {
+  CLOSE_CODES,
+  isRequestId,
+  readServerMessage,
+  topicMatches,
+  WIRE_LIMITS,
+  WS_SUBPROTOCOL,
+  WS_TOKEN_PREFIX,
+  type RequestId,
+  type ServerMessage,
+} from './envelope.js';
 
 export const RequestIdSchema = z.union([
   z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
   z.string().max(64),
-]);
-export type RequestId = z.infer<typeof RequestIdSchema>;
+]) satisfies z.ZodType<RequestId>;
 
 const topicName = z
   .string()
@@ -40,35 +45,17 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
 ]);
 export type ClientMessage = z.infer<typeof ClientMessageSchema>;
 
+/** What readServerMessage accepts, as a schema (for the host's own tests and for documentation). */
 export const ServerMessageSchema = z.union([
-  z.object({ type: z.literal('result'), id: RequestIdSchema, ok: z.literal(true), result: z.unknown() }),
+  // (a command that returns nothing has no `result` once in JSON, an event without a payload none either)
+  z.object({
+    type: z.literal('result'),
+    id: RequestIdSchema,
+    ok: z.literal(true),
+    result: z.unknown().optional(),
+  }),
   z.object({ type: z.literal('result'), id: RequestIdSchema, ok: z.literal(false), error: ErrorValueSchema }),
-  z.object({ type: z.literal('event'), topic: z.string(), payload: z.unknown() }),
+  z.object({ type: z.literal('event'), topic: z.string(), payload: z.unknown().optional() }),
   /** A message that could not be attributed to a request (not JSON, no id). */
   z.object({ type: z.literal('error'), error: ErrorValueSchema }),
-]);
-export type ServerMessage =
-  | { type: 'result'; id: RequestId; ok: true; result: unknown }
-  | { type: 'result'; id: RequestId; ok: false; error: z.infer<typeof ErrorValueSchema> }
-  | { type: 'event'; topic: string; payload: unknown }
-  | { type: 'error'; error: z.infer<typeof ErrorValueSchema> };
-
-/** WebSocket subprotocols: the version, and the token carried as a second entry (browsers cannot set headers). */
-export const WS_SUBPROTOCOL = 'habitat.v1';
-export const WS_TOKEN_PREFIX = 'habitat.token.';
-
-/** Close codes a client can act on. 4xxx are ours; 1008/1009 are the standard policy and size codes. */
-export const CLOSE_CODES = {
-  normal: 1000,
-  goingAway: 1001,
-  policy: 1008,
-  tooBig: 1009,
-  tooSlow: 4008,
-  shutdown: 4001,
-} as const;
-
-/** Does an event topic match a subscription pattern ('*', 'process.*' or an exact name)? */
-export function topicMatches(pattern: string, topic: string): boolean {
-  if (pattern === '*' || pattern === topic) return true;
-  return pattern.endsWith('.*') && topic.startsWith(pattern.slice(0, -1));
-}
+]) satisfies z.ZodType<ServerMessage>;

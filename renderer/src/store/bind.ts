@@ -1,6 +1,5 @@
 import type { HabitatApi, Unsubscribe } from '../../../shared/client/index.js';
 import type { ProcessInfo } from '../../../shared/protocol/index.js';
-import { VncDisplaySchema } from '../../../shared/protocol/vnc.js';
 import { errorText } from './api.js';
 import { shouldAskForDisplay } from './displays.js';
 import { kernel, notices, notify, ui, useHabitat, windows } from './store.js';
@@ -38,9 +37,17 @@ export function bindStore(
       () => undefined,
     );
   };
+  // (the display schema comes with the first display event: zod and the schemas wait until something needs them,
+  // not the first paint; the chain keeps events in order meanwhile)
+  let displayEvents: Promise<unknown> = Promise.resolve();
   const onDisplay = (payload: unknown): void => {
-    const parsed = VncDisplaySchema.safeParse(payload);
-    if (parsed.success) kernel.displayChanged(parsed.data);
+    displayEvents = displayEvents
+      .then(() => import('../../../shared/protocol/vnc.js'))
+      .then(({ VncDisplaySchema }) => {
+        const parsed = VncDisplaySchema.safeParse(payload);
+        if (parsed.success) kernel.displayChanged(parsed.data);
+      })
+      .catch(() => undefined);
   };
 
   const flush = (): void => {

@@ -141,11 +141,17 @@ describe("bindStore: graphical agents' displays", () => {
     await flush();
     expect(Object.keys(useHabitat.getState().displays)).toEqual(['1']);
 
+    // (display events are checked by a schema that loads with the first of them, in order)
     api.emit('vnc.started.2', display(2, { width: 800, height: 600 }));
-    expect(useHabitat.getState().displays[2]).toMatchObject({ state: 'ready', width: 800 });
-    api.emit('vnc.stopped.1', display(1, { state: 'failed', reason: 'Xvfb exited' }));
-    expect(useHabitat.getState().displays[1]).toMatchObject({ state: 'failed', reason: 'Xvfb exited' });
+    await vi.waitFor(() =>
+      expect(useHabitat.getState().displays[2]).toMatchObject({ state: 'ready', width: 800 }),
+    );
     api.emit('vnc.started.3', { pid: 3, state: 'nonsense' }); // not a display: ignored
+    api.emit('vnc.stopped.1', display(1, { state: 'ready', reason: 'first' }));
+    api.emit('vnc.stopped.1', display(1, { state: 'failed', reason: 'Xvfb exited' }));
+    await vi.waitFor(() =>
+      expect(useHabitat.getState().displays[1]).toMatchObject({ state: 'failed', reason: 'Xvfb exited' }),
+    );
     expect(useHabitat.getState().displays[3]).toBeUndefined();
 
     // events missed while the bridge was down: the list after reconnecting is the truth

@@ -1,7 +1,7 @@
 import type RFB from '@novnc/novnc';
 import type { HabitatApi } from '../../../shared/client/index.js';
-import { HabitatError } from '../../../shared/protocol/errors.js';
-import { VNC_SUBPROTOCOL, VNC_TOKEN_PREFIX, type VncMode } from '../../../shared/protocol/vnc.js';
+import { HabitatError } from '../../../shared/protocol/habitatError.js';
+import { VNC_SUBPROTOCOL, VNC_TOKEN_PREFIX, type VncMode } from '../../../shared/protocol/vncConnection.js';
 import { afterClose, afterOpenError, connectUrl, type Backoff, type NextStep } from './policy.js';
 
 export type VncPhase = 'connecting' | 'connected' | 'waiting' | 'reconnecting' | 'stopped' | 'closed';

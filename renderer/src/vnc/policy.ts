@@ -1,4 +1,4 @@
-import { VNC_CLOSE_CODES, type VncMode } from '../../../shared/protocol/vnc.js';
+import { VNC_CLOSE_CODES, type VncMode } from '../../../shared/protocol/vncConnection.js';
 
 /** What the viewer does after a connection ends or a ticket is refused. */
 export type NextStep =

@@ -1,0 +1,71 @@
+import { isErrorValue, type ErrorValue } from './habitatError.js';
+
+/**
+ * The bridge's envelope as a client reads it, without zod: checking every message from the host with a schema
+ * union, and building that schema, cost the renderer's first paint a sizeable part of its time. wire.ts has the
+ * schemas (ServerMessageSchema accepts exactly what readServerMessage does; protocol.test.ts checks they agree).
+ */
+
+/** Limits that every transport enforces before any kernel code sees a message. */
+export const WIRE_LIMITS = {
+  maxMessageBytes: 1024 * 1024,
+  maxTopicsPerMessage: 64,
+  maxNameLength: 128,
+} as const;
+
+export type RequestId = number | string;
+
+export type ServerMessage =
+  | { type: 'result'; id: RequestId; ok: true; result?: unknown }
+  | { type: 'result'; id: RequestId; ok: false; error: ErrorValue }
+  | { type: 'event'; topic: string; payload?: unknown }
+  | { type: 'error'; error: ErrorValue };
+
+export function isRequestId(value: unknown): value is RequestId {
+  return typeof value === 'string'
+    ? value.length <= 64
+    : Number.isSafeInteger(value) && (value as number) >= 0;
+}
+
+/** A message from the host, or undefined for anything that is not one (garbage is ignored, never trusted). */
+export function readServerMessage(raw: unknown): ServerMessage | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const message = raw as Record<string, unknown>;
+  switch (message.type) {
+    case 'result':
+      if (!isRequestId(message.id)) return undefined;
+      if (message.ok === true) return { type: 'result', id: message.id, ok: true, result: message.result };
+      if (message.ok === false && isErrorValue(message.error)) {
+        return { type: 'result', id: message.id, ok: false, error: message.error };
+      }
+      return undefined;
+    case 'event':
+      return typeof message.topic === 'string'
+        ? { type: 'event', topic: message.topic, payload: message.payload }
+        : undefined;
+    case 'error':
+      return isErrorValue(message.error) ? { type: 'error', error: message.error } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** WebSocket subprotocols: the version, and the token carried as a second entry (browsers cannot set headers). */
+export const WS_SUBPROTOCOL = 'habitat.v1';
+export const WS_TOKEN_PREFIX = 'habitat.token.';
+
+/** Close codes a client can act on. 4xxx are ours; 1008/1009 are the standard policy and size codes. */
+export const CLOSE_CODES = {
+  normal: 1000,
+  goingAway: 1001,
+  policy: 1008,
+  tooBig: 1009,
+  tooSlow: 4008,
+  shutdown: 4001,
+} as const;
+
+/** Does an event topic match a subscription pattern ('*', 'process.*' or an exact name)? */
+export function topicMatches(pattern: string, topic: string): boolean {
+  if (pattern === '*' || pattern === topic) return true;
+  return pattern.endsWith('.*') && topic.startsWith(pattern.slice(0, -1));
+}
