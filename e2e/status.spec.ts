@@ -19,9 +19,29 @@ test('the top bar shows the connection and mode, and About shows what `habitat i
     if (message.type() === 'error') errors.push(message.text());
   });
 
+  const bridges: string[] = [];
+  page.on('websocket', (socket) => {
+    if (socket.url().endsWith('/bridge')) bridges.push(socket.url());
+  });
+  // which script opens each socket: a classic script is document.currentScript while it runs, a module never
+  await page.addInitScript(() => {
+    const Native = window.WebSocket;
+    const openers: string[] = [];
+    Object.assign(window, { __openers: openers });
+    window.WebSocket = class extends Native {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols);
+        openers.push((document.currentScript as HTMLScriptElement | null)?.src ?? 'a module');
+      }
+    };
+  });
   await openDesktop(page, host);
   await expect(page.getByTestId('connection')).toHaveText('Connected');
   await expect(page.getByTestId('mode')).toHaveText('Headless');
+  // one bridge connection, opened by public/connect-early.js before the app's scripts ran, and taken over by them
+  expect(bridges).toHaveLength(1);
+  expect(await page.evaluate('window.__openers')).toEqual([expect.stringMatching(/\/connect-early\.js$/)]);
+  expect(await page.evaluate('window.__habitatEarlySocket === undefined')).toBe(true);
   // the token leaves the address bar once read
   expect(page.url()).not.toContain('token=');
   // figures arrive with system.stats

@@ -1,109 +1,83 @@
-import { readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { runInNewContext } from 'node:vm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { WebSocketServer, type WebSocket as ServerSocket } from 'ws';
-import { WebSocketClient } from '../../shared/client/index.js';
-import { WS_SUBPROTOCOL, WS_TOKEN_PREFIX } from '../../shared/protocol/envelope.js';
+import { describe, expect, it } from 'vitest';
 import { takeEarlySocket, type EarlySocket } from './earlySocket.js';
 
-const SCRIPT = readFileSync(new URL('../public/connect-early.js', import.meta.url), 'utf8');
+// (the page script itself, with a real host and Chromium, is checked in e2e/status.spec.ts)
 
-interface FakeWindow {
-  __habitatEarlySocket?: EarlySocket;
-  habitat?: unknown;
+type Handler = ((event: Event) => void) | null;
+
+/** A browser WebSocket's surface, driven by the test. */
+class FakeSocket {
+  readyState = 1;
+  binaryType = 'arraybuffer';
+  sent: unknown[] = [];
+  closed: [number?, string?] | undefined;
+  onopen: Handler = null;
+  onmessage: Handler = null;
+  onerror: Handler = null;
+  onclose: Handler = null;
+  send(data: unknown): void {
+    this.sent.push(data);
+  }
+  close(code?: number, reason?: string): void {
+    this.closed = [code, reason];
+    this.readyState = 2;
+  }
+  fire(event: Event): void {
+    const handler = { open: this.onopen, message: this.onmessage, error: this.onerror, close: this.onclose }[
+      event.type
+    ];
+    handler?.(event);
+  }
 }
 
-/** Runs public/connect-early.js as a page would, with Node's WHATWG WebSocket, in a window at this address. */
-function runEarlyScript(address: string, search: string, extra: Partial<FakeWindow> = {}): FakeWindow {
-  const window: FakeWindow & Record<string, unknown> = {
-    location: { search, protocol: 'http:', host: address },
-    sessionStorage: { getItem: () => null },
-    ...extra,
+const message = (data: string): Event => Object.assign(new Event('message'), { data });
+const URL_ = 'ws://127.0.0.1:7420/bridge';
+const PROTOCOLS = ['habitat.v1', 'habitat.token.secret'];
+
+function early(socket = new FakeSocket(), events: Event[] = []): { __habitatEarlySocket?: EarlySocket } {
+  return {
+    __habitatEarlySocket: { url: URL_, token: 'secret', socket: socket as unknown as WebSocket, events },
   };
-  runInNewContext(SCRIPT, { window, WebSocket, URLSearchParams });
-  return window;
 }
 
-// A bridge stand-in on loopback: it greets at once (before the app adopts the socket) and answers calls.
-describe('the early bridge socket', () => {
-  let server: WebSocketServer;
-  let address: string;
-  const connections: { socket: ServerSocket; protocols: string[] }[] = [];
+describe('takeEarlySocket', () => {
+  it('replays what came before to the handlers set, in order, then passes events through', async () => {
+    const socket = new FakeSocket();
+    const from = early(socket, [new Event('open'), message('one')]);
+    const adopted = takeEarlySocket(URL_, PROTOCOLS, from)!;
+    const seen: string[] = [];
+    adopted.onopen = () => seen.push('open');
+    adopted.onmessage = (event) => seen.push(`message ${String(event.data)}`);
+    adopted.onclose = (event) => seen.push(`close ${event.code}`);
+    socket.fire(message('two')); // arrives before the replay: it waits its turn
+    expect(seen).toEqual([]);
+    await Promise.resolve();
+    expect(seen).toEqual(['open', 'message one', 'message two']);
+    socket.fire(message('three'));
+    socket.fire(Object.assign(new Event('close'), { code: 1001, reason: '' }));
+    expect(seen.slice(3)).toEqual(['message three', 'close 1001']);
 
-  beforeEach(async () => {
-    connections.length = 0;
-    server = new WebSocketServer({
-      host: '127.0.0.1',
-      port: 0,
-      handleProtocols: (protocols) => (protocols.has(WS_SUBPROTOCOL) ? WS_SUBPROTOCOL : false),
-    });
-    server.on('connection', (socket, request) => {
-      const protocols = String(request.headers['sec-websocket-protocol']).split(/,\s*/);
-      connections.push({ socket, protocols });
-      socket.send(JSON.stringify({ type: 'event', topic: 'test.greeting', payload: { n: 1 } }));
-      socket.on('message', (data) => {
-        const message = JSON.parse(String(data)) as { type: string; id: number; command: string };
-        if (message.type === 'call') {
-          socket.send(
-            JSON.stringify({ type: 'result', id: message.id, ok: true, result: { echo: message.command } }),
-          );
-        }
-      });
-    });
-    await new Promise((resolve) => server.once('listening', resolve));
-    address = `127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  afterEach(async () => {
-    for (const { socket } of connections) socket.terminate();
-    await new Promise((resolve) => server.close(resolve));
+    adopted.send('hello');
+    expect(socket.sent).toEqual(['hello']);
+    adopted.binaryType = 'nodebuffer'; // what Node's ws knows: a browser keeps its own
+    expect(adopted.binaryType).toBe('arraybuffer');
+    expect(from.__habitatEarlySocket).toBeUndefined(); // taken once
+    expect(takeEarlySocket(URL_, PROTOCOLS, from)).toBeUndefined();
   });
 
-  it('is opened by the page script with the bridge subprotocols, and the client adopts it with what came before', async () => {
-    const window = runEarlyScript(address, '?token=secret');
-    const early = window.__habitatEarlySocket!;
-    expect(early.url).toBe(`ws://${address}/bridge`);
-    // the greeting arrives before the app's scripts would have run: it must not be lost
-    await expect.poll(() => early.events.map((event) => event.type)).toEqual(['open', 'message']);
-    expect(connections).toHaveLength(1);
-    expect(connections[0]!.protocols).toEqual([WS_SUBPROTOCOL, `${WS_TOKEN_PREFIX}secret`]);
+  it('closes an early socket opened for another token or address, and ignores one already closed', () => {
+    const wrongToken = new FakeSocket();
+    expect(takeEarlySocket(URL_, ['habitat.v1', 'habitat.token.other'], early(wrongToken))).toBeUndefined();
+    expect(wrongToken.closed).toEqual([1000, 'replaced']);
 
-    const greetings: unknown[] = [];
-    const states: string[] = [];
-    const client = WebSocketClient.start({
-      url: early.url,
-      token: 'secret',
-      factory: (url, protocols) => takeEarlySocket(url, protocols, window) ?? expect.unreachable(),
-    });
-    client.onConnectionChange((state) => states.push(state));
-    client.subscribe('test.greeting', (payload) => greetings.push(payload));
-    await expect.poll(() => states).toEqual(['open']);
-    expect(greetings).toEqual([{ n: 1 }]);
-    await expect(client.call('system.info', {})).resolves.toEqual({ echo: 'system.info' });
-    expect(connections).toHaveLength(1); // no second handshake
-    expect(window.__habitatEarlySocket).toBeUndefined(); // taken once
-    client.close();
-  });
+    const wrongUrl = new FakeSocket();
+    expect(takeEarlySocket('ws://127.0.0.1:1/bridge', PROTOCOLS, early(wrongUrl))).toBeUndefined();
+    expect(wrongUrl.closed).toBeDefined();
 
-  it('is not adopted for another token or address, nor after it closed, nor twice', async () => {
-    const url = `ws://${address}/bridge`;
-    const window = runEarlyScript(address, '?token=one');
-    const early = window.__habitatEarlySocket!;
-    expect(takeEarlySocket(url, [WS_SUBPROTOCOL, `${WS_TOKEN_PREFIX}two`], window)).toBeUndefined();
-    expect(early.socket.readyState).toBeGreaterThanOrEqual(2); // closing: a stray connection is not left open
-    expect(takeEarlySocket(url, [WS_SUBPROTOCOL, `${WS_TOKEN_PREFIX}one`], window)).toBeUndefined();
-
-    const other = runEarlyScript(address, '?token=one');
-    const otherEarly = other.__habitatEarlySocket!;
-    expect(takeEarlySocket('ws://127.0.0.1:1/bridge', [WS_SUBPROTOCOL, `${WS_TOKEN_PREFIX}one`], other)).toBe(
-      undefined,
-    );
-    expect(otherEarly.socket.readyState).toBeGreaterThanOrEqual(2);
-  });
-
-  it('opens nothing inside Electron or without a token', () => {
-    expect(runEarlyScript(address, '?token=x', { habitat: {} }).__habitatEarlySocket).toBeUndefined();
-    expect(runEarlyScript(address, '').__habitatEarlySocket).toBeUndefined();
-    expect(connections).toHaveLength(0);
+    const gone = new FakeSocket();
+    gone.readyState = 3;
+    expect(takeEarlySocket(URL_, PROTOCOLS, early(gone))).toBeUndefined();
+    expect(gone.closed).toBeUndefined();
+    expect(takeEarlySocket(URL_, PROTOCOLS, {})).toBeUndefined();
   });
 });
