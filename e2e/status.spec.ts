@@ -24,17 +24,16 @@ test('the top bar shows the connection and mode, and About shows what `habitat i
     if (socket.url().endsWith('/bridge')) bridges.push(socket.url());
   });
   // which script opens each socket: a classic script is document.currentScript while it runs, a module never
-  await page.addInitScript(() => {
+  await page.addInitScript(`{
     const Native = window.WebSocket;
-    const openers: string[] = [];
-    Object.assign(window, { __openers: openers });
+    window.__openers = [];
     window.WebSocket = class extends Native {
-      constructor(url: string | URL, protocols?: string | string[]) {
+      constructor(url, protocols) {
         super(url, protocols);
-        openers.push((document.currentScript as HTMLScriptElement | null)?.src ?? 'a module');
+        window.__openers.push(document.currentScript?.src ?? 'a module');
       }
     };
-  });
+  }`);
   await openDesktop(page, host);
   await expect(page.getByTestId('connection')).toHaveText('Connected');
   await expect(page.getByTestId('mode')).toHaveText('Headless');
