@@ -1,4 +1,5 @@
 import type { WebSocketLike } from '../../shared/client/index.js';
+import { WS_SUBPROTOCOL, WS_TOKEN_PREFIX } from '../../shared/protocol/envelope.js';
 
 /** What public/connect-early.js leaves on window: a bridge socket opened before the app's scripts ran. */
 export interface EarlySocket {
@@ -17,8 +18,6 @@ declare global {
 
 const CLOSING = 2;
 
-type Handlers = Pick<WebSocketLike, 'onopen' | 'onmessage' | 'onerror' | 'onclose'>;
-
 /**
  * The early socket, once, if it was opened for this URL and these subprotocols (the token included) and has not
  * closed; else undefined and the caller opens its own. The socket it returns replays what happened so far to the
@@ -32,7 +31,7 @@ export function takeEarlySocket(
   const early = from.__habitatEarlySocket;
   from.__habitatEarlySocket = undefined;
   if (!early || early.socket.readyState >= CLOSING) return undefined;
-  const wanted = ['habitat.v1', `habitat.token.${early.token}`];
+  const wanted = [WS_SUBPROTOCOL, `${WS_TOKEN_PREFIX}${early.token}`];
   if (early.url !== url || protocols.length !== wanted.length || protocols.some((p, i) => p !== wanted[i])) {
     early.socket.close(1000, 'replaced'); // not what the app asks for: no stray connection is left open
     return undefined;
@@ -41,26 +40,8 @@ export function takeEarlySocket(
 }
 
 function adopt({ socket, events }: EarlySocket): WebSocketLike {
-  const handlers: Handlers = { onopen: null, onmessage: null, onerror: null, onclose: null };
-  const dispatch = (event: Event): void => {
-    if (event.type === 'open') handlers.onopen?.(event);
-    else if (event.type === 'message') handlers.onmessage?.(event as MessageEvent);
-    else if (event.type === 'error') handlers.onerror?.(event);
-    else if (event.type === 'close') handlers.onclose?.(event as CloseEvent);
-  };
-  let replaying = true;
-  const pass = (event: Event): void => {
-    if (replaying) events.push(event);
-    else dispatch(event);
-  };
-  socket.onopen = socket.onmessage = socket.onerror = socket.onclose = pass;
-  queueMicrotask(() => {
-    // in order, including what arrives during the replay
-    for (let i = 0; i < events.length; i++) dispatch(events[i]!);
-    events.length = 0;
-    replaying = false;
-  });
-  return {
+  // the handlers its user sets are plain properties of the returned socket, read as each event is dispatched
+  const adopted: WebSocketLike = {
     get readyState() {
       return socket.readyState;
     },
@@ -73,29 +54,31 @@ function adopt({ socket, events }: EarlySocket): WebSocketLike {
     },
     send: (data) => socket.send(data),
     close: (code, reason) => socket.close(code, reason),
-    get onopen() {
-      return handlers.onopen;
-    },
-    set onopen(handler) {
-      handlers.onopen = handler;
-    },
-    get onmessage() {
-      return handlers.onmessage;
-    },
-    set onmessage(handler) {
-      handlers.onmessage = handler;
-    },
-    get onerror() {
-      return handlers.onerror;
-    },
-    set onerror(handler) {
-      handlers.onerror = handler;
-    },
-    get onclose() {
-      return handlers.onclose;
-    },
-    set onclose(handler) {
-      handlers.onclose = handler;
-    },
+    onopen: null,
+    onmessage: null,
+    onerror: null,
+    onclose: null,
   };
+  const dispatch = (event: Event): void => {
+    if (event.type === 'open') adopted.onopen?.(event);
+    else if (event.type === 'message') adopted.onmessage?.(event as MessageEvent);
+    else if (event.type === 'error') adopted.onerror?.(event);
+    else if (event.type === 'close') adopted.onclose?.(event as CloseEvent);
+  };
+  let replaying = true;
+  socket.onopen =
+    socket.onmessage =
+    socket.onerror =
+    socket.onclose =
+      (event: Event): void => {
+        if (replaying) events.push(event);
+        else dispatch(event);
+      };
+  queueMicrotask(() => {
+    // in order, including what arrives during the replay
+    for (let i = 0; i < events.length; i++) dispatch(events[i]!);
+    events.length = 0;
+    replaying = false;
+  });
+  return adopted;
 }

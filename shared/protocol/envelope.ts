@@ -31,23 +31,15 @@ export function isRequestId(value: unknown): value is RequestId {
 export function readServerMessage(raw: unknown): ServerMessage | undefined {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
   const message = raw as Record<string, unknown>;
-  switch (message.type) {
-    case 'result':
-      if (!isRequestId(message.id)) return undefined;
-      if (message.ok === true) return { type: 'result', id: message.id, ok: true, result: message.result };
-      if (message.ok === false && isErrorValue(message.error)) {
-        return { type: 'result', id: message.id, ok: false, error: message.error };
-      }
-      return undefined;
-    case 'event':
-      return typeof message.topic === 'string'
-        ? { type: 'event', topic: message.topic, payload: message.payload }
-        : undefined;
-    case 'error':
-      return isErrorValue(message.error) ? { type: 'error', error: message.error } : undefined;
-    default:
-      return undefined;
-  }
+  const valid =
+    message.type === 'result'
+      ? isRequestId(message.id) &&
+        (message.ok === true || (message.ok === false && isErrorValue(message.error)))
+      : message.type === 'event'
+        ? typeof message.topic === 'string'
+        : message.type === 'error' && isErrorValue(message.error);
+  // the message itself, not a copy: this runs for every event a page receives
+  return valid ? (raw as ServerMessage) : undefined;
 }
 
 /** WebSocket subprotocols: the version, and the token carried as a second entry (browsers cannot set headers). */
