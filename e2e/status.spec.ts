@@ -20,8 +20,13 @@ test('the top bar shows the connection and mode, and About shows what `habitat i
   });
 
   const bridges: string[] = [];
+  const sent: { type: string; id: number | string; command?: string; topics?: string[] }[] = [];
   page.on('websocket', (socket) => {
-    if (socket.url().endsWith('/bridge')) bridges.push(socket.url());
+    if (!socket.url().endsWith('/bridge')) return;
+    bridges.push(socket.url());
+    socket.on('framesent', ({ payload }) => {
+      if (typeof payload === 'string') sent.push(JSON.parse(payload));
+    });
   });
   // which script opens each socket: a classic script is document.currentScript while it runs, a module never
   await page.addInitScript(`{
@@ -41,6 +46,22 @@ test('the top bar shows the connection and mode, and About shows what `habitat i
   expect(bridges).toHaveLength(1);
   expect(await page.evaluate('window.__openers')).toEqual([expect.stringMatching(/\/connect-early\.js$/)]);
   expect(await page.evaluate('window.__habitatEarlySocket === undefined')).toBe(true);
+  // it asked what the store asks first, once: the store's own calls for them were answered from its answers
+  const startup = ['system.info', 'process.list', 'agent.approvals', 'vnc.list', 'gpu.list'];
+  for (const command of startup) {
+    expect(sent.filter((m) => m.type === 'call' && m.command === command)).toEqual([
+      expect.objectContaining({ id: expect.stringMatching(/^early\./) }),
+    ]);
+  }
+  // and subscribed to nothing the store does not: the host keeps one subscription per topic
+  const storeTopics = sent
+    .filter((m) => m.type === 'subscribe' && typeof m.id === 'number')
+    .flatMap((m) => m.topics);
+  const earlyTopics = sent
+    .filter((m) => m.type === 'subscribe' && m.id === 'early.topics')
+    .flatMap((m) => m.topics);
+  expect(earlyTopics.length).toBeGreaterThan(0);
+  expect(storeTopics).toEqual(expect.arrayContaining(earlyTopics));
   // the token leaves the address bar once read
   expect(page.url()).not.toContain('token=');
   // figures arrive with system.stats
