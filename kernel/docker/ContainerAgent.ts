@@ -186,10 +186,15 @@ export class ContainerAgent implements RunningGate {
     const deadline = Date.now() + graceMs;
     if ((await this.stateUnlessGone())?.running) {
       await this.unpauseIfPaused();
-      let left = await this.signal('SIGTERM').catch(() => 0);
-      while (left > 0 && Date.now() < deadline) {
+      // A signal or probe that fails (a busy daemon) is not "all gone": it is tried again while the container runs
+      // and the grace period lasts, so that the programs still get their chance to clean up.
+      let termed = false;
+      while (Date.now() < deadline) {
+        const left = await this.signal(termed ? '0' : 'SIGTERM').catch(() => undefined);
+        if (left === 0) break;
+        if (left !== undefined) termed = true;
+        else if (!(await this.stateUnlessGone().catch(() => undefined))?.running) break;
         await new Promise((resolve) => setTimeout(resolve, STOP_POLL_MS));
-        left = await this.signal('0').catch(() => 0);
       }
     }
     await this.kill();

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type Dockerode from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HabitatError } from '../../shared/protocol/index.js';
 import { dockerForTests } from '../../test/docker.js';
@@ -320,6 +321,35 @@ describe.skipIf(!docker)('docker sandbox: one agent container', () => {
     expect((await graceful.state()).running).toBe(false);
     const homeOf3 = join(home, '..', '3');
     expect(readFileSync(join(homeOf3, 'bye.txt'), 'utf8')).toBe('bye\n');
+  });
+
+  it('a TERM the daemon fails to deliver is tried again: the programs still get their grace period', async () => {
+    const agent4 = await bed.agent(4);
+    const terminal = agent4.openTerminal({
+      cols: 80,
+      rows: 24,
+      argv: [
+        'bash',
+        '-c',
+        'trap "echo bye > /home/agent/bye.txt; exit 0" TERM; echo up; while :; do sleep 0.05; done',
+      ],
+    });
+    await recordTerminal(terminal).waitFor('up');
+    // the first exec that carries the TERM fails, as it may on a busy daemon
+    const container = (agent4 as unknown as { container: Dockerode.Container }).container;
+    const exec = container.exec.bind(container);
+    let failures = 0;
+    container.exec = ((options: Dockerode.ExecCreateOptions) => {
+      if (failures === 0 && options.Cmd?.includes('TERM')) {
+        failures++;
+        return Promise.reject(new Error('the daemon is busy'));
+      }
+      return exec(options);
+    }) as typeof container.exec;
+    await agent4.stop(3000);
+    expect(failures).toBe(1);
+    expect((await agent4.state()).running).toBe(false);
+    expect(readFileSync(join(home, '..', '4', 'bye.txt'), 'utf8')).toBe('bye\n');
   });
 
   it('re-attaches to its own containers only', async () => {
