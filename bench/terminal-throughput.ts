@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { spawn as spawnPty } from 'node-pty';
+import { startPtyForwarder } from './lib/ptyForwarder.js';
 import { attachTerminal, startServedHost } from './lib/servedHost.js';
 import { elapsedNs, now } from './lib/time.js';
 import { slowdown, type BenchResult } from './lib/types.js';
@@ -54,6 +55,7 @@ async function rawRead(): Promise<number> {
 
 export async function run(): Promise<BenchResult> {
   const host = await startServedHost();
+  const forwarder = await startPtyForwarder();
   try {
     const agent = await host.client.call('process.spawn', { name: 'throughput' });
     const kernelPid = (await host.client.call('system.info', {})).kernel.pid;
@@ -75,8 +77,21 @@ export async function run(): Promise<BenchResult> {
       await done;
       return elapsedNs(start);
     };
+    /** The same bytes through the bare forwarder: the floor for any design with the same two hops. */
+    const throughForwarder = async (): Promise<number> => {
+      const start = now();
+      let crossed: bigint | undefined;
+      let sofar = 0;
+      const received = await forwarder.run(PRODUCER, (bytes) => {
+        sofar += bytes;
+        if (sofar >= BYTES && crossed === undefined) crossed = now();
+      });
+      if (received < BYTES * 0.99) throw new Error(`the forwarder carried ${received} of ${BYTES} bytes`);
+      return crossed === undefined ? (elapsedNs(start) * BYTES) / received : Number(crossed - start);
+    };
     const raw: number[] = [];
     const habitat: number[] = [];
+    const floor: number[] = [];
     // CPU spent per run, to tell a busy kernel from a pipeline that waits
     const cpu = { raw: 0, kernel: 0 as number | undefined, client: 0 };
     const measureRaw = async (): Promise<void> => {
@@ -95,15 +110,19 @@ export async function run(): Promise<BenchResult> {
           ? undefined
           : cpu.kernel + kernelAfter - kernelBefore;
     };
+    const measureFloor = async (): Promise<void> => {
+      floor.push(await throughForwarder());
+    };
     await rawRead(); // warm up the page cache and the JIT
+    await throughForwarder();
+    // each round in another order, so that no one of the three always runs first
+    const orders = [
+      [measureRaw, measureHabitat, measureFloor],
+      [measureHabitat, measureFloor, measureRaw],
+      [measureFloor, measureRaw, measureHabitat],
+    ];
     for (let round = 0; round < ROUNDS; round++) {
-      if (round % 2 === 0) {
-        await measureRaw();
-        await measureHabitat();
-      } else {
-        await measureHabitat();
-        await measureRaw();
-      }
+      for (const measure of orders[round % orders.length]!) await measure();
     }
     detach();
     const perMib = (ms: number): string => `${(ms / ROUNDS / MIB).toFixed(1)} ms`;
@@ -111,6 +130,7 @@ export async function run(): Promise<BenchResult> {
     const best = (list: number[]): number => Math.min(...list);
     const rawMbps = mbps(best(raw));
     const habitatMbps = mbps(best(habitat));
+    const floorMbps = mbps(best(floor));
     return {
       reference: 'raw node-pty reads of the same producer in this process',
       metrics: [
@@ -122,6 +142,13 @@ export async function run(): Promise<BenchResult> {
           ratio: slowdown(habitatMbps, rawMbps, 'higher'),
           aimRatio: AIM_RATIO,
         },
+        {
+          name: 'throughput, bare forwarder',
+          value: floorMbps,
+          unit: 'MiB/s',
+          reference: rawMbps,
+          ratio: slowdown(floorMbps, rawMbps, 'higher'),
+        },
       ],
       notes: [
         `${MIB} MiB of output per run, best of ${ROUNDS} alternating runs each`,
@@ -129,12 +156,18 @@ export async function run(): Promise<BenchResult> {
         'frames to a WebSocket client that acknowledges what it received (binary frames, from 16 KiB or at the end',
         'of its turn); the kernel also feeds its headless screen',
         `ratio aim ${AIM_RATIO.toFixed(2)} = at least 0.9 of raw`,
+        "bare forwarder: node-pty in a process of its own sending each turn's reads as one WebSocket frame (at most",
+        `124 KiB), no flow control, no screen: the floor for two hops; Habitat carries ${(
+          (100 * habitatMbps) /
+          floorMbps
+        ).toFixed(0)}% of what it does`,
         `CPU per MiB: raw reader ${perMib(cpu.raw)}; through Habitat: kernel ${
           cpu.kernel === undefined ? 'n/a' : perMib(cpu.kernel)
         }, client ${perMib(cpu.client)} (the producer's own CPU not counted)`,
       ],
     };
   } finally {
+    await forwarder.close();
     await host.close();
   }
 }

@@ -1,0 +1,107 @@
+import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { spawn as spawnPty } from 'node-pty';
+import WebSocket, { WebSocketServer } from 'ws';
+
+/** A batch never grows past Habitat's own cap (TerminalSession's batchMaxBytes). */
+const MAX_FRAME_BYTES = 124 * 1024;
+/** Sent as text after the last binary frame. */
+const END = 'end';
+
+export interface PtyForwarder {
+  /** Runs `command` (bash -c) in a pty in the forwarder's process; resolves with the bytes received. */
+  run(command: string, onData: (bytes: number) => void): Promise<number>;
+  close(): Promise<void>;
+}
+
+/**
+ * The floor for carrying a pty to a WebSocket client in another process: a bare forwarder, in a process of its own as
+ * Habitat's host is, that sends what node-pty read in one turn of the event loop as one binary frame. No flow
+ * control, no screen, no protocol: what any design with the same two hops would pay at least.
+ */
+export async function startPtyForwarder(): Promise<PtyForwarder> {
+  const child: ChildProcess = spawnChild(
+    process.execPath,
+    [...process.execArgv, fileURLToPath(import.meta.url), '--serve'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const port = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`the pty forwarder exited with ${code}`)));
+  });
+  const socket = new WebSocket(`ws://127.0.0.1:${port}`, { perMessageDeflate: false });
+  await new Promise((resolve, reject) => {
+    socket.once('open', resolve);
+    socket.once('error', reject);
+  });
+  return {
+    run: (command, onData) =>
+      new Promise((resolve) => {
+        let received = 0;
+        const onMessage = (data: Buffer, isBinary: boolean): void => {
+          if (isBinary) {
+            received += data.length;
+            onData(data.length);
+          } else if (data.toString() === END) {
+            socket.off('message', onMessage);
+            resolve(received);
+          }
+        };
+        socket.on('message', onMessage);
+        socket.send(command);
+      }),
+    close: async () => {
+      socket.close();
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** The forwarder's side: prints its port, then runs each command it is sent. */
+function serve(): void {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+  wss.on('listening', () => console.log((wss.address() as AddressInfo).port));
+  wss.on('connection', (socket) => {
+    socket.on('message', (command) => {
+      const pty = spawnPty('/bin/bash', ['-c', String(command)], {
+        cols: 120,
+        rows: 32,
+        env: { PATH: '/usr/bin:/bin' },
+        encoding: null,
+      });
+      let chunks: Buffer[] = [];
+      let size = 0;
+      let scheduled = false;
+      const flush = (): void => {
+        scheduled = false;
+        if (size > 0) socket.send(Buffer.concat(chunks, size), { binary: true });
+        chunks = [];
+        size = 0;
+      };
+      pty.onData((data) => {
+        const bytes = data as unknown as Buffer;
+        if (size + bytes.length > MAX_FRAME_BYTES) flush();
+        chunks.push(bytes);
+        size += bytes.length;
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(flush);
+        }
+      });
+      // node-pty reports the exit before the last reads: give them a moment, as the raw reference's reader does not
+      pty.onExit(() =>
+        setTimeout(() => {
+          flush();
+          socket.send(END);
+        }, 50),
+      );
+    });
+  });
+  process.on('SIGTERM', () => process.exit(0));
+}
+
+if (process.argv.includes('--serve')) serve();
