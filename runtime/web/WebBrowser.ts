@@ -1,3 +1,4 @@
+import { HabitatError } from '../../shared/protocol/index.js';
 import type { WebAccess, WebPage } from '../tools/types.js';
 import { isPublicAddress, parseWebUrl, checkAddress, type AddressPolicy } from './address.js';
 import { ChromiumPages, findChromium } from './chromium.js';
@@ -24,21 +25,42 @@ const USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64) HabitatAgent/1.0 (+browse_we
  * agents spawned without network before anything reaches here.
  */
 export class WebBrowser implements WebAccess {
-  readonly engine: 'chromium' | 'fetch';
-  private readonly chromium: ChromiumPages | undefined;
+  /** Found on first use (see pages()). */
+  private chromium: Promise<ChromiumPages | undefined> | undefined;
   private readonly allowed: AddressPolicy;
   /** Set once Chromium failed to start (auto only): pages are fetched from then on. */
   private chromiumFailed: string | undefined;
 
   constructor(private readonly options: WebBrowserOptions = {}) {
     this.allowed = options.allowed ?? isPublicAddress;
-    const wanted = options.engine ?? 'auto';
-    const path = wanted === 'fetch' ? undefined : (options.chromiumPath ?? findChromium());
-    if (wanted === 'chromium' && !path) throw new Error('no Chromium is installed (set HABITAT_CHROMIUM)');
-    this.chromium = path
-      ? new ChromiumPages({ executablePath: path, allowed: this.allowed, userAgent: options.userAgent })
-      : undefined;
-    this.engine = this.chromium ? 'chromium' : 'fetch';
+  }
+
+  /** The engine that reads pages: Chromium where one is installed (unless fetch was asked for), else fetch. */
+  async engine(): Promise<'chromium' | 'fetch'> {
+    return (await this.pages()) ? 'chromium' : 'fetch';
+  }
+
+  /**
+   * Chromium's pages, looked for on first use rather than at construction: finding Playwright's own Chromium loads
+   * playwright-core, which a kernel whose agents never browse should not pay for when it starts.
+   */
+  private pages(): Promise<ChromiumPages | undefined> {
+    this.chromium ??= (async () => {
+      const wanted = this.options.engine ?? 'auto';
+      if (wanted === 'fetch') return undefined;
+      const path = this.options.chromiumPath ?? (await findChromium());
+      if (!path) {
+        if (wanted === 'chromium')
+          throw new HabitatError('E_UNAVAILABLE', 'no Chromium is installed (set HABITAT_CHROMIUM)');
+        return undefined;
+      }
+      return new ChromiumPages({
+        executablePath: path,
+        allowed: this.allowed,
+        userAgent: this.options.userAgent,
+      });
+    })();
+    return this.chromium;
   }
 
   async browse(
@@ -47,8 +69,9 @@ export class WebBrowser implements WebAccess {
   ): Promise<WebPage> {
     const url = parseWebUrl(text);
     await checkAddress(url, this.allowed);
-    if (this.chromium && !this.chromiumFailed) {
-      const launched = await this.chromium.launch().then(
+    const chromium = this.chromiumFailed ? undefined : await this.pages();
+    if (chromium) {
+      const launched = await chromium.launch().then(
         () => true,
         (error: unknown) => {
           if (this.options.engine === 'chromium') throw error;
@@ -57,7 +80,7 @@ export class WebBrowser implements WebAccess {
           return false;
         },
       );
-      if (launched) return this.chromium.read(url, options);
+      if (launched) return chromium.read(url, options);
     }
     return fetchPage(url, {
       ...options,
@@ -68,6 +91,7 @@ export class WebBrowser implements WebAccess {
   }
 
   async close(): Promise<void> {
-    await this.chromium?.close();
+    const chromium = await this.chromium?.catch(() => undefined);
+    await chromium?.close();
   }
 }

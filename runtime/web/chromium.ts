@@ -1,16 +1,24 @@
 import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Route } from 'playwright-core';
+import type { Browser, Route } from 'playwright-core';
 import { HabitatError } from '../../shared/protocol/index.js';
 import type { WebPage } from '../tools/types.js';
 import type { AddressPolicy } from './address.js';
 import { tidyText } from './extract.js';
 import { BLOCKED_HEADER, GuardProxy } from './guardProxy.js';
 
+/**
+ * playwright-core, loaded on first use: loading it takes about a third of a second, which the kernel's start (and so
+ * the app's window and `habitat serve`) should not wait for when no agent browses.
+ */
+const playwright = (): Promise<typeof import('playwright-core')> => import('playwright-core');
+
 /** Where a Chromium may be: $HABITAT_CHROMIUM, Playwright's own download, then the system's packages. */
-export function findChromium(env: Record<string, string | undefined> = process.env): string | undefined {
+export async function findChromium(
+  env: Record<string, string | undefined> = process.env,
+): Promise<string | undefined> {
   const candidates = [env.HABITAT_CHROMIUM];
   try {
-    candidates.push(chromium.executablePath());
+    candidates.push((await playwright()).chromium.executablePath());
   } catch {
     // Playwright knows no browser of its own for this platform
   }
@@ -87,8 +95,8 @@ export class ChromiumPages {
   launch(): Promise<Browser> {
     if (this.closed) return Promise.reject(new HabitatError('E_UNAVAILABLE', 'the browser was closed'));
     this.proxy ??= GuardProxy.start(this.options.allowed);
-    this.browser ??= this.proxy
-      .then((proxy) =>
+    this.browser ??= Promise.all([this.proxy, playwright()])
+      .then(([proxy, { chromium }]) =>
         chromium.launch({
           executablePath: this.options.executablePath,
           headless: true,

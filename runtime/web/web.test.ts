@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -108,7 +109,25 @@ describe('reading pages without a browser', () => {
   });
 });
 
-const chromiumPath = findChromium();
+describe('starting', () => {
+  it('a WebBrowser loads playwright-core only once it is used (loading it is a third of a second of every start)', () => {
+    // a fresh process: this one may have loaded it already
+    const script = `
+      const { WebBrowser } = await import(${JSON.stringify(new URL('./index.ts', import.meta.url).href)});
+      const { createRequire } = await import('node:module');
+      const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((f) => f.includes('playwright-core'));
+      const web = new WebBrowser();
+      const before = loaded();
+      await web.engine();
+      console.log(JSON.stringify({ before, after: loaded() }));`;
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+    });
+    expect(JSON.parse(out.trim().split('\n').at(-1)!)).toEqual({ before: false, after: true });
+  });
+});
+
+const chromiumPath = await findChromium();
 const engines = [...(chromiumPath ? (['chromium'] as const) : []), 'fetch'] as const;
 
 describe.each(engines)('browse_web with the %s engine, against a local server', (engine) => {
@@ -124,7 +143,7 @@ describe.each(engines)('browse_web with the %s engine, against a local server', 
   });
 
   it('reads a page: title, text and links, clipped to max_chars', async () => {
-    expect(web.engine).toBe(engine);
+    expect(await web.engine()).toBe(engine);
     const out = await browse(hostWith(web, true), { url: `${site.url}/` });
     const page = out.data as Omit<WebPage, 'text'> & { chars: number };
     expect(page).toMatchObject({ engine, status: 200, title: 'Habitat & friends', truncated: false });
