@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import type * as Playwright from 'playwright-core';
 import type { Browser, Route } from 'playwright-core';
 import { HabitatError } from '../../shared/protocol/index.js';
 import type { WebPage } from '../tools/types.js';
@@ -10,7 +11,7 @@ import { BLOCKED_HEADER, GuardProxy } from './guardProxy.js';
  * playwright-core, loaded on first use: loading it takes about a third of a second, which the kernel's start (and so
  * the app's window and `habitat serve`) should not wait for when no agent browses.
  */
-const playwright = (): Promise<typeof import('playwright-core')> => import('playwright-core');
+const playwright = (): Promise<typeof Playwright> => import('playwright-core');
 
 /** Where a Chromium may be: $HABITAT_CHROMIUM, Playwright's own download, then the system's packages. */
 export async function findChromium(
