@@ -1,4 +1,4 @@
-import { GoogleGenAI, type Content, type GenerateContentResponse, type Part } from '@google/genai';
+import type { Content, GenerateContentResponse, Part } from '@google/genai';
 import { Attempt } from './attempt.js';
 import { ProviderError } from './errors.js';
 import { withRetries, type RetryOptions } from './retry.js';
@@ -50,6 +50,8 @@ export class GeminiProvider implements Provider {
 
   private async attempt(request: ChatRequest, onStreamed: () => void): Promise<ChatResponse> {
     const attempt = new Attempt('gemini', request.signal, this.options.idleTimeoutMs ?? 120_000);
+    // loaded on first use: the SDK and its Google auth library take a tenth of a second of every kernel start
+    const { GoogleGenAI } = await import('@google/genai');
     const client = new GoogleGenAI({
       apiKey: this.options.apiKey,
       apiVersion: this.options.apiVersion ?? 'v1beta',
