@@ -1,7 +1,7 @@
 import type { Content, GenerateContentResponse, Part } from '@google/genai';
 import { Attempt } from './attempt.js';
 import { ProviderError } from './errors.js';
-import { withRetries, type RetryOptions } from './retry.js';
+import { chatWithRetries, type RetryOptions } from './retry.js';
 import { isMintedId, mintCallId } from './ids.js';
 import type { ChatMessage, ChatRequest, ChatResponse, ImagePart, Provider, ToolCall } from './types.js';
 
@@ -32,20 +32,7 @@ export class GeminiProvider implements Provider {
   }
 
   chat(request: ChatRequest): Promise<ChatResponse> {
-    let streamed = false;
-    return withRetries(
-      () =>
-        this.attempt(request, () => {
-          streamed = true;
-        }),
-      this.options.retry,
-      {
-        signal: request.signal,
-        canRetry: () => !streamed,
-        onRetry: (attempt, delayMs, error) =>
-          request.onEvent?.({ type: 'retry', attempt, delayMs, error: error.info() }),
-      },
-    );
+    return chatWithRetries(request, this.options.retry, (onStreamed) => this.attempt(request, onStreamed));
   }
 
   private async attempt(request: ChatRequest, onStreamed: () => void): Promise<ChatResponse> {

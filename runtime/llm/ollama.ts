@@ -1,7 +1,7 @@
 import { Ollama, type Message, type Tool } from 'ollama';
 import { Attempt } from './attempt.js';
 import { mintCallId } from './ids.js';
-import { withRetries, type RetryOptions } from './retry.js';
+import { chatWithRetries, type RetryOptions } from './retry.js';
 import type { ChatMessage, ChatRequest, ChatResponse, ModelProgress, Provider } from './types.js';
 
 export const OLLAMA_DEFAULT_HOST = 'http://127.0.0.1:11434';
@@ -36,20 +36,7 @@ export class OllamaProvider implements Provider {
   }
 
   chat(request: ChatRequest): Promise<ChatResponse> {
-    let streamed = false;
-    return withRetries(
-      () =>
-        this.attempt(request, () => {
-          streamed = true;
-        }),
-      this.options.retry,
-      {
-        signal: request.signal,
-        canRetry: () => !streamed,
-        onRetry: (attempt, delayMs, error) =>
-          request.onEvent?.({ type: 'retry', attempt, delayMs, error: error.info() }),
-      },
-    );
+    return chatWithRetries(request, this.options.retry, (onStreamed) => this.attempt(request, onStreamed));
   }
 
   /** Downloads the model (or another) with progress; resolves when the server says success. */

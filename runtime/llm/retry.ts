@@ -1,4 +1,5 @@
 import { ProviderError } from './errors.js';
+import type { ChatRequest, ChatResponse } from './types.js';
 
 export interface RetryOptions {
   /** Attempts in all, the first included. Default 4. */
@@ -66,6 +67,31 @@ export async function withRetries<T>(
       }
     }
   }
+}
+
+/**
+ * A provider's chat, retried: `attempt` is told (through its callback) once text has streamed to the caller, after
+ * which a failure is final, since a retry would show that text twice. Each retry is reported as a 'retry' event.
+ */
+export function chatWithRetries(
+  request: ChatRequest,
+  options: RetryOptions | undefined,
+  attempt: (onStreamed: () => void) => Promise<ChatResponse>,
+): Promise<ChatResponse> {
+  let streamed = false;
+  return withRetries(
+    () =>
+      attempt(() => {
+        streamed = true;
+      }),
+    options,
+    {
+      signal: request.signal,
+      canRetry: () => !streamed,
+      onRetry: (n, delayMs, error) =>
+        request.onEvent?.({ type: 'retry', attempt: n, delayMs, error: error.info() }),
+    },
+  );
 }
 
 export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
