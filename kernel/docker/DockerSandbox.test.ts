@@ -304,9 +304,10 @@ describe.skipIf(!docker)('docker sandbox: one agent container', () => {
     expect(left.map((c) => c.pid)).not.toContain(2);
   });
 
-  it('TERM with a grace period lets programs clean up, then the container ends', async () => {
-    const graceful = await bed.agent(3);
-    const terminal = graceful.openTerminal({
+  /** An agent whose program writes bye.txt in its home when TERM reaches it, then exits. */
+  const startTrapping = async (pid: number): Promise<ContainerAgent> => {
+    const trapping = await bed.agent(pid);
+    const terminal = trapping.openTerminal({
       cols: 80,
       rows: 24,
       argv: [
@@ -316,25 +317,19 @@ describe.skipIf(!docker)('docker sandbox: one agent container', () => {
       ],
     });
     await recordTerminal(terminal).waitFor('up');
+    return trapping;
+  };
+
+  it('TERM with a grace period lets programs clean up, then the container ends', async () => {
+    const graceful = await startTrapping(3);
     await graceful.pause(); // TERM reaches a stopped agent too: it is continued first
     await graceful.stop(3000);
     expect((await graceful.state()).running).toBe(false);
-    const homeOf3 = join(home, '..', '3');
-    expect(readFileSync(join(homeOf3, 'bye.txt'), 'utf8')).toBe('bye\n');
+    expect(readFileSync(join(home, '..', '3', 'bye.txt'), 'utf8')).toBe('bye\n');
   });
 
   it('a TERM the daemon fails to deliver is tried again: the programs still get their grace period', async () => {
-    const agent4 = await bed.agent(4);
-    const terminal = agent4.openTerminal({
-      cols: 80,
-      rows: 24,
-      argv: [
-        'bash',
-        '-c',
-        'trap "echo bye > /home/agent/bye.txt; exit 0" TERM; echo up; while :; do sleep 0.05; done',
-      ],
-    });
-    await recordTerminal(terminal).waitFor('up');
+    const agent4 = await startTrapping(4);
     // the first exec that carries the TERM fails, as it may on a busy daemon
     const container = (agent4 as unknown as { container: Dockerode.Container }).container;
     const exec = container.exec.bind(container);
