@@ -4,9 +4,10 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { spawn as spawnPty } from 'node-pty';
 import WebSocket, { WebSocketServer } from 'ws';
+import { DEFAULT_BATCH_MAX_BYTES } from '../../kernel/pty/index.js';
 
-/** A batch never grows past Habitat's own cap (TerminalSession's batchMaxBytes). */
-const MAX_FRAME_BYTES = 124 * 1024;
+/** A frame never grows past Habitat's own cap. */
+const MAX_FRAME_BYTES = DEFAULT_BATCH_MAX_BYTES;
 /** Sent as text after the last binary frame. */
 const END = 'end';
 
@@ -17,9 +18,8 @@ export interface PtyForwarder {
 }
 
 /**
- * The floor for carrying a pty to a WebSocket client in another process: a bare forwarder, in a process of its own as
- * Habitat's host is, that sends what node-pty read in one turn of the event loop as one binary frame. No flow
- * control, no screen, no protocol: what any design with the same two hops would pay at least.
+ * What a second hop costs a simple design: a bare forwarder, in a process of its own as Habitat's host is, that sends
+ * what node-pty read in one turn of the event loop as one binary frame. No flow control, no screen, no protocol.
  */
 export async function startPtyForwarder(): Promise<PtyForwarder> {
   const child: ChildProcess = spawnChild(

@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { TerminalSession, type PtyDisposable, type PtyProcess, type PtySpawner } from './index.js';
+import {
+  DEFAULT_BATCH_MAX_BYTES,
+  TerminalSession,
+  type PtyDisposable,
+  type PtyProcess,
+  type PtySpawner,
+} from './index.js';
 
 /** Above any pid Linux can hand out (PID_MAX_LIMIT is 2^22), so signalling its group reaches nobody. */
 const UNUSED_PID = 4_194_305;
@@ -97,8 +103,8 @@ describe('TerminalSession with an injected spawner', () => {
       pty.print(line);
       printed += line.length;
     }
-    // all but the last partial batch (at most 124 KiB), without waiting for xterm
-    expect(received).toBeGreaterThan(printed - 124 * 1024);
+    // all but the last partial batch, without waiting for xterm
+    expect(received).toBeGreaterThan(printed - DEFAULT_BATCH_MAX_BYTES);
     expect(pause).not.toHaveBeenCalled();
     expect(session.isPaused).toBe(false);
     await new Promise((resolve) => setTimeout(resolve, 50)); // the last batch's interval (16 ms in a flood)

@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import xtermHeadless from '@xterm/headless';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { HabitatError } from '../../shared/protocol/index.js';
-import { nodePtySpawner, TerminalSession, type TerminalSessionOptions } from './index.js';
+import {
+  DEFAULT_BATCH_MAX_BYTES,
+  nodePtySpawner,
+  TerminalSession,
+  type TerminalSessionOptions,
+} from './index.js';
 
 const sessions: TerminalSession[] = [];
 const scratch = mkdtempSync(join(tmpdir(), 'habitat-pty-'));
@@ -237,13 +242,13 @@ describe.skipIf(process.platform === 'win32')('TerminalSession on a real pty', (
       received += data.length;
       if (acking) consumer.ack(data.length);
     });
-    // the defaults: pause above 1 MiB unacknowledged, which one batch (at most 124 KiB) may overshoot
+    // the defaults: pause above 1 MiB unacknowledged, which one batch (at most DEFAULT_BATCH_MAX_BYTES) may overshoot
     await waitFor('the high watermark', () => received > 1_048_576);
     await new Promise((resolve) => setTimeout(resolve, 300));
     const stalled = received;
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(received).toBe(stalled);
-    expect(received).toBeLessThanOrEqual(1_048_576 + 124 * 1024);
+    expect(received).toBeLessThanOrEqual(1_048_576 + DEFAULT_BATCH_MAX_BYTES);
     expect(session.isPaused).toBe(true);
 
     acking = true;

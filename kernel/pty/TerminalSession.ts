@@ -9,6 +9,14 @@ import { isGroupAlive, readingTerminal, signalGroup, terminateSession } from '..
 import type { PtyDisposable, PtyProcess, PtySpawner } from './PtySpawner.js';
 import { chunkText, yieldToEventLoop } from './text.js';
 
+/**
+ * A flood goes out in batches of up to 1 MiB, one a display frame (see OutputBatcher): each message costs the host,
+ * the network and the viewer a wake-up and an acknowledgement, and fewer, larger ones carried a flood about a third
+ * faster than batches of 124 KiB did (paired runs of bench/terminal-throughput.ts). With the high watermark's default
+ * (also 1 MiB), at most two batches are on their way to a viewer at once.
+ */
+export const DEFAULT_BATCH_MAX_BYTES = 1_048_576;
+
 export interface TerminalSessionOptions {
   /** The program; make no assumption about it (the kernel passes `bwrap` for sandboxed commands). */
   file: string;
@@ -30,10 +38,7 @@ export interface TerminalSessionOptions {
    * flood once per display frame, see OutputBatcher)...
    */
   batchIntervalMs?: number;
-  /**
-   * ...in batches of at most this many bytes of UTF-8 (default 124 KiB: large, so a flood goes out in few messages,
-   * yet decoded an ordinary V8 string; one above 128 KiB is allocated apart, in memory mapped and zeroed page by page).
-   */
+  /** ...in batches of at most this many bytes of UTF-8 (default DEFAULT_BATCH_MAX_BYTES). */
   batchMaxBytes?: number;
   /**
    * Flow control: pause above this many unacknowledged characters, or bytes for a byte consumer (default 1 MiB: a
@@ -130,7 +135,12 @@ export class TerminalSession {
     const rows = requireInteger('rows', options.rows ?? 24, 1, MAX_SIZE);
     const scrollback = requireInteger('scrollback', options.scrollback ?? 5_000, 0, 1_000_000);
     const intervalMs = requireInteger('batchIntervalMs', options.batchIntervalMs ?? 5, 0, 1_000);
-    const maxBytes = requireInteger('batchMaxBytes', options.batchMaxBytes ?? 124 * 1024, 4, 16_777_216);
+    const maxBytes = requireInteger(
+      'batchMaxBytes',
+      options.batchMaxBytes ?? DEFAULT_BATCH_MAX_BYTES,
+      4,
+      16_777_216,
+    );
     const high = requireInteger('highWatermark', options.highWatermark ?? 1_048_576, 1, 1e9);
     const low = requireInteger('lowWatermark', options.lowWatermark ?? Math.ceil(high / 2), 1, high);
     this.writeChunkChars = requireInteger('writeChunkChars', options.writeChunkChars ?? 8_192, 2, 1_048_576);

@@ -1,6 +1,7 @@
 // Real terminals for agents: one program per pseudo-terminal, batched output with credit-based flow control,
 // a headless screen for previews and late attachers. Other kernel code imports only from here.
 export {
+  DEFAULT_BATCH_MAX_BYTES,
   TerminalSession,
   type AttachOptions,
   type ScreenSnapshot,
