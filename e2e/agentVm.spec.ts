@@ -53,6 +53,37 @@ test('typing in the Agent VM terminal reaches the real shell, and the terminal t
   await screenshot(page, 'agent-vm-terminal');
 });
 
+test('a flood in the Agent VM terminal: it all arrives, in order, and Ctrl+C stops an endless one at once', async ({
+  page,
+  host,
+}) => {
+  await spawnMany(host, 1, () => ({ name: 'flooder' }));
+  await openDesktop(page, host);
+  const vm = await openAgent(page, 'flooder');
+  const terminal = vm.getByTestId('terminal-view');
+  const rows = terminal.locator('.xterm-rows');
+  await expect(rows).toContainText('agent@');
+  await terminal.click();
+
+  // 8 MiB in full-width lines: batches of up to 1 MiB, each written to xterm and acknowledged once it is parsed
+  await page.keyboard.type("head -c 8388608 /dev/zero | tr '\\0' a | fold -w 64; echo flood-$((40+2))");
+  await page.keyboard.press('Enter');
+  // the flood's last full line, then what came after it
+  await expect(rows).toContainText(/a{64}\s*flood-42/, { timeout: 60_000 });
+
+  // what is in flight when Ctrl+C comes is at most the flow-control window: the prompt is back within seconds
+  await page.keyboard.type('yes endless');
+  await page.keyboard.press('Enter');
+  await expect(rows).toContainText('endless');
+  await page.waitForTimeout(1000);
+  const interrupted = Date.now();
+  await page.keyboard.press('Control+c');
+  await page.keyboard.type('echo calm-$((1+1))');
+  await page.keyboard.press('Enter');
+  await expect(rows).toContainText('calm-2', { timeout: 10_000 });
+  console.log(`  prompt back ${Date.now() - interrupted} ms after Ctrl+C`);
+});
+
 test('the Files tab edits and saves a file the CLI then reads, uploads by drop, downloads, and follows the agent', async ({
   page,
   host,
