@@ -32,10 +32,15 @@ export class OutputBatcher {
   private ended = false;
   private disposed = false;
 
+  /**
+   * `room` says how many more bytes the consumers may be sent now (flow control's window): a batch is cut to it, so
+   * what is on its way to a viewer never exceeds the window, however large batches may be.
+   */
   constructor(
     private readonly deliver: (batch: Uint8Array) => void,
     private readonly intervalMs: number,
     private readonly maxBytes: number,
+    private readonly room: () => number = () => Infinity,
   ) {}
 
   get pendingBytes(): number {
@@ -83,15 +88,23 @@ export class OutputBatcher {
     this.lastFlush = performance.now();
     this.lastFlushBytes = whole;
     let start = 0;
+    let full = false;
     while (start < whole && !this.held && !this.disposed) {
-      const end = start + this.maxBytes >= whole ? whole : utf8CutIndex(all, start + this.maxBytes, start);
+      const room = Math.min(this.maxBytes, this.room());
+      if (room <= 0) {
+        full = true;
+        break;
+      }
+      const end = start + room >= whole ? whole : utf8CutIndex(all, start + room, start);
       this.deliver(start === 0 && end === all.length ? all : all.subarray(start, end));
       start = end;
     }
     if (start < whole && !this.disposed) {
-      // held mid-flush: keep the rest, in order, ahead of anything pushed during the deliveries
+      // held, or no room, mid-flush: keep the rest, in order, ahead of anything pushed during the deliveries
       this.chunks.unshift(all.subarray(start, whole));
       this.size += whole - start;
+      // a full window holds the producer back (see OutputConsumers), and its release flushes; this is a safety net
+      if (full && !this.held) this.schedule();
     }
   }
 

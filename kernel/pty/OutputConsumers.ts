@@ -20,7 +20,7 @@ export interface TerminalConsumer {
 }
 
 export interface Watermarks {
-  /** Pause the pty when any consumer has more than this many characters unacknowledged. */
+  /** At most this many characters unacknowledged (see room()); the pty pauses when a consumer is about there. */
   high: number;
   /** Resume it when every consumer is below this. */
   low: number;
@@ -41,21 +41,39 @@ interface Entry {
 /**
  * The consumers attached to one terminal, with credit-based flow control: every consumer gets every batch (whole UTF-8
  * characters, see OutputBatcher), and
- * `onPressure(true)` asks the producer to pause while any flow-controlled consumer is behind by more than the high
- * watermark, `onPressure(false)` to resume once all are below the low one.
+ * `onPressure(true)` asks the producer to pause once any flow-controlled consumer is (nearly) the high watermark
+ * behind, `onPressure(false)` to resume once all are below the low one.
  */
 export class OutputConsumers {
   private readonly entries = new Set<Entry>();
   private paused = false;
+  /** With less room than this the window counts as full: pieces cut to fit would be tiny. */
+  private readonly minRoom: number;
 
   constructor(
     private readonly watermarks: Watermarks,
     private readonly maxBatchChars: number,
     private readonly onPressure: (paused: boolean) => void,
-  ) {}
+  ) {
+    this.minRoom = Math.max(1, Math.min(16_384, Math.floor(watermarks.high / 4)));
+  }
 
   get isPaused(): boolean {
     return this.paused;
+  }
+
+  /**
+   * How many bytes may be sent now: the high watermark less what the furthest-behind flow-controlled consumer has not
+   * acknowledged (in its units: a text consumer's characters are never more than their bytes), or 0 once that is
+   * nearly nothing, which is also when the producer is paused. Batches are cut to it, so no consumer is ever more
+   * than the high watermark behind.
+   */
+  room(): number {
+    let behind = 0;
+    for (const entry of this.entries)
+      if (entry.flowControl && !entry.queued) behind = Math.max(behind, entry.unacknowledged);
+    const room = this.watermarks.high - behind;
+    return room >= this.minRoom ? room : 0;
   }
 
   /** Attaches a consumer. With a replay, output is queued for it until the replay has resolved. */
@@ -134,14 +152,14 @@ export class OutputConsumers {
   }
 
   private evaluate(): void {
-    let anyAboveHigh = false;
+    let anyAtHigh = false;
     let allBelowLow = true;
     for (const entry of this.entries) {
       if (!entry.flowControl) continue;
-      if (entry.unacknowledged > this.watermarks.high) anyAboveHigh = true;
+      if (entry.unacknowledged > this.watermarks.high - this.minRoom) anyAtHigh = true;
       if (entry.unacknowledged >= this.watermarks.low) allBelowLow = false;
     }
-    if (!this.paused && anyAboveHigh) {
+    if (!this.paused && anyAtHigh) {
       this.paused = true;
       this.onPressure(true);
     } else if (this.paused && allBelowLow) {

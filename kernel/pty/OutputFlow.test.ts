@@ -155,6 +155,7 @@ describe('OutputBatcher', () => {
 });
 
 describe('OutputConsumers', () => {
+  afterEach(() => void vi.useRealTimers());
   const setup = () => {
     const pressure: boolean[] = [];
     const consumers = new OutputConsumers({ high: 100, low: 10 }, 64, (paused) => pressure.push(paused));
@@ -175,6 +176,68 @@ describe('OutputConsumers', () => {
     expect(pressure).toEqual([true]); // 20 is not below the low watermark
     b.ack(11);
     expect(pressure).toEqual([true, false]);
+  });
+
+  /** A batcher wired to consumers as TerminalSession wires them: pressure holds it, batches are cut to the room. */
+  const wired = () => {
+    const holder: { batcher?: OutputBatcher } = {};
+    const consumers = new OutputConsumers({ high: 100, low: 50 }, 1000, (paused) =>
+      paused ? holder.batcher!.hold() : holder.batcher!.release(),
+    );
+    const batcher = new OutputBatcher(
+      (batch) => consumers.deliver(batch),
+      5,
+      1000,
+      () => consumers.room(),
+    );
+    holder.batcher = batcher;
+    return { consumers, batcher };
+  };
+
+  it('cuts batches to the window: a byte consumer is never more than the high watermark behind, and gets it all', () => {
+    vi.useFakeTimers();
+    const { consumers, batcher } = wired();
+    const pieces: Uint8Array[] = [];
+    let mostBehind = 0;
+    const viewer = consumers.add(
+      {
+        bytes: (piece) => {
+          pieces.push(piece.slice());
+          mostBehind = Math.max(mostBehind, viewer.unacknowledged);
+        },
+      },
+      { flowControl: true },
+    );
+    const sent = 'a'.repeat(150) + 'ä'.repeat(100); // 350 bytes
+    batcher.push(bytes(sent));
+    batcher.flush();
+    expect(pieces.map((p) => p.length)).toEqual([100]); // exactly the window, then the producer pauses
+    expect(consumers.isPaused).toBe(true);
+    for (let turn = 0; turn < 10 && consumers.isPaused; turn++) {
+      viewer.ack(viewer.unacknowledged); // rendered: the window opens again
+      vi.advanceTimersByTime(20);
+    }
+    expect(mostBehind).toBe(100);
+    expect(pieces.map((p) => strict.decode(p)).join('')).toBe(sent); // every piece whole characters, nothing lost
+  });
+
+  it('stops a text consumer short of the window rather than sending it ever smaller pieces', () => {
+    vi.useFakeTimers();
+    const { consumers, batcher } = wired();
+    const pieces: string[] = [];
+    const viewer = consumers.add({ text: (piece) => pieces.push(piece) }, { flowControl: true });
+    const sent = 'ä'.repeat(300); // two bytes a character: the window, in characters, fills more slowly than in bytes
+    batcher.push(bytes(sent));
+    batcher.flush();
+    expect(pieces.length).toBeLessThanOrEqual(4);
+    expect(viewer.unacknowledged).toBeLessThanOrEqual(100);
+    expect(viewer.unacknowledged).toBeGreaterThan(75); // within a quarter of full: paused
+    expect(consumers.isPaused).toBe(true);
+    for (let turn = 0; turn < 30 && pieces.join('').length < sent.length; turn++) {
+      viewer.ack(viewer.unacknowledged);
+      vi.advanceTimersByTime(20);
+    }
+    expect(pieces.join('')).toBe(sent);
   });
 
   it('releases a detached consumer’s credit and ignores consumers without flow control', () => {

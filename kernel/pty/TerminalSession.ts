@@ -12,8 +12,8 @@ import { chunkText, yieldToEventLoop } from './text.js';
 /**
  * A flood goes out in batches of up to 1 MiB, one a display frame (see OutputBatcher): each message costs the host,
  * the network and the viewer a wake-up and an acknowledgement, and fewer, larger ones carried a flood about a third
- * faster than batches of 124 KiB did (paired runs of bench/terminal-throughput.ts). With the high watermark's default
- * (also 1 MiB), at most two batches are on their way to a viewer at once.
+ * faster than batches of 124 KiB did (paired runs of bench/terminal-throughput.ts). A batch is cut to flow control's
+ * window, so what a viewer has yet to render never exceeds the high watermark (what Ctrl+C in a flood waits for).
  */
 export const DEFAULT_BATCH_MAX_BYTES = 1_048_576;
 
@@ -41,8 +41,9 @@ export interface TerminalSessionOptions {
   /** ...in batches of at most this many bytes of UTF-8 (default DEFAULT_BATCH_MAX_BYTES). */
   batchMaxBytes?: number;
   /**
-   * Flow control: pause above this many unacknowledged characters, or bytes for a byte consumer (default 1 MiB: a
-   * few batches, so that a viewer that keeps up, acknowledging each batch it has rendered, never waits for the next)...
+   * Flow control: at most this many characters (bytes for a byte consumer) are ever unacknowledged; reaching it pauses
+   * the program (default 1 MiB: a few display frames of a flood, so that a viewer that keeps up, acknowledging each
+   * batch it has rendered, never waits for the next)...
    */
   highWatermark?: number;
   /**
@@ -156,6 +157,8 @@ export class TerminalSession {
       },
       intervalMs,
       maxBytes,
+      // flow control's window; once the program has exited, what is left goes out regardless (see startDraining)
+      () => (this.draining ? Infinity : this.consumers.room()),
     );
     this.consumers = new OutputConsumers({ high, low }, maxBytes, (paused) => this.applyPressure(paused));
     this.screenView = new HeadlessScreen({ cols, rows, scrollback });
