@@ -55,7 +55,9 @@ export class OutputConsumers {
     private readonly maxBatchChars: number,
     private readonly onPressure: (paused: boolean) => void,
   ) {
-    this.minRoom = Math.max(1, Math.min(16_384, Math.floor(watermarks.high / 4)));
+    // never more than the hysteresis: resuming below the low watermark must leave room to send
+    const { high, low } = watermarks;
+    this.minRoom = Math.max(1, Math.min(16_384, Math.floor(high / 4), high - low));
   }
 
   get isPaused(): boolean {

@@ -179,9 +179,9 @@ describe('OutputConsumers', () => {
   });
 
   /** A batcher wired to consumers as TerminalSession wires them: pressure holds it, batches are cut to the room. */
-  const wired = () => {
+  const wired = (watermarks = { high: 100, low: 50 }) => {
     const holder: { batcher?: OutputBatcher } = {};
-    const consumers = new OutputConsumers({ high: 100, low: 50 }, 1000, (paused) =>
+    const consumers = new OutputConsumers(watermarks, 1000, (paused) =>
       paused ? holder.batcher!.hold() : holder.batcher!.release(),
     );
     const batcher = new OutputBatcher(
@@ -238,6 +238,21 @@ describe('OutputConsumers', () => {
       vi.advanceTimersByTime(20);
     }
     expect(pieces.join('')).toBe(sent);
+  });
+
+  it('with a low watermark close to the high one, resuming still leaves room to send (no stall, no unbounded batch)', () => {
+    vi.useFakeTimers();
+    const { consumers, batcher } = wired({ high: 100, low: 90 });
+    const viewer = consumers.add({ bytes: () => undefined }, { flowControl: true });
+    batcher.push(bytes('x'.repeat(500)));
+    batcher.flush();
+    expect(viewer.unacknowledged).toBe(100);
+    expect(consumers.isPaused).toBe(true);
+    viewer.ack(15); // 85 behind: below the low watermark, so the program resumes...
+    vi.advanceTimersByTime(20);
+    expect(viewer.unacknowledged).toBe(100); // ...and what fits goes out, which fills the window and pauses it again
+    expect(consumers.isPaused).toBe(true);
+    expect(batcher.pendingBytes).toBe(385);
   });
 
   it('releases a detached consumer’s credit and ignores consumers without flow control', () => {
