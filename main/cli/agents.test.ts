@@ -1,48 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn as spawnPty } from 'node-pty';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir, waitFor } from '../../test/helpers.js';
-import { startServe } from '../../test/servedHost.js';
+import { describe, expect, it } from 'vitest';
+import { waitFor } from '../../test/helpers.js';
+import { CLI, servedCli } from '../../test/servedCli.js';
 import { EXIT } from './program.js';
 
 // The agent verbs of the CLI, run as real subprocesses against a real headless host.
-const CLI = ['--import', 'tsx', join(import.meta.dirname, 'index.ts')];
-
 describe('habitat CLI: agents, terminals and files', () => {
-  const dir = tempDir();
-  const dataDir = join(dir.path, 'data');
-  let server: ChildProcess;
-
-  const run = (
-    args: string[],
-    input?: string,
-  ): Promise<{ code: number | null; stdout: string; stderr: string }> =>
-    new Promise((resolve) => {
-      const child = spawn(process.execPath, [...CLI, '--data-dir', dataDir, ...args]);
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c) => (stdout += c));
-      child.stderr.on('data', (c) => (stderr += c));
-      child.stdin.end(input ?? '');
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
-  const json = async (args: string[]) => {
-    const result = await run(['--json', ...args]);
-    expect(result.code, result.stderr).toBe(EXIT.ok);
-    return JSON.parse(result.stdout);
-  };
-
-  beforeAll(async () => {
-    server = (await startServe(CLI, dataDir)).child;
-  });
-  afterAll(async () => {
-    const exited = new Promise((r) => server.once('exit', r));
-    server.kill('SIGTERM');
-    await exited;
-    dir.cleanup();
-  });
+  const { run, json, dataDir, dir } = servedCli();
 
   it('spawn, ps (human and --json), kill with signals', async () => {
     const spawned = await run(['spawn', '--name', 'worker']);

@@ -1,14 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GpuInfoSchema, GpuStatsSchema } from '../../shared/protocol/index.js';
-import { tempDir } from '../../test/helpers.js';
-import { startServe } from '../../test/servedHost.js';
+import { servedCli } from '../../test/servedCli.js';
 import { parseGpus } from './commands/gpus.js';
 import { EXIT } from './program.js';
 
 // The GPU verbs, run as real subprocesses against a headless host whose PATH has the stand-in nvidia-smi (two H100s).
-const CLI = ['--import', 'tsx', join(import.meta.dirname, 'index.ts')];
 const STUB_DIR = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'nvidia-smi');
 const A = 'GPU-6b5c8f2e-3a1d-4e9b-9c7a-0f12d34e5a67';
 const B = 'GPU-a41e07d3-8c2b-4f61-b5d9-7e3c2a1f0b84';
@@ -25,37 +22,7 @@ describe('parseGpus (spawn --gpus)', () => {
 });
 
 describe('habitat gpu', () => {
-  const dir = tempDir();
-  const dataDir = join(dir.path, 'data');
-  const path = process.env.PATH;
-  let server: ChildProcess;
-
-  const run = (args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> =>
-    new Promise((resolve) => {
-      const child = spawn(process.execPath, [...CLI, '--data-dir', dataDir, ...args]);
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c) => (stdout += c));
-      child.stderr.on('data', (c) => (stderr += c));
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
-  const json = async (args: string[]) => {
-    const result = await run(['--json', ...args]);
-    expect(result.code, result.stderr).toBe(EXIT.ok);
-    return JSON.parse(result.stdout);
-  };
-
-  beforeAll(async () => {
-    process.env.PATH = `${STUB_DIR}:${path}`; // the host inherits it
-    server = (await startServe(CLI, dataDir)).child;
-  });
-  afterAll(async () => {
-    process.env.PATH = path;
-    const exited = new Promise((r) => server.once('exit', r));
-    server.kill('SIGTERM');
-    await exited;
-    dir.cleanup();
-  });
+  const { run, json } = servedCli({ ...process.env, PATH: `${STUB_DIR}:${process.env.PATH}` });
 
   it('gpu ls --json lists the GPUs; spawn --gpus takes one, and ls says who holds it', async () => {
     const gpus = (await json(['gpu', 'ls'])).map((g: unknown) => GpuInfoSchema.parse(g));

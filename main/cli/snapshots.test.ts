@@ -1,45 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../../test/helpers.js';
-import { startServe } from '../../test/servedHost.js';
+import { describe, expect, it } from 'vitest';
+import { servedCli } from '../../test/servedCli.js';
 import { EXIT } from './program.js';
 
 // The snapshot, share, msg and plugins verbs, run as real subprocesses against a real headless host.
-const CLI = ['--import', 'tsx', join(import.meta.dirname, 'index.ts')];
 const SAMPLE = new URL('../../resources/plugins/word-count', import.meta.url).pathname;
 
 describe('habitat CLI: snapshots, workspaces, messages and plugins', () => {
-  const dir = tempDir();
-  const dataDir = join(dir.path, 'data');
-  let server: ChildProcess;
-
-  const run = (args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> =>
-    new Promise((resolve) => {
-      const child = spawn(process.execPath, [...CLI, '--data-dir', dataDir, ...args]);
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c) => (stdout += c));
-      child.stderr.on('data', (c) => (stderr += c));
-      child.stdin.end();
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
-  const json = async (args: string[]) => {
-    const result = await run(['--json', ...args]);
-    expect(result.code, result.stderr + result.stdout).toBe(EXIT.ok);
-    return JSON.parse(result.stdout);
-  };
-
-  beforeAll(async () => {
-    server = (await startServe(CLI, dataDir)).child;
-  });
-  afterAll(async () => {
-    const exited = new Promise((r) => server.once('exit', r));
-    server.kill('SIGTERM');
-    await exited;
-    dir.cleanup();
-  });
+  const { run, json, dir } = servedCli();
 
   it('snapshot create, ls, restore, fork, export, import and rm', async () => {
     const pid = (await json(['spawn', '--name', 'saved'])).pid as number;
