@@ -76,26 +76,27 @@ function serve(): void {
       let chunks: Buffer[] = [];
       let size = 0;
       let scheduled = false;
-      const flush = (): void => {
-        scheduled = false;
+      const send = (): void => {
         if (size > 0) socket.send(Buffer.concat(chunks, size), { binary: true });
         chunks = [];
         size = 0;
       };
       pty.onData((data) => {
         const bytes = data as unknown as Buffer;
-        if (size + bytes.length > MAX_FRAME_BYTES) flush();
+        if (size + bytes.length > MAX_FRAME_BYTES) send();
         chunks.push(bytes);
         size += bytes.length;
-        if (!scheduled) {
-          scheduled = true;
-          setImmediate(flush);
-        }
+        if (scheduled) return;
+        scheduled = true;
+        setImmediate(() => {
+          scheduled = false;
+          send();
+        });
       });
       // node-pty reports the exit before the last reads: give them a moment, as the raw reference's reader does not
       pty.onExit(() =>
         setTimeout(() => {
-          flush();
+          send();
           socket.send(END);
         }, 50),
       );

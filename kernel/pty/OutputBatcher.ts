@@ -88,23 +88,18 @@ export class OutputBatcher {
     this.lastFlush = performance.now();
     this.lastFlushBytes = whole;
     let start = 0;
-    let full = false;
     while (start < whole && !this.held && !this.disposed) {
+      // no room is a full window, which has paused the producer and held this batcher too: its release flushes
       const room = Math.min(this.maxBytes, this.room());
-      if (room <= 0) {
-        full = true;
-        break;
-      }
+      if (room <= 0) break;
       const end = start + room >= whole ? whole : utf8CutIndex(all, start + room, start);
       this.deliver(start === 0 && end === all.length ? all : all.subarray(start, end));
       start = end;
     }
     if (start < whole && !this.disposed) {
-      // held, or no room, mid-flush: keep the rest, in order, ahead of anything pushed during the deliveries
+      // held mid-flush: keep the rest, in order, ahead of anything pushed during the deliveries
       this.chunks.unshift(all.subarray(start, whole));
       this.size += whole - start;
-      // a full window holds the producer back (see OutputConsumers), and its release flushes; this is a safety net
-      if (full && !this.held) this.schedule();
     }
   }
 

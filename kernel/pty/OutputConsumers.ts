@@ -71,10 +71,7 @@ export class OutputConsumers {
    * than the high watermark behind.
    */
   room(): number {
-    let behind = 0;
-    for (const entry of this.entries)
-      if (entry.flowControl && !entry.queued) behind = Math.max(behind, entry.unacknowledged);
-    const room = this.watermarks.high - behind;
+    const room = this.watermarks.high - this.furthestBehind();
     return room >= this.minRoom ? room : 0;
   }
 
@@ -153,18 +150,20 @@ export class OutputConsumers {
     }
   }
 
+  /** What the flow-controlled consumer furthest behind has not acknowledged (one whose replay is pending has none). */
+  private furthestBehind(): number {
+    let behind = 0;
+    for (const entry of this.entries) if (entry.flowControl) behind = Math.max(behind, entry.unacknowledged);
+    return behind;
+  }
+
+  /** Pauses the producer when the window is full (room() is 0), resumes it once all are below the low watermark. */
   private evaluate(): void {
-    let anyAtHigh = false;
-    let allBelowLow = true;
-    for (const entry of this.entries) {
-      if (!entry.flowControl) continue;
-      if (entry.unacknowledged > this.watermarks.high - this.minRoom) anyAtHigh = true;
-      if (entry.unacknowledged >= this.watermarks.low) allBelowLow = false;
-    }
-    if (!this.paused && anyAtHigh) {
+    const behind = this.furthestBehind();
+    if (!this.paused && this.watermarks.high - behind < this.minRoom) {
       this.paused = true;
       this.onPressure(true);
-    } else if (this.paused && allBelowLow) {
+    } else if (this.paused && behind < this.watermarks.low) {
       this.paused = false;
       this.onPressure(false);
     }
