@@ -9,10 +9,11 @@ import {
   type FsListResult,
   type FsReadResult,
 } from '../../shared/protocol/fs.js';
-import { HabitatError, isHabitatError } from '../../shared/protocol/index.js';
+import { isHabitatError } from '../../shared/protocol/index.js';
 import { tempName, writeAtomic } from './atomicWrite.js';
 import { display, errnoOf, fsError, mapFsError, symlinkRefused } from './errors.js';
 import { isWellFormedUnicode, joinHomePath, parseHomePath } from './homePath.js';
+import { HomeQuota } from './HomeQuota.js';
 import { HomeWatcher, type FsChangeListener } from './HomeWatcher.js';
 import {
   HomeResolver,
@@ -94,13 +95,11 @@ const STAT_BATCH = 64;
  */
 export class AgentFs {
   readonly root: string;
-  readonly quotaBytes: number;
   private readonly maxReadBytes: number;
   private readonly maxWriteBytes: number;
   private readonly maxWatches: number;
   private readonly watchDebounceMs: number;
-  private readonly usageCacheMs: number;
-  private usageCache: { bytes: number; at: number } | undefined;
+  private readonly quota: HomeQuota;
   private readonly resolver: HomeResolver;
   private readonly watches = new Map<string, HomeWatcher>();
   private watchSeq = 0;
@@ -108,13 +107,16 @@ export class AgentFs {
 
   constructor(options: AgentFsOptions) {
     this.root = resolve(options.root);
-    this.quotaBytes = positive(options.quotaBytes ?? GIB, 'quotaBytes');
     this.maxReadBytes = positive(options.maxReadBytes ?? FS_MAX_READ_BYTES, 'maxReadBytes');
     this.maxWriteBytes = positive(options.maxWriteBytes ?? FS_MAX_WRITE_BYTES, 'maxWriteBytes');
     this.maxWatches = positive(options.maxWatches ?? 32, 'maxWatches');
     this.watchDebounceMs = options.watchDebounceMs ?? 50;
-    this.usageCacheMs = options.usageCacheMs ?? 2000;
     this.resolver = new HomeResolver(this.root, options.resolution ?? 'auto', options.hooks, options.owner);
+    this.quota = new HomeQuota(
+      this.resolver,
+      positive(options.quotaBytes ?? GIB, 'quotaBytes'),
+      options.usageCacheMs ?? 2000,
+    );
   }
 
   /** One entry, lstat semantics: a symlink is described, not followed. */
@@ -225,16 +227,16 @@ export class AgentFs {
         dir = await this.resolver.openDir(parent);
       } catch (error) {
         if (!options.createParents || !isHabitatError(error) || error.code !== 'E_NOT_FOUND') throw error;
-        await this.reserve(data.byteLength, 0, components); // before any folder is made: a refusal changes nothing
+        await this.quota.reserve(data.byteLength, 0, components); // before any folder is made: a refusal changes nothing
         dir = await this.resolver.openDir(parent, { create: true });
       }
       try {
         const existing = await this.resolver.lstatOrNull(dir, name);
         if (existing) assertReplaceableFile(existing, components);
         const reclaimed = existing ? reclaimable(existing) : 0;
-        await this.reserve(data.byteLength, reclaimed, components);
+        await this.quota.reserve(data.byteLength, reclaimed, components);
         await writeAtomic(this.resolver, dir, name, data, existing ? existing.mode & 0o7777 : undefined);
-        this.adjustUsage(data.byteLength - reclaimed);
+        this.quota.adjust(data.byteLength - reclaimed);
         return entryOf(await this.resolver.lstat(dir, name), components);
       } finally {
         await dir.close();
@@ -296,7 +298,7 @@ export class AgentFs {
           } catch (error) {
             throw mapFsError(error, target);
           }
-          if (existing) this.usageCache = undefined; // a replaced file may have freed bytes
+          if (existing) this.quota.forget(); // a replaced file may have freed bytes
           await Promise.all([sourceDir.sync(), targetDir.sync()]);
           return entryOf(await this.resolver.lstat(targetDir, targetName), target);
         }),
@@ -329,7 +331,7 @@ export class AgentFs {
               ? copying.size
               : 0;
           const reclaimed = existing ? reclaimable(existing) : 0;
-          const budget = await this.reserve(bytes, reclaimed, target);
+          const budget = await this.quota.reserve(bytes, reclaimed, target);
           const allowed = budget.remaining;
           const temp = tempName();
           try {
@@ -345,7 +347,7 @@ export class AgentFs {
             await this.discard(targetDir, temp);
             throw mapFsError(error, target);
           }
-          this.adjustUsage(allowed - budget.remaining - reclaimed);
+          this.quota.adjust(allowed - budget.remaining - reclaimed);
           await targetDir.sync();
           return entryOf(await this.resolver.lstat(targetDir, targetName), target);
         }),
@@ -371,7 +373,7 @@ export class AgentFs {
         } catch (error) {
           throw mapFsError(error, components);
         } finally {
-          this.usageCache = undefined; // freed bytes (even part of a tree) show at the next check
+          this.quota.forget(); // freed bytes (even part of a tree) show at the next check
         }
         await dir.sync();
         return { path: joinHomePath(components) };
@@ -408,19 +410,7 @@ export class AgentFs {
 
   /** Bytes held by regular files in the home, each inode once, measured now. */
   usage(): Promise<number> {
-    return this.exclusive(() => this.measureUsage()); // not mid-write, so the cached figure stays exact
-  }
-
-  private async measureUsage(): Promise<number> {
-    const at = Date.now();
-    const root = await this.resolver.openRoot();
-    try {
-      const bytes = await treeSize(this.resolver, root);
-      this.usageCache = { bytes, at };
-      return bytes;
-    } finally {
-      await root.close();
-    }
+    return this.exclusive(() => this.quota.measure()); // not mid-write, so the cached figure stays exact
   }
 
   /** Stops every watch. */
@@ -446,31 +436,6 @@ export class AgentFs {
     } finally {
       await dir.close();
     }
-  }
-
-  /** Refuses (E_LIMIT) unless `bytes` fit in the quota once `reclaimed` bytes are freed; returns the budget left. */
-  private async reserve(
-    bytes: number,
-    reclaimed: number,
-    components: readonly string[],
-  ): Promise<ByteBudget> {
-    const cached = this.usageCache;
-    const used =
-      cached && Date.now() - cached.at < this.usageCacheMs ? cached.bytes : await this.measureUsage();
-    const remaining = this.quotaBytes - used + reclaimed;
-    if (bytes > remaining) {
-      throw new HabitatError(
-        'E_LIMIT',
-        `${display(components)}: ${bytes} bytes would take the agent's home over its quota ` +
-          `(${used} of ${this.quotaBytes} bytes used)`,
-        { used, quota: this.quotaBytes, bytes },
-      );
-    }
-    return { remaining };
-  }
-
-  private adjustUsage(delta: number): void {
-    if (this.usageCache) this.usageCache.bytes += delta;
   }
 
   private async childTreeSize(dir: DirRef, name: string): Promise<number> {
