@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AgentEventSchema } from '../../shared/protocol/index.js';
+import { AgentEventSchema, type ProviderStatus } from '../../shared/protocol/index.js';
 import { waitFor } from '../../test/helpers.js';
 import { servedAgents } from '../../test/servedAgents.js';
 import { EXIT } from './program.js';
@@ -14,12 +14,34 @@ describe('agents with goals through the CLI (offline planner)', () => {
   const env = { ...process.env };
   delete env.GEMINI_API_KEY;
   delete env.GOOGLE_API_KEY;
+  env.OLLAMA_HOST = 'http://127.0.0.1:9'; // nothing listens there
   const host = servedAgents(env);
   const { run, json, of, home } = host;
   // checks that are not about the CLI go over the test's own WebSocket: each CLI call is a Node process to start
   const api = () => host.client();
   const ended = (pid: number, ms = 60_000) =>
     waitFor(() => of(pid).some((e) => e.type === 'end'), ms, `the end of process ${pid}`);
+
+  it(
+    'providers --json says which providers can drive an agent, and why not',
+    async () => {
+      const providers = await json(['providers']);
+      expect(providers.map((p: ProviderStatus) => [p.name, p.ready])).toEqual([
+        ['heuristic', true],
+        ['gemini', false],
+        ['ollama', false],
+      ]);
+      expect(providers[1].detail).toMatch(/GEMINI_API_KEY/);
+      expect(providers[2]).toMatchObject({ endpoint: 'http://127.0.0.1:9', models: [] });
+      const text = await run(['providers']);
+      expect(text.code).toBe(EXIT.ok);
+      expect(text.stdout).toMatch(/^PROVIDER\s+READY\s+DEFAULT MODEL\s+DETAIL$/m);
+      expect(text.stdout).toMatch(
+        /^ollama\s+no\s+llama3\.2\s+No Ollama server answers at http:\/\/127\.0\.0\.1:9/m,
+      );
+    },
+    SLOW,
+  );
 
   it(
     'spawn --goal runs it: the file is made, events stream, the phase ends completed, logs and watch show it',

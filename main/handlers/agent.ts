@@ -8,6 +8,7 @@ export function agentHandlers(agents: AgentSupervisor): Handlers {
     'agent.deny': ({ pid, id, reason }) => agents.deny(pid, id, reason),
     'agent.answer': ({ pid, id, text }) => agents.answer(pid, id, text),
     'agent.approvals': ({ pid }) => ({ approvals: agents.approvals(pid) }),
+    'agent.providers': async () => ({ providers: await agents.providers() }),
     'agent.getMemory': async ({ pid }) => ({ notes: await agents.getMemory(pid) }),
     'agent.setMemory': async ({ pid, notes }) => ({ notes: await agents.setMemory(pid, notes) }),
     'agent.conversation': ({ pid, offset, limit }) => agents.conversation(pid, offset, limit),

@@ -74,11 +74,17 @@ export class OllamaProvider implements Provider {
 
   /** Whether the server has the model already (so a UI can offer to pull it). */
   async hasModel(options: { signal?: AbortSignal } = {}): Promise<boolean> {
-    const attempt = new Attempt('ollama', options.signal, this.options.idleTimeoutMs ?? 30_000);
+    const wanted = withTag(this.model);
+    return (await this.listModels(options)).some((name) => withTag(name) === wanted);
+  }
+
+  /** The models the server has installed, by name (`llama3.2:latest`); a ProviderError if it does not answer. */
+  async listModels(options: { signal?: AbortSignal; idleTimeoutMs?: number } = {}): Promise<string[]> {
+    const idle = options.idleTimeoutMs ?? this.options.idleTimeoutMs ?? 30_000;
+    const attempt = new Attempt('ollama', options.signal, idle);
     try {
       const { models } = await new Ollama({ host: this.host, fetch: attempt.fetch }).list();
-      const wanted = withTag(this.model);
-      return models.some((m) => withTag(m.name) === wanted || withTag(m.model) === wanted);
+      return models.map((m) => m.name || m.model);
     } catch (error) {
       throw attempt.classify(error, statusOf);
     } finally {

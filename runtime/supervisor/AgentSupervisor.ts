@@ -5,12 +5,13 @@ import {
   isHabitatError,
   type ApprovalRequest as WireApprovalRequest,
   type ProcessInfo,
+  type ProviderStatus,
 } from '../../shared/protocol/index.js';
 import { AgentLoop } from '../AgentLoop.js';
 import { ApprovalGate, type ApprovalRequest } from '../approvals/index.js';
 import { StoredConversation } from '../conversation/index.js';
 import type { AgentEvent, AgentRunResult } from '../events.js';
-import { createProvider, type Provider, type ProviderSettings } from '../llm/index.js';
+import { createProvider, providerStatuses, type Provider, type ProviderSettings } from '../llm/index.js';
 import { HomeFileMemory } from '../memory/index.js';
 import { agentTools, kernelHost, type WebAccess } from '../tools/index.js';
 import { WebBrowser } from '../web/index.js';
@@ -173,6 +174,11 @@ export class AgentSupervisor {
   /** The plugin tools a running agent has now (plugin__<name>__<tool>). */
   pluginTools(pid: number): string[] {
     return this.runs.get(pid)?.plugins.names() ?? [];
+  }
+
+  /** Whether each model provider can drive an agent now, with the settings and environment a spawn would use. */
+  providers(): Promise<ProviderStatus[]> {
+    return providerStatuses(this.options.providerSettings?.(), this.env);
   }
 
   approvals(pid?: number): WireApprovalRequest[] {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { command, event } from './define.js';
-import { AgentPhaseSchema, PidSchema } from './process.js';
+import { AgentPhaseSchema, AgentProviderSchema, PidSchema } from './process.js';
 
 /** The most characters of an agent's memory (notes placed in its system prompt). */
 export const AGENT_MEMORY_MAX_CHARS = 8000;
@@ -23,6 +23,24 @@ const ProviderErrorSchema = z.object({
   status: z.number().int().optional(),
   retryable: z.boolean(),
 });
+
+/** Whether a model provider can drive agents now, and why not: for Settings, the deploy dialog and `habitat providers`. */
+export const ProviderStatusSchema = z.object({
+  name: AgentProviderSchema,
+  label: z.string(),
+  ready: z.boolean(),
+  /** What was found, or what to do about it, in a sentence. */
+  detail: z.string(),
+  /** The model an agent gets when its spawn names none (null for the offline planner). */
+  defaultModel: z.string().nullable(),
+  /** Models known to be there (a local server's installed ones); empty where they cannot be listed offline. */
+  models: z.array(z.string()),
+  /** Where the provider is reached (a local server's URL, or a custom API base URL); null for the default. */
+  endpoint: z.string().nullable(),
+  /** Where its API key comes from; null where it needs none or has none. */
+  keyFrom: z.enum(['settings', 'environment']).nullable(),
+});
+export type ProviderStatus = z.infer<typeof ProviderStatusSchema>;
 
 export const AgentRunResultSchema = z.object({
   /** completed (the goal is done), failed (gave up, errors, budgets), terminated (TERM), killed (KILL). */
@@ -206,6 +224,12 @@ export const agentCommands = {
     description: 'Actions (and questions) waiting for a person, of one agent or of all.',
     args: z.object({ pid: PidSchema.optional() }).strict(),
     result: z.object({ approvals: z.array(ApprovalRequestSchema) }),
+  }),
+  'agent.providers': command({
+    description:
+      'The model providers and whether each can drive an agent now: a key where one is needed, a local server that answers (and its models).',
+    args: z.object({}).strict(),
+    result: z.object({ providers: z.array(ProviderStatusSchema) }),
   }),
   'agent.getMemory': command({
     description: "An agent's memory: the notes placed in its system prompt (notes/MEMORY.md in its home).",

@@ -5,12 +5,26 @@ import {
   type ApprovalRequest,
   type ProcessInfo,
   type ProcessState,
+  type ProviderStatus,
 } from '../../../shared/protocol/index.js';
 import { eventFromLog, formatAgentEvent, formatApprovals } from '../agentFormat.js';
 import { EXIT, parsePid, type CliContext, type CliIo } from '../context.js';
+import { table } from '../format.js';
 
 const ENDED: ReadonlySet<ProcessState> = new Set(['zombie', 'dead']);
 const LOG_PAGE = 5000;
+
+export function formatProviders(providers: ProviderStatus[]): string {
+  return table(
+    ['PROVIDER', 'READY', 'DEFAULT MODEL', 'DETAIL'],
+    providers.map((p) => [
+      p.name,
+      p.ready ? 'yes' : 'no',
+      p.defaultModel ?? '-',
+      p.models.length > 0 ? `${p.detail} Models: ${p.models.join(', ')}.` : p.detail,
+    ]),
+  );
+}
 
 interface DecisionFlags {
   id?: string;
@@ -100,6 +114,18 @@ export function registerAgents(ctx: CliContext): void {
     .action(
       withClient(async (client, pidText: string) => {
         setExit(await watch(client, parsePid(pidText), globals().json ?? false, io));
+      }),
+    );
+
+  program
+    .command('providers')
+    .description(
+      'the model providers and whether each can drive an agent now (a key, a local server, its models)',
+    )
+    .action(
+      withClient(async (client) => {
+        const { providers } = await client.call('agent.providers', {});
+        print(providers, () => formatProviders(providers));
       }),
     );
 }

@@ -7,11 +7,13 @@ import { tabPanelProps, Tabs, type TabSpec } from '../ui/Tabs.js';
 import { About } from './About.js';
 import { DesktopAppSettings, inDesktopApp } from './DesktopApp.js';
 import { Images } from './Images.js';
+import { Providers } from './Providers.js';
 import { GpuTable } from './SystemMonitor.js';
 import './apps.css';
 
 const SECTIONS: TabSpec[] = [
   { id: 'appearance', label: 'Appearance', icon: 'sun' },
+  { id: 'providers', label: 'Providers', icon: 'key' },
   { id: 'images', label: 'Images', icon: 'box' },
   { id: 'gpus', label: 'GPUs', icon: 'gpu' },
   { id: 'workspace', label: 'Workspace', icon: 'layout' },
@@ -54,6 +56,18 @@ export default function Settings({ windowId, tab }: AppProps) {
             ))}
           </div>
           <p className="muted">System follows your operating system's light or dark setting as it changes.</p>
+        </section>
+        <section {...tabPanelProps(base, 'providers', selected)}>
+          <h3>Model providers</h3>
+          <p className="muted">
+            What drives an agent with a goal. The offline planner needs nothing; Gemini needs an API key;
+            Ollama needs a local server.
+          </p>
+          {selected === 'providers' && (
+            <Providers
+              onAddKey={inDesktopApp() ? () => windows.updateProps(windowId, { tab: DESKTOP.id }) : undefined}
+            />
+          )}
         </section>
         <section {...tabPanelProps(base, 'images', selected)}>
           <h3>Sandbox images</h3>

@@ -4,11 +4,13 @@ import {
   DESKTOP_SANDBOX_IMAGE,
   type ErrorValue,
   type ImageInfo,
+  type ProviderStatus,
 } from '../../../shared/protocol/index.js';
 import { api, toErrorValue } from '../store/api.js';
 import { kernel, notify, ui, useHabitat, windows } from '../store/store.js';
 import { Button, IconButton } from '../ui/Button.js';
 import { ErrorBox } from '../ui/ErrorBox.js';
+import { Icon } from '../ui/Icon.js';
 import { useFocusTrap } from '../ui/useFocusTrap.js';
 import {
   BUILTIN_PRESETS,
@@ -57,6 +59,20 @@ export default function DeployDialog({ initialGoal }: { initialGoal: string }) {
         (error: unknown) => setImages(toErrorValue(error).message),
       );
   }, [docker, images]);
+
+  // whether the chosen provider can run (a key, a local server) and its models: asked once a model is chosen
+  const [providers, setProviders] = useState<ProviderStatus[] | null>(null);
+  const wantsModel = form.goal.trim() !== '' && form.provider !== 'heuristic';
+  useEffect(() => {
+    if (!wantsModel || providers !== null) return;
+    api()
+      .call('agent.providers', {})
+      .then(
+        (result) => setProviders(result.providers),
+        () => setProviders([]), // unknown: the spawn itself says what is wrong
+      );
+  }, [wantsModel, providers]);
+  const provider = providers?.find((p) => p.name === form.provider);
 
   const set = <K extends keyof DeployForm>(key: K, value: DeployForm[K]) => {
     setForm((f) => ({ ...f, [key]: value }));
@@ -225,12 +241,23 @@ export default function DeployDialog({ initialGoal }: { initialGoal: string }) {
                 field(
                   'model',
                   'Model',
-                  <input
-                    {...inputProps('model')}
-                    value={form.model}
-                    onChange={(e) => set('model', e.target.value)}
-                    placeholder={form.provider === 'gemini' ? 'gemini-2.5-flash' : 'llama3.2'}
-                  />,
+                  <>
+                    <input
+                      {...inputProps('model')}
+                      value={form.model}
+                      onChange={(e) => set('model', e.target.value)}
+                      placeholder={
+                        provider?.defaultModel ??
+                        (form.provider === 'gemini' ? 'gemini-2.5-flash' : 'llama3.2')
+                      }
+                      list={`${base}-models`}
+                    />
+                    <datalist id={`${base}-models`}>
+                      {provider?.models.map((m) => (
+                        <option key={m} value={m} />
+                      ))}
+                    </datalist>
+                  </>,
                 )}
               {field(
                 'approvalPolicy',
@@ -246,6 +273,11 @@ export default function DeployDialog({ initialGoal }: { initialGoal: string }) {
                 </select>,
               )}
             </div>
+          )}
+          {form.goal.trim() !== '' && provider && !provider.ready && (
+            <p className="field-hint provider-warning" role="status" data-testid="provider-warning">
+              <Icon name="alert" size={14} /> {provider.label} is not ready. {provider.detail}
+            </p>
           )}
 
           <fieldset className="field">

@@ -1,0 +1,77 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { ErrorValue, ProviderStatus } from '../../../shared/protocol/index.js';
+import { api, toErrorValue } from '../store/api.js';
+import { Button } from '../ui/Button.js';
+import { ErrorBox } from '../ui/ErrorBox.js';
+
+/**
+ * The model providers and whether each can drive an agent now, as the host finds them (a key, a local server and its
+ * models). `onAddKey`, where given, opens the place a key is stored (the desktop app's keychain).
+ */
+export function Providers({ onAddKey }: { onAddKey?: () => void }) {
+  const [providers, setProviders] = useState<ProviderStatus[] | null>(null);
+  const [error, setError] = useState<ErrorValue | null>(null);
+  const [checking, setChecking] = useState(false);
+
+  const check = useCallback(() => {
+    setChecking(true);
+    api()
+      .call('agent.providers', {})
+      .then(
+        (r) => {
+          setProviders(r.providers);
+          setError(null);
+        },
+        (e: unknown) => setError(toErrorValue(e)),
+      )
+      .finally(() => setChecking(false));
+  }, []);
+  useEffect(check, [check]);
+
+  return (
+    <div className="providers" data-testid="providers">
+      {error && <ErrorBox error={error} title="Providers cannot be checked" />}
+      {providers === null && !error && <p className="muted">Checking the providers…</p>}
+      {providers && (
+        <ul className="provider-list" aria-label="Model providers">
+          {providers.map((p) => (
+            <li key={p.name} className="provider" data-testid={`provider-${p.name}`}>
+              <div className="provider-head">
+                <strong>{p.label}</strong>
+                <span className={`badge badge-${p.ready ? 'completed' : 'paused'}`}>
+                  <span className="badge-dot" aria-hidden="true" />
+                  {p.ready ? 'Ready' : 'Not ready'}
+                </span>
+                {p.defaultModel && (
+                  <span className="muted">
+                    default model <code>{p.defaultModel}</code>
+                  </span>
+                )}
+              </div>
+              <p>{p.detail}</p>
+              {p.models.length > 0 && (
+                <ul className="provider-models" aria-label={`${p.label} models`}>
+                  {p.models.map((m) => (
+                    <li key={m} className="chip">
+                      {m}
+                    </li>
+                  ))}
+                </ul>
+              )}
+              {p.name === 'gemini' && !p.ready && onAddKey && (
+                <Button size="sm" icon="key" onClick={onAddKey}>
+                  Add a key
+                </Button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      <div className="button-row">
+        <Button icon="refresh" onClick={check} disabled={checking}>
+          {checking ? 'Checking…' : 'Check again'}
+        </Button>
+      </div>
+    </div>
+  );
+}
