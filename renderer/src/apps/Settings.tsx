@@ -4,6 +4,7 @@ import { THEME_LABEL } from '../desktop/theme.js';
 import { ui, useHabitat, windows, type ThemeSetting } from '../store/store.js';
 import { Button } from '../ui/Button.js';
 import { tabPanelProps, Tabs, type TabSpec } from '../ui/Tabs.js';
+import { DeployDefaultsForm } from '../deploy/DeployDefaults.js';
 import { About } from './About.js';
 import { DesktopAppSettings, inDesktopApp } from './DesktopApp.js';
 import { Images } from './Images.js';
@@ -14,6 +15,7 @@ import './apps.css';
 const SECTIONS: TabSpec[] = [
   { id: 'appearance', label: 'Appearance', icon: 'sun' },
   { id: 'providers', label: 'Providers', icon: 'key' },
+  { id: 'defaults', label: 'New agents', icon: 'rocket' },
   { id: 'images', label: 'Images', icon: 'box' },
   { id: 'gpus', label: 'GPUs', icon: 'gpu' },
   { id: 'workspace', label: 'Workspace', icon: 'layout' },
@@ -68,6 +70,13 @@ export default function Settings({ windowId, tab }: AppProps) {
               onAddKey={inDesktopApp() ? () => windows.updateProps(windowId, { tab: DESKTOP.id }) : undefined}
             />
           )}
+        </section>
+        <section {...tabPanelProps(base, 'defaults', selected)}>
+          <h3>Defaults for new agents</h3>
+          <p className="muted">
+            Every deploy starts from these; the deploy dialog and its presets still change them for one agent.
+          </p>
+          {selected === 'defaults' && <DeployDefaultsForm />}
         </section>
         <section {...tabPanelProps(base, 'images', selected)}>
           <h3>Sandbox images</h3>

@@ -15,8 +15,8 @@ import { useFocusTrap } from '../ui/useFocusTrap.js';
 import {
   BUILTIN_PRESETS,
   deletePreset,
-  EMPTY_FORM,
   loadPresets,
+  newDeployForm,
   savePreset,
   toSpawnArgs,
   type DeployForm,
@@ -33,7 +33,7 @@ export default function DeployDialog({ initialGoal }: { initialGoal: string }) {
   const ref = useRef<HTMLFormElement>(null);
   const failureRef = useRef<HTMLDivElement>(null);
   const base = useId();
-  const [form, setForm] = useState<DeployForm>({ ...EMPTY_FORM, goal: initialGoal });
+  const [form, setForm] = useState<DeployForm>(() => newDeployForm(initialGoal));
   const [errors, setErrors] = useState<FieldErrors>({});
   const [failure, setFailure] = useState<ErrorValue | null>(null);
   const [busy, setBusy] = useState(false);

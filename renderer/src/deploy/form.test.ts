@@ -1,11 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { memoryStorage } from '../store/persist.js';
 import {
+  BUILTIN_DEFAULTS,
   BUILTIN_PRESETS,
   deletePreset,
   EMPTY_FORM,
+  loadDeployDefaults,
   loadPresets,
+  newDeployForm,
   parseScreenSize,
+  resetDeployDefaults,
+  saveDeployDefaults,
   savePreset,
   toSpawnArgs,
 } from './form.js';
@@ -155,5 +160,81 @@ describe('a graphical desktop', () => {
       JSON.stringify([{ name: 'old', form: { sandbox: 'docker', memoryMiB: '256' } }]),
     );
     expect(loadPresets(storage)[0]!.form).toMatchObject({ graphical: false, screen: '' });
+  });
+});
+
+describe('deploy defaults (Settings › New agents)', () => {
+  it('start as the built-in form, and a saved set is what every new deploy form starts with', () => {
+    const storage = memoryStorage();
+    expect(loadDeployDefaults(storage)).toEqual(BUILTIN_DEFAULTS);
+    expect(newDeployForm('tidy up', storage)).toEqual({ ...EMPTY_FORM, goal: 'tidy up' });
+
+    const wanted = {
+      ...BUILTIN_DEFAULTS,
+      sandbox: 'docker' as const,
+      image: 'habitat/sandbox:base',
+      network: true,
+      memoryMiB: '512',
+      cpus: '1.5',
+      pids: '128',
+      provider: 'ollama' as const,
+      model: 'qwen2.5:7b',
+      approvalPolicy: 'always' as const,
+    };
+    expect(saveDeployDefaults(wanted, storage)).toEqual({ saved: wanted });
+    expect(loadDeployDefaults(storage)).toEqual(wanted);
+    const form = newDeployForm('', storage);
+    expect(form).toMatchObject({ ...wanted, name: '', role: '', goal: '', gpus: '', graphical: false });
+    // and what it deploys, once it has a goal
+    expect(toSpawnArgs({ ...form, goal: 'g' })).toEqual({
+      args: {
+        sandbox: 'docker',
+        network: true,
+        goal: 'g',
+        provider: 'ollama',
+        model: 'qwen2.5:7b',
+        approvalPolicy: 'always',
+        image: 'habitat/sandbox:base',
+        memoryBytes: 512 * 1024 * 1024,
+        cpus: 1.5,
+        pids: 128,
+      },
+    });
+
+    expect(resetDeployDefaults(storage)).toEqual(BUILTIN_DEFAULTS);
+    expect(newDeployForm('', storage)).toEqual(EMPTY_FORM);
+  });
+
+  it('refuse what a deploy would refuse, naming the field, and save nothing then', () => {
+    const storage = memoryStorage();
+    const result = saveDeployDefaults({ ...BUILTIN_DEFAULTS, memoryMiB: '8', cpus: 'lots' }, storage);
+    expect(result).toEqual({ errors: { memoryMiB: 'at least 16 MiB', cpus: 'a number above 0' } });
+    // kept for a container even while the default sandbox is the host
+    expect(saveDeployDefaults({ ...BUILTIN_DEFAULTS, pids: '2.5' }, storage)).toEqual({
+      errors: { pids: 'a whole number above 0' },
+    });
+    expect(loadDeployDefaults(storage)).toEqual(BUILTIN_DEFAULTS);
+  });
+
+  it('survive a damaged or tampered store: a field the form could not hold is the built-in one', () => {
+    const storage = memoryStorage();
+    storage.setItem('habitat.deployDefaults.v1', '{not json');
+    expect(loadDeployDefaults(storage)).toEqual(BUILTIN_DEFAULTS);
+    storage.setItem(
+      'habitat.deployDefaults.v1',
+      JSON.stringify({
+        sandbox: 'vm',
+        provider: 'openai',
+        approvalPolicy: 'always',
+        network: 'yes',
+        memoryMiB: 1024,
+        cpus: '2',
+        model: 'x'.repeat(300),
+        goal: 'smuggled in',
+      }),
+    );
+    const loaded = loadDeployDefaults(storage);
+    expect(loaded).toEqual({ ...BUILTIN_DEFAULTS, approvalPolicy: 'always', cpus: '2' });
+    expect(newDeployForm('', storage).goal).toBe('');
   });
 });

@@ -167,3 +167,76 @@ export function deletePreset(presets: Preset[], name: string, storage?: KeyValue
   writeJson(KEYS.presets, next, storage);
   return next;
 }
+
+/** Where and how a new agent runs unless its deploy form says otherwise (Settings › New agents). */
+export type DeployDefaults = Pick<
+  DeployForm,
+  'provider' | 'model' | 'approvalPolicy' | 'sandbox' | 'image' | 'network' | 'memoryMiB' | 'cpus' | 'pids'
+>;
+
+const CHOICES = {
+  provider: ['heuristic', 'gemini', 'ollama'],
+  approvalPolicy: ['never', 'dangerous', 'always'],
+  sandbox: ['host', 'docker'],
+} as const;
+const TEXT_FIELDS = ['model', 'image', 'memoryMiB', 'cpus', 'pids'] as const;
+
+export const BUILTIN_DEFAULTS: DeployDefaults = {
+  provider: EMPTY_FORM.provider,
+  model: EMPTY_FORM.model,
+  approvalPolicy: EMPTY_FORM.approvalPolicy,
+  sandbox: EMPTY_FORM.sandbox,
+  image: EMPTY_FORM.image,
+  network: EMPTY_FORM.network,
+  memoryMiB: EMPTY_FORM.memoryMiB,
+  cpus: EMPTY_FORM.cpus,
+  pids: EMPTY_FORM.pids,
+};
+
+const oneOf = <T extends string>(choices: readonly T[], value: unknown, fallback: T): T =>
+  choices.includes(value as T) ? (value as T) : fallback;
+
+/** The saved defaults; a field that is missing, or not a value the form could hold, is the built-in one. */
+export function loadDeployDefaults(storage?: KeyValueStorage): DeployDefaults {
+  const data = readJson(KEYS.deployDefaults, storage);
+  if (typeof data !== 'object' || data === null) return { ...BUILTIN_DEFAULTS };
+  const raw = data as Record<string, unknown>;
+  const defaults: DeployDefaults = {
+    ...BUILTIN_DEFAULTS,
+    provider: oneOf(CHOICES.provider, raw.provider, BUILTIN_DEFAULTS.provider),
+    approvalPolicy: oneOf(CHOICES.approvalPolicy, raw.approvalPolicy, BUILTIN_DEFAULTS.approvalPolicy),
+    sandbox: oneOf(CHOICES.sandbox, raw.sandbox, BUILTIN_DEFAULTS.sandbox),
+    network: typeof raw.network === 'boolean' ? raw.network : BUILTIN_DEFAULTS.network,
+  };
+  for (const key of TEXT_FIELDS) {
+    const value = raw[key];
+    if (typeof value === 'string' && value.length <= 256) defaults[key] = value;
+  }
+  return defaults;
+}
+
+/**
+ * Checks the defaults as a deploy would (the protocol's own schema, with a goal so that the model settings count)
+ * and saves them; or the errors to show next to their fields, saving nothing.
+ */
+export function saveDeployDefaults(
+  defaults: DeployDefaults,
+  storage?: KeyValueStorage,
+): { saved: DeployDefaults } | { errors: FieldErrors } {
+  // container limits are checked whatever the sandbox: they are kept for the day it is a container
+  const checked = toSpawnArgs({ ...EMPTY_FORM, ...defaults, sandbox: 'docker', goal: 'a goal' });
+  if ('errors' in checked) return { errors: checked.errors };
+  const saved = { ...BUILTIN_DEFAULTS, ...defaults };
+  writeJson(KEYS.deployDefaults, saved, storage);
+  return { saved };
+}
+
+export function resetDeployDefaults(storage?: KeyValueStorage): DeployDefaults {
+  writeJson(KEYS.deployDefaults, BUILTIN_DEFAULTS, storage);
+  return { ...BUILTIN_DEFAULTS };
+}
+
+/** The form a deploy starts with: the saved defaults, and the goal it was opened with (the Smart Bar's). */
+export function newDeployForm(goal: string, storage?: KeyValueStorage): DeployForm {
+  return { ...EMPTY_FORM, ...loadDeployDefaults(storage), goal };
+}

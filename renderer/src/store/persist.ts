@@ -11,6 +11,7 @@ export const KEYS = {
   layout: 'habitat.layout.v1',
   theme: 'habitat.theme',
   presets: 'habitat.deployPresets.v1',
+  deployDefaults: 'habitat.deployDefaults.v1',
   missionControl: 'habitat.missionControl.v1',
 } as const;
 
