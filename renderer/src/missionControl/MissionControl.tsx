@@ -79,7 +79,7 @@ export default function MissionControl({ active }: AppProps) {
           <span className="sr-only">Filter agents</span>
           <input
             type="search"
-            placeholder="Filter by name, role, goal or PID"
+            placeholder="Name, role, goal or PID"
             value={filter.text}
             onChange={(e) => setFilter((f) => ({ ...f, text: e.target.value }))}
             data-testid="mc-filter"
