@@ -1,63 +1,110 @@
-import type { ProviderStatus } from '../shared/protocol/index.js';
-import { expect, test } from './fixtures.js';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ScriptedServer, type ScriptedHttpReply } from '../runtime/llm/testing/index.js';
+import { startServe } from '../test/servedHost.js';
+import { expect, test, type ServedHost } from './fixtures.js';
 import { openDesktop, screenshot, windowOf } from './helpers.js';
 
-// What this machine has (a Gemini key in the environment, an Ollama server) is not up to the test: it asks the host
-// through the CLI and checks that the UI says the same.
-async function providersOf(host: { cli(args: string[]): Promise<{ code: number | null; stdout: string }> }) {
-  const result = await host.cli(['--json', 'providers']);
-  expect(result.code).toBe(0);
-  return JSON.parse(result.stdout) as ProviderStatus[];
-}
+const BIN = join(import.meta.dirname, '..', 'bin', 'habitat.mjs');
+const MODELS = ['llama3.2:latest', 'qwen2.5vl:7b'];
+const tags = (): ScriptedHttpReply => ({
+  status: 200,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ models: MODELS.map((name) => ({ name, model: name, size: 1 })) }),
+});
 
-test('Settings › Providers says which model providers can drive an agent, as the host finds them', async ({
+// The host's providers are set up by the test, not found on the machine: Ollama is the local stand-in server that
+// speaks its wire format, and Gemini has no key.
+let ollama: ScriptedServer;
+let child: ChildProcess;
+let host: ServedHost;
+let dataDir: string;
+
+test.beforeAll(async () => {
+  ollama = await ScriptedServer.start();
+  dataDir = mkdtempSync(join(tmpdir(), 'habitat-e2e-providers-'));
+  const env: NodeJS.ProcessEnv = { ...process.env, OLLAMA_HOST: ollama.url };
+  delete env.GEMINI_API_KEY;
+  delete env.GOOGLE_API_KEY;
+  const served = await startServe([BIN], dataDir, 'inherit', env);
+  child = served.child;
+  host = { ...served.info, cli: () => Promise.reject(new Error('no CLI in this test')) };
+});
+
+test.afterAll(async () => {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+  await ollama.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('Settings › Providers says which model providers can drive an agent, and checks again on request', async ({
   page,
-  host,
 }) => {
-  const providers = await providersOf(host);
+  ollama.clear();
+  for (let i = 0; i < 4; i++) ollama.on('/api/tags', tags());
   await openDesktop(page, host);
   await page.getByTestId('dock-settings').click();
   const settings = windowOf(page, 'settings');
   await settings.getByRole('tab', { name: 'Providers' }).click();
-  const list = settings.getByRole('list', { name: 'Model providers' });
-  await expect(list.getByRole('listitem').filter({ has: page.locator('strong') })).toHaveCount(3);
-  for (const provider of providers) {
-    const item = settings.getByTestId(`provider-${provider.name}`);
-    await expect(item.locator('strong')).toHaveText(provider.label);
-    await expect(item.locator('.badge')).toHaveText(provider.ready ? 'Ready' : 'Not ready');
-    await expect(item).toContainText(provider.detail);
-    for (const model of provider.models) await expect(item.getByText(model, { exact: true })).toBeVisible();
-  }
-  await expect(settings.getByTestId('provider-heuristic').locator('.badge')).toHaveText('Ready');
-  // asked again from the keyboard
-  await settings.getByRole('button', { name: 'Check again' }).focus();
+
+  const offline = settings.getByTestId('provider-heuristic');
+  await expect(offline.locator('.badge')).toHaveText('Ready');
+  const gemini = settings.getByTestId('provider-gemini');
+  await expect(gemini.locator('.badge')).toHaveText('Not ready');
+  await expect(gemini).toContainText('No API key');
+  await expect(gemini).toContainText('default model gemini-2.5-flash');
+  const local = settings.getByTestId('provider-ollama');
+  await expect(local.locator('.badge')).toHaveText('Ready');
+  await expect(local).toContainText(`Running at ${ollama.url}, 2 models installed.`);
+  await expect(local.getByRole('list', { name: 'Ollama models' }).getByRole('listitem')).toHaveText(MODELS);
+
+  // from the keyboard: it asks the host again, and the focus stays on the button
+  const asked = ollama.requestsTo(/\/api\/tags/).length;
+  const again = settings.getByRole('button', { name: 'Check again' });
+  await again.focus();
   await page.keyboard.press('Enter');
-  await expect(settings.getByRole('button', { name: 'Check again' })).toBeEnabled();
+  await expect.poll(() => ollama.requestsTo(/\/api\/tags/).length).toBe(asked + 1);
+  await expect(again).toBeFocused();
   await screenshot(page, 'settings-providers');
 });
 
-test('the deploy dialog warns before deploying on a provider that is not ready, and offers its models', async ({
+test('the deploy dialog warns about a provider that is not ready, offers a running one its models, and asks again', async ({
   page,
-  host,
 }) => {
-  const providers = await providersOf(host);
+  ollama.clear();
+  for (let i = 0; i < 4; i++) ollama.on('/api/tags', tags());
   await openDesktop(page, host);
   await page.getByTestId('dock-deploy').click();
   const dialog = page.getByRole('dialog', { name: 'Deploy an agent' });
   await dialog.getByLabel('Goal').fill('write notes.md');
-  for (const name of ['gemini', 'ollama'] as const) {
-    const status = providers.find((p) => p.name === name)!;
-    await dialog.getByLabel('Model provider').selectOption(name);
-    const warning = dialog.getByTestId('provider-warning');
-    if (status.ready) await expect(warning).toHaveCount(0);
-    else await expect(warning).toHaveText(`${status.label} is not ready. ${status.detail}`);
-    const model = dialog.getByLabel('Model', { exact: true });
-    await expect(model).toHaveAttribute('placeholder', status.defaultModel!);
-    const listId = await model.getAttribute('list');
-    const options = await dialog
-      .locator(`datalist[id="${listId}"] option`)
-      .evaluateAll((els) => els.map((el) => el.getAttribute('value')));
-    expect(options).toEqual(status.models);
-  }
+  const provider = dialog.getByLabel('Model provider');
+  const model = dialog.getByLabel('Model', { exact: true });
+  const warning = dialog.getByTestId('provider-warning');
+
+  await provider.selectOption('gemini');
+  await expect(warning).toContainText('Gemini is not ready. No API key');
+  await expect(provider).toHaveAttribute('aria-describedby', (await warning.getAttribute('id'))!);
+  await expect(model).toHaveAttribute('placeholder', 'gemini-2.5-flash');
+  await model.fill('gemini-2.5-pro');
   await screenshot(page, 'deploy-provider-not-ready');
+
+  await provider.selectOption('ollama');
+  await expect(model).toHaveValue(''); // a model belongs to its provider
+  await expect(model).toHaveAttribute('placeholder', 'llama3.2');
+  await expect(warning).toBeEmpty();
+  const options = dialog.locator(`datalist[id="${await model.getAttribute('list')}"] option`);
+  await expect(options).toHaveCount(2);
+  expect(await options.evaluateAll((els) => els.map((el) => el.getAttribute('value')))).toEqual(MODELS);
+
+  // the server goes away: choosing the provider again asks again
+  ollama
+    .clear()
+    .on('/api/tags', { cut: 'before-headers' }, { cut: 'before-headers' }, { cut: 'before-headers' });
+  await provider.selectOption('gemini');
+  await provider.selectOption('ollama');
+  await expect(warning).toContainText(`Ollama is not ready. No Ollama server answers at ${ollama.url}`);
 });

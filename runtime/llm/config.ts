@@ -19,6 +19,32 @@ export interface ProviderSettings {
   idleTimeoutMs?: number;
 }
 
+/** Where each provider's key and server come from: the settings first, then the host's environment. */
+export interface ProviderEndpoints {
+  geminiApiKey: string | undefined;
+  /** Which of the two gave the key; the name of the variable where it was the environment. */
+  geminiKeyFrom: { source: 'settings' } | { source: 'environment'; variable: string } | undefined;
+  geminiBaseUrl: string | undefined;
+  ollamaHost: string;
+}
+
+export function providerEndpoints(
+  settings: ProviderSettings = {},
+  env: Record<string, string | undefined> = process.env,
+): ProviderEndpoints {
+  const variable = env.GEMINI_API_KEY ? 'GEMINI_API_KEY' : env.GOOGLE_API_KEY ? 'GOOGLE_API_KEY' : undefined;
+  return {
+    geminiApiKey: settings.geminiApiKey || (variable ? env[variable] : undefined),
+    geminiKeyFrom: settings.geminiApiKey
+      ? { source: 'settings' }
+      : variable
+        ? { source: 'environment', variable }
+        : undefined,
+    geminiBaseUrl: settings.geminiBaseUrl || env.GEMINI_BASE_URL || undefined,
+    ollamaHost: settings.ollamaHost || env.OLLAMA_HOST || OLLAMA_DEFAULT_HOST,
+  };
+}
+
 /**
  * The provider for an agent. Without a configured provider it is the offline planner; keys come from the settings
  * (the desktop app keeps them encrypted) or, headless, from GEMINI_API_KEY / GOOGLE_API_KEY and OLLAMA_HOST.
@@ -28,6 +54,7 @@ export function createProvider(
   env: Record<string, string | undefined> = process.env,
 ): Provider {
   const name = settings.provider ?? 'heuristic';
+  const endpoints = providerEndpoints(settings, env);
   const common = {
     ...(settings.model ? { model: settings.model } : {}),
     ...(settings.retry ? { retry: settings.retry } : {}),
@@ -37,19 +64,19 @@ export function createProvider(
     case 'heuristic':
       return new HeuristicProvider();
     case 'gemini': {
-      const apiKey = settings.geminiApiKey || env.GEMINI_API_KEY || env.GOOGLE_API_KEY;
+      const apiKey = endpoints.geminiApiKey;
       if (!apiKey) {
         throw new HabitatError(
           'E_UNAVAILABLE',
           'Gemini needs an API key: add one in Settings, or set GEMINI_API_KEY (or GOOGLE_API_KEY) for the headless host',
         );
       }
-      const baseUrl = settings.geminiBaseUrl || env.GEMINI_BASE_URL;
+      const baseUrl = endpoints.geminiBaseUrl;
       return new GeminiProvider({ apiKey, ...common, ...(baseUrl ? { baseUrl } : {}) });
     }
     case 'ollama':
       return new OllamaProvider({
-        host: settings.ollamaHost || env.OLLAMA_HOST || OLLAMA_DEFAULT_HOST,
+        host: endpoints.ollamaHost,
         ...common,
       });
     default:

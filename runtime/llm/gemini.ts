@@ -1,11 +1,12 @@
 import type { Content, GenerateContentResponse, Part } from '@google/genai';
+import { DEFAULT_MODELS } from '../../shared/protocol/index.js';
 import { Attempt } from './attempt.js';
 import { ProviderError } from './errors.js';
 import { chatWithRetries, type RetryOptions } from './retry.js';
 import { isMintedId, mintCallId } from './ids.js';
 import type { ChatMessage, ChatRequest, ChatResponse, ImagePart, Provider, ToolCall } from './types.js';
 
-export const GEMINI_DEFAULT_MODEL = 'gemini-2.5-flash';
+export const GEMINI_DEFAULT_MODEL = DEFAULT_MODELS.gemini;
 
 export interface GeminiOptions {
   apiKey: string;

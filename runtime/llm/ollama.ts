@@ -1,11 +1,12 @@
 import { Ollama, type Message, type Tool } from 'ollama';
+import { DEFAULT_MODELS } from '../../shared/protocol/index.js';
 import { Attempt } from './attempt.js';
 import { mintCallId } from './ids.js';
 import { chatWithRetries, type RetryOptions } from './retry.js';
 import type { ChatMessage, ChatRequest, ChatResponse, ModelProgress, Provider } from './types.js';
 
 export const OLLAMA_DEFAULT_HOST = 'http://127.0.0.1:11434';
-export const OLLAMA_DEFAULT_MODEL = 'llama3.2';
+export const OLLAMA_DEFAULT_MODEL = DEFAULT_MODELS.ollama;
 
 export interface OllamaOptions {
   host?: string;
@@ -74,17 +75,26 @@ export class OllamaProvider implements Provider {
 
   /** Whether the server has the model already (so a UI can offer to pull it). */
   async hasModel(options: { signal?: AbortSignal } = {}): Promise<boolean> {
-    const wanted = withTag(this.model);
-    return (await this.listModels(options)).some((name) => withTag(name) === wanted);
+    return (await this.installed(options)).some(
+      (m) => sameModel(m.name, this.model) || sameModel(m.model, this.model),
+    );
   }
 
   /** The models the server has installed, by name (`llama3.2:latest`); a ProviderError if it does not answer. */
   async listModels(options: { signal?: AbortSignal; idleTimeoutMs?: number } = {}): Promise<string[]> {
+    // a server's list is not ours to trust: an entry without a name is left out rather than fail the whole list
+    return (await this.installed(options)).flatMap((m) => {
+      const name = typeof m.name === 'string' && m.name ? m.name : m.model;
+      return typeof name === 'string' && name ? [name] : [];
+    });
+  }
+
+  private async installed(options: { signal?: AbortSignal; idleTimeoutMs?: number }) {
     const idle = options.idleTimeoutMs ?? this.options.idleTimeoutMs ?? 30_000;
     const attempt = new Attempt('ollama', options.signal, idle);
     try {
       const { models } = await new Ollama({ host: this.host, fetch: attempt.fetch }).list();
-      return models.map((m) => m.name || m.model);
+      return Array.isArray(models) ? models : [];
     } catch (error) {
       throw attempt.classify(error, statusOf);
     } finally {
@@ -159,6 +169,11 @@ function parseArgs(args: unknown): unknown {
 
 function withTag(name: string): string {
   return name.includes(':') ? name : `${name}:latest`;
+}
+
+/** Whether two model names are the same model (`llama3.2` is `llama3.2:latest`). */
+export function sameModel(a: unknown, b: string): boolean {
+  return typeof a === 'string' && withTag(a) === withTag(b);
 }
 
 export function toMessages(system: string, messages: readonly ChatMessage[], images: boolean): Message[] {

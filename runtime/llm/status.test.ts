@@ -83,7 +83,34 @@ describe('providerStatuses', () => {
     const started = Date.now();
     const ollama = (await providerStatuses({}, { OLLAMA_HOST: server.url }, 300))[2]!;
     expect(ollama.ready).toBe(false);
+    expect(ollama.detail).toBe(
+      `No Ollama server answers at ${server.url} (no answer from ollama for 0.3 s): start one (ollama serve), or set OLLAMA_HOST.`,
+    );
     expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('never shows the user name, password or query of a URL, even in an error', async () => {
+    const port = await closedPort();
+    const statuses = await providerStatuses(
+      { geminiBaseUrl: 'https://proxy.example/v1?key=s3cret' },
+      { OLLAMA_HOST: `http://me:s3cret@127.0.0.1:${port}`, GEMINI_API_KEY: 's3cret-key' },
+    );
+    expect(statuses[1]!.endpoint).toBe('https://proxy.example/v1');
+    expect(statuses[2]!.endpoint).toBe(`http://127.0.0.1:${port}`);
+    expect(statuses[2]!.detail).toContain(`No Ollama server answers at http://127.0.0.1:${port} (`);
+    expect(JSON.stringify(statuses)).not.toMatch(/s3cret/);
+  });
+
+  it('leaves out a listed model without a name rather than failing the list', async () => {
+    server = await ScriptedServer.start();
+    server.on('/api/tags', {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ models: [{ size: 1 }, { model: 'phi3:mini' }, { name: 'llama3.2' }] }),
+    });
+    const ollama = (await providerStatuses({}, { OLLAMA_HOST: server.url }))[2]!;
+    expect(ollama.models).toEqual(['phi3:mini', 'llama3.2']);
+    expect(ollama.detail).toBe(`Running at ${server.url}, 2 models installed.`); // llama3.2 is llama3.2:latest
   });
 
   it('takes garbage from the server as not ready rather than failing', async () => {

@@ -1,23 +1,25 @@
 import type { ProviderStatus } from '../../shared/protocol/index.js';
+import { providerEndpoints, type ProviderSettings } from './config.js';
 import { shortMessage } from './errors.js';
 import { GEMINI_DEFAULT_MODEL } from './gemini.js';
-import { OllamaProvider, OLLAMA_DEFAULT_HOST, OLLAMA_DEFAULT_MODEL } from './ollama.js';
-import type { ProviderSettings } from './config.js';
+import { OllamaProvider, OLLAMA_DEFAULT_MODEL, sameModel } from './ollama.js';
 
 /** A local server that has not answered in this long is taken as not running: Settings must not hang on it. */
 export const PROVIDER_PROBE_TIMEOUT_MS = 2_000;
 
 /**
- * Whether each provider can drive an agent now, found the way createProvider would find its configuration. Gemini
- * is not called (a request would cost the person quota): a key is what it needs. Ollama is asked for its models,
- * which says both that it runs and whether the model an agent would get is there.
+ * Whether each provider can drive an agent now, with the configuration createProvider would use. Gemini is not
+ * called (a request would cost the person quota): a key is what it needs. Ollama is asked for its models, which says
+ * both that it runs and whether the model an agent would get is there. Keys never appear in a status, nor do the
+ * user name, password or query of a URL.
  */
 export async function providerStatuses(
   settings: ProviderSettings = {},
   env: Record<string, string | undefined> = process.env,
   probeTimeoutMs = PROVIDER_PROBE_TIMEOUT_MS,
 ): Promise<ProviderStatus[]> {
-  return [offlineStatus(), geminiStatus(settings, env), await ollamaStatus(settings, env, probeTimeoutMs)];
+  const endpoints = providerEndpoints(settings, env);
+  return [offlineStatus(), geminiStatus(endpoints), await ollamaStatus(endpoints.ollamaHost, probeTimeoutMs)];
 }
 
 function offlineStatus(): ProviderStatus {
@@ -33,66 +35,70 @@ function offlineStatus(): ProviderStatus {
   };
 }
 
-function geminiStatus(settings: ProviderSettings, env: Record<string, string | undefined>): ProviderStatus {
-  const keyFrom = settings.geminiApiKey
-    ? 'settings'
-    : env.GEMINI_API_KEY || env.GOOGLE_API_KEY
-      ? 'environment'
-      : null;
-  const endpoint = settings.geminiBaseUrl || env.GEMINI_BASE_URL || null;
+function geminiStatus({
+  geminiKeyFrom: from,
+  geminiBaseUrl,
+}: ReturnType<typeof providerEndpoints>): ProviderStatus {
   const detail =
-    keyFrom === 'settings'
+    from?.source === 'settings'
       ? 'An API key is stored in the desktop app (encrypted with the system keychain).'
-      : keyFrom === 'environment'
-        ? `An API key is set for the host (${env.GEMINI_API_KEY ? 'GEMINI_API_KEY' : 'GOOGLE_API_KEY'}).`
+      : from?.source === 'environment'
+        ? `An API key is set for the host (${from.variable}).`
         : 'No API key: store one in Settings › Desktop app, or set GEMINI_API_KEY for habitat serve.';
   return {
     name: 'gemini',
     label: 'Gemini',
-    ready: keyFrom !== null,
+    ready: from !== undefined,
     detail,
     defaultModel: GEMINI_DEFAULT_MODEL,
     models: [],
-    endpoint,
-    keyFrom,
+    endpoint: geminiBaseUrl ? shownUrl(geminiBaseUrl) : null,
+    keyFrom: from?.source ?? null,
   };
 }
 
-async function ollamaStatus(
-  settings: ProviderSettings,
-  env: Record<string, string | undefined>,
-  probeTimeoutMs: number,
-): Promise<ProviderStatus> {
-  const host = settings.ollamaHost || env.OLLAMA_HOST || OLLAMA_DEFAULT_HOST;
+async function ollamaStatus(host: string, probeTimeoutMs: number): Promise<ProviderStatus> {
+  const shown = shownUrl(host);
   const base = {
     name: 'ollama' as const,
     label: 'Ollama',
     defaultModel: OLLAMA_DEFAULT_MODEL,
-    endpoint: host,
+    endpoint: shown,
     keyFrom: null,
   };
   let models: string[];
   try {
-    models = await new OllamaProvider({ host }).listModels({
-      signal: AbortSignal.timeout(probeTimeoutMs),
-      idleTimeoutMs: probeTimeoutMs,
-    });
+    // the probe's own idle timeout, not an abort: a silent server is "no answer", not "cancelled"
+    models = await new OllamaProvider({ host }).listModels({ idleTimeoutMs: probeTimeoutMs });
   } catch (error) {
+    const why = shortMessage(error).split(host).join(shown);
     return {
       ...base,
       ready: false,
       models: [],
-      detail: `No Ollama server answers at ${host} (${shortMessage(error)}): start one (ollama serve), or set OLLAMA_HOST.`,
+      detail: `No Ollama server answers at ${shown} (${why}): start one (ollama serve), or set OLLAMA_HOST.`,
     };
   }
-  const hasDefault = models.some((m) => m === OLLAMA_DEFAULT_MODEL || m === `${OLLAMA_DEFAULT_MODEL}:latest`);
+  const hasDefault = models.some((m) => sameModel(m, OLLAMA_DEFAULT_MODEL));
   const count = `${models.length} model${models.length === 1 ? '' : 's'} installed`;
   return {
     ...base,
     ready: true,
     models,
     detail: hasDefault
-      ? `Running at ${host}, ${count}.`
-      : `Running at ${host}, ${count}; the default model ${OLLAMA_DEFAULT_MODEL} is pulled when an agent first needs it.`,
+      ? `Running at ${shown}, ${count}.`
+      : `Running at ${shown}, ${count}; the default model ${OLLAMA_DEFAULT_MODEL} is pulled when an agent first needs it.`,
   };
+}
+
+/** A URL as it may be shown: without a user name, password or query (any of which may be a secret). */
+export function shownUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url.replace(/\/\/[^/@]*@/, '//').replace(/\?.*$/, '');
+  }
+  if (!parsed.username && !parsed.password && !parsed.search) return url;
+  return `${parsed.protocol}//${parsed.host}${parsed.pathname === '/' ? '' : parsed.pathname}`;
 }

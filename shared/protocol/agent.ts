@@ -24,6 +24,9 @@ const ProviderErrorSchema = z.object({
   retryable: z.boolean(),
 });
 
+/** The model an agent gets when its spawn names none, per provider (the offline planner has none). */
+export const DEFAULT_MODELS = { gemini: 'gemini-2.5-flash', ollama: 'llama3.2' } as const;
+
 /** Whether a model provider can drive agents now, and why not: for Settings, the deploy dialog and `habitat providers`. */
 export const ProviderStatusSchema = z.object({
   name: AgentProviderSchema,

@@ -17,8 +17,8 @@ export const UpdateStateSchema = z.discriminatedUnion('state', [
   z.object({ state: z.literal('error'), message: z.string() }),
 ]);
 
-/** Names of secrets the app keeps (API keys of model providers). */
-export const SecretNameSchema = z.enum(['gemini.apiKey', 'ollama.apiKey']);
+/** Names of secrets the app keeps (API keys of model providers: Gemini's; a local Ollama needs none). */
+export const SecretNameSchema = z.enum(['gemini.apiKey']);
 
 const empty = z.object({}).strict();
 

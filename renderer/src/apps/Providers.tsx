@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ErrorValue, ProviderStatus } from '../../../shared/protocol/index.js';
 import { api, toErrorValue } from '../store/api.js';
 import { Button } from '../ui/Button.js';
@@ -11,10 +11,14 @@ import { ErrorBox } from '../ui/ErrorBox.js';
 export function Providers({ onAddKey }: { onAddKey?: () => void }) {
   const [providers, setProviders] = useState<ProviderStatus[] | null>(null);
   const [error, setError] = useState<ErrorValue | null>(null);
-  const [checking, setChecking] = useState(false);
+  // not `disabled` while busy: that would take the keyboard's focus away from the button just pressed
+  const checking = useRef(false);
+  const [busy, setBusy] = useState(false);
 
   const check = useCallback(() => {
-    setChecking(true);
+    if (checking.current) return;
+    checking.current = true;
+    setBusy(true);
     api()
       .call('agent.providers', {})
       .then(
@@ -24,7 +28,10 @@ export function Providers({ onAddKey }: { onAddKey?: () => void }) {
         },
         (e: unknown) => setError(toErrorValue(e)),
       )
-      .finally(() => setChecking(false));
+      .finally(() => {
+        checking.current = false;
+        setBusy(false);
+      });
   }, []);
   useEffect(check, [check]);
 
@@ -68,8 +75,8 @@ export function Providers({ onAddKey }: { onAddKey?: () => void }) {
         </ul>
       )}
       <div className="button-row">
-        <Button icon="refresh" onClick={check} disabled={checking}>
-          {checking ? 'Checking…' : 'Check again'}
+        <Button icon="refresh" onClick={check} aria-disabled={busy || undefined}>
+          {busy ? 'Checking…' : 'Check again'}
         </Button>
       </div>
     </div>

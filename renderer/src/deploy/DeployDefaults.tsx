@@ -1,8 +1,18 @@
-import { useId, useState, type FormEvent, type ReactNode } from 'react';
+import { useId, useRef, useState, type FormEvent } from 'react';
 import { DEFAULT_SANDBOX_IMAGE } from '../../../shared/protocol/index.js';
 import { notify } from '../store/store.js';
 import { Button } from '../ui/Button.js';
+import { ErrorBox } from '../ui/ErrorBox.js';
 import {
+  ApprovalOptions,
+  defaultModelOf,
+  Field,
+  NetworkCheckbox,
+  ProviderOptions,
+  SandboxChoice,
+} from './fields.js';
+import {
+  BUILTIN_DEFAULTS,
   loadDeployDefaults,
   resetDeployDefaults,
   saveDeployDefaults,
@@ -11,7 +21,7 @@ import {
 } from './form.js';
 import './deploy.css';
 
-const MODEL_PLACEHOLDER = { heuristic: '', gemini: 'gemini-2.5-flash', ollama: 'llama3.2' } as const;
+type TextKey = 'model' | 'image' | 'memoryMiB' | 'cpus' | 'pids';
 
 /**
  * Settings › New agents: where and how agents run unless their deploy form says otherwise. Every deploy form starts
@@ -19,6 +29,7 @@ const MODEL_PLACEHOLDER = { heuristic: '', gemini: 'gemini-2.5-flash', ollama: '
  */
 export function DeployDefaultsForm() {
   const base = useId();
+  const ref = useRef<HTMLFormElement>(null);
   const [values, setValues] = useState<DeployDefaults>(() => loadDeployDefaults());
   const [errors, setErrors] = useState<FieldErrors>({});
 
@@ -31,6 +42,8 @@ export function DeployDefaultsForm() {
     const result = saveDeployDefaults(values);
     if ('errors' in result) {
       setErrors(result.errors);
+      const first = Object.keys(result.errors).find((key) => key in BUILTIN_DEFAULTS);
+      if (first) ref.current?.querySelector<HTMLElement>(`[name="${first}"]`)?.focus();
       return;
     }
     setErrors({});
@@ -41,26 +54,11 @@ export function DeployDefaultsForm() {
     setErrors({});
     notify('info', 'Built-in defaults restored', 'New agents run on this host, without network.');
   };
+  // what the protocol refused about something this form has no field for (none today): said, not lost
+  const unplaced = Object.entries(errors).filter(([key, error]) => error && !(key in BUILTIN_DEFAULTS));
 
   const id = (key: keyof DeployDefaults) => `${base}-${key}`;
-  const field = (key: keyof DeployDefaults, label: string, input: ReactNode, hint?: string) => (
-    <div className={`field${errors[key] ? ' invalid' : ''}`}>
-      <label htmlFor={id(key)}>{label}</label>
-      {input}
-      {errors[key] ? (
-        <span className="field-error" id={`${id(key)}-error`}>
-          {errors[key]}
-        </span>
-      ) : (
-        hint && <span className="field-hint">{hint}</span>
-      )}
-    </div>
-  );
-  const text = (
-    key: 'model' | 'image' | 'memoryMiB' | 'cpus' | 'pids',
-    placeholder: string,
-    numeric = false,
-  ) => (
+  const text = (key: TextKey, placeholder: string, numeric = false) => (
     <input
       id={id(key)}
       name={key}
@@ -74,82 +72,74 @@ export function DeployDefaultsForm() {
       spellCheck={false}
     />
   );
+  const field = (key: TextKey, label: string, placeholder: string, hint?: string, numeric = false) => (
+    <Field id={id(key)} label={label} error={errors[key]} hint={hint}>
+      {text(key, placeholder, numeric)}
+    </Field>
+  );
 
   return (
-    <form className="deploy-defaults" onSubmit={save} aria-label="Defaults for new agents" noValidate>
-      <fieldset className="field">
-        <legend>Sandbox</legend>
-        <div className="segmented">
-          {(['host', 'docker'] as const).map((kind) => (
-            <label key={kind} className={values.sandbox === kind ? 'checked' : ''}>
-              <input
-                type="radio"
-                name={`${base}-sandbox`}
-                value={kind}
-                checked={values.sandbox === kind}
-                onChange={() => set('sandbox', kind)}
-              />
-              {kind === 'host' ? 'Host (bubblewrap)' : 'Container (Docker)'}
-            </label>
-          ))}
-        </div>
-      </fieldset>
+    <form
+      ref={ref}
+      className="deploy-defaults"
+      onSubmit={save}
+      aria-label="Defaults for new agents"
+      noValidate
+    >
+      <SandboxChoice
+        name={`${base}-sandbox`}
+        value={values.sandbox}
+        onChange={(kind) => set('sandbox', kind)}
+      />
       <div className="field checkbox-field">
-        <label>
-          <input
-            type="checkbox"
-            name="network"
-            checked={values.network}
-            onChange={(e) => set('network', e.target.checked)}
-          />
-          Network access
-        </label>
-        <span className="field-hint">Off by default: sandboxes reach nothing</span>
+        <NetworkCheckbox checked={values.network} onChange={(on) => set('network', on)} />
       </div>
       <h4>Containers</h4>
-      {field('image', 'Image', text('image', DEFAULT_SANDBOX_IMAGE), `Empty for ${DEFAULT_SANDBOX_IMAGE}`)}
+      {field('image', 'Image', DEFAULT_SANDBOX_IMAGE, `Empty for ${DEFAULT_SANDBOX_IMAGE}`)}
       <div className="grid-3">
-        {field('memoryMiB', 'Memory (MiB)', text('memoryMiB', 'no limit', true))}
-        {field('cpus', 'CPUs', text('cpus', 'no limit', true))}
-        {field('pids', 'Processes', text('pids', 'no limit', true))}
+        {field('memoryMiB', 'Memory (MiB)', 'no limit', undefined, true)}
+        {field('cpus', 'CPUs', 'no limit', undefined, true)}
+        {field('pids', 'Processes', 'no limit', undefined, true)}
       </div>
       <h4>Agents with a goal</h4>
       <div className="grid-3">
-        {field(
-          'provider',
-          'Model provider',
+        <Field id={id('provider')} label="Model provider" error={errors.provider}>
           <select
             id={id('provider')}
             name="provider"
             value={values.provider}
-            onChange={(e) => set('provider', e.target.value as DeployDefaults['provider'])}
+            onChange={(e) => {
+              // a model belongs to its provider
+              set('provider', e.target.value as DeployDefaults['provider']);
+              set('model', '');
+            }}
           >
-            <option value="heuristic">Offline planner</option>
-            <option value="gemini">Gemini</option>
-            <option value="ollama">Ollama (local)</option>
-          </select>,
-        )}
+            <ProviderOptions />
+          </select>
+        </Field>
         {field(
           'model',
           'Model',
-          text('model', MODEL_PLACEHOLDER[values.provider] || 'none needed'),
+          defaultModelOf(values.provider) || 'none needed',
           values.provider === 'heuristic' ? 'The offline planner has no model' : 'Empty for the default',
         )}
-        {field(
-          'approvalPolicy',
-          'Ask before acting',
+        <Field id={id('approvalPolicy')} label="Ask before acting" error={errors.approvalPolicy}>
           <select
             id={id('approvalPolicy')}
             name="approvalPolicy"
             value={values.approvalPolicy}
             onChange={(e) => set('approvalPolicy', e.target.value as DeployDefaults['approvalPolicy'])}
           >
-            <option value="dangerous">When it looks dangerous</option>
-            <option value="always">Always</option>
-            <option value="never">Never</option>
-          </select>,
-        )}
+            <ApprovalOptions />
+          </select>
+        </Field>
       </div>
+      {unplaced.length > 0 && (
+        <ErrorBox
+          error={{ code: 'E_INVALID', message: unplaced.map(([, error]) => error).join('; ') }}
+          title="These defaults cannot be saved"
+        />
+      )}
       <div className="button-row">
         <Button type="submit" variant="primary" icon="save">
           Save defaults

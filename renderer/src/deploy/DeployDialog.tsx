@@ -22,7 +22,16 @@ import {
   type DeployForm,
   type FieldErrors,
   type Preset,
+  withPreset,
 } from './form.js';
+import {
+  ApprovalOptions,
+  defaultModelOf,
+  Field,
+  NetworkCheckbox,
+  ProviderOptions,
+  SandboxChoice,
+} from './fields.js';
 import './deploy.css';
 
 /**
@@ -60,19 +69,33 @@ export default function DeployDialog({ initialGoal }: { initialGoal: string }) {
       );
   }, [docker, images]);
 
-  // whether the chosen provider can run (a key, a local server) and its models: asked once a model is chosen
-  const [providers, setProviders] = useState<ProviderStatus[] | null>(null);
+  // whether the chosen provider can run (a key, a local server) and its models: asked each time one is chosen, so
+  // that a server started meanwhile counts
+  const [checked, setChecked] = useState<{ name: string; status: ProviderStatus | 'unknown' } | null>(null);
   const wantsModel = form.goal.trim() !== '' && form.provider !== 'heuristic';
   useEffect(() => {
-    if (!wantsModel || providers !== null) return;
+    if (!wantsModel) return;
+    const name = form.provider;
+    let current = true;
     api()
       .call('agent.providers', {})
       .then(
-        (result) => setProviders(result.providers),
-        () => setProviders([]), // unknown: the spawn itself says what is wrong
-      );
-  }, [wantsModel, providers]);
-  const provider = providers?.find((p) => p.name === form.provider);
+        (result) => result.providers.find((p) => p.name === name) ?? 'unknown',
+        () => 'unknown' as const,
+      )
+      .then((status) => current && setChecked({ name, status }));
+    return () => {
+      current = false;
+    };
+  }, [wantsModel, form.provider]);
+  const status = checked?.name === form.provider ? checked.status : undefined;
+  const provider = typeof status === 'object' ? status : undefined;
+  const providerWarning =
+    status === 'unknown'
+      ? 'Whether this provider is ready could not be checked: deploying will say.'
+      : provider && !provider.ready
+        ? `${provider.label} is not ready. ${provider.detail}`
+        : '';
 
   const set = <K extends keyof DeployForm>(key: K, value: DeployForm[K]) => {
     setForm((f) => ({ ...f, [key]: value }));
@@ -109,22 +132,14 @@ export default function DeployDialog({ initialGoal }: { initialGoal: string }) {
   const applyPreset = (name: string) => {
     const preset = [...BUILTIN_PRESETS, ...presets].find((p) => p.name === name);
     if (!preset) return;
-    setForm((f) => ({ ...f, ...preset.form, name: f.name, goal: preset.form.goal || f.goal }));
+    setForm((f) => withPreset(f, preset));
     setErrors({});
   };
 
   const field = (key: keyof DeployForm, label: string, input: ReactNode, hint?: string) => (
-    <div className={`field${errors[key] ? ' invalid' : ''}`}>
-      <label htmlFor={`${base}-${key}`}>{label}</label>
+    <Field id={`${base}-${key}`} label={label} error={errors[key]} hint={hint}>
       {input}
-      {errors[key] ? (
-        <span className="field-error" id={`${base}-${key}-error`}>
-          {errors[key]}
-        </span>
-      ) : (
-        hint && <span className="field-hint">{hint}</span>
-      )}
-    </div>
+    </Field>
   );
   const inputProps = (key: keyof DeployForm) => ({
     id: `${base}-${key}`,
@@ -229,12 +244,15 @@ export default function DeployDialog({ initialGoal }: { initialGoal: string }) {
                 'Model provider',
                 <select
                   {...inputProps('provider')}
+                  aria-describedby={errors.provider ? `${base}-provider-error` : `${base}-provider-status`}
                   value={form.provider}
-                  onChange={(e) => set('provider', e.target.value as DeployForm['provider'])}
+                  onChange={(e) => {
+                    // a model belongs to its provider
+                    set('provider', e.target.value as DeployForm['provider']);
+                    set('model', '');
+                  }}
                 >
-                  <option value="heuristic">Offline planner (no model, no network)</option>
-                  <option value="gemini">Gemini</option>
-                  <option value="ollama">Ollama (local)</option>
+                  <ProviderOptions />
                 </select>,
               )}
               {form.provider !== 'heuristic' &&
@@ -246,10 +264,7 @@ export default function DeployDialog({ initialGoal }: { initialGoal: string }) {
                       {...inputProps('model')}
                       value={form.model}
                       onChange={(e) => set('model', e.target.value)}
-                      placeholder={
-                        provider?.defaultModel ??
-                        (form.provider === 'gemini' ? 'gemini-2.5-flash' : 'llama3.2')
-                      }
+                      placeholder={defaultModelOf(form.provider)}
                       list={`${base}-models`}
                     />
                     <datalist id={`${base}-models`}>
@@ -267,36 +282,28 @@ export default function DeployDialog({ initialGoal }: { initialGoal: string }) {
                   value={form.approvalPolicy}
                   onChange={(e) => set('approvalPolicy', e.target.value as DeployForm['approvalPolicy'])}
                 >
-                  <option value="dangerous">When it looks dangerous</option>
-                  <option value="always">Always</option>
-                  <option value="never">Never</option>
+                  <ApprovalOptions />
                 </select>,
               )}
             </div>
           )}
-          {form.goal.trim() !== '' && provider && !provider.ready && (
-            <p className="field-hint provider-warning" role="status" data-testid="provider-warning">
-              <Icon name="alert" size={14} /> {provider.label} is not ready. {provider.detail}
+          {form.goal.trim() !== '' && (
+            // always there while the run is: a screen reader announces what appears in it
+            <p
+              className="field-hint provider-warning"
+              id={`${base}-provider-status`}
+              role="status"
+              data-testid="provider-warning"
+            >
+              {providerWarning && (
+                <>
+                  <Icon name="alert" size={14} /> {providerWarning}
+                </>
+              )}
             </p>
           )}
 
-          <fieldset className="field">
-            <legend>Sandbox</legend>
-            <div className="segmented">
-              {(['host', 'docker'] as const).map((kind) => (
-                <label key={kind} className={form.sandbox === kind ? 'checked' : ''}>
-                  <input
-                    type="radio"
-                    name="sandbox"
-                    value={kind}
-                    checked={form.sandbox === kind}
-                    onChange={() => set('sandbox', kind)}
-                  />
-                  {kind === 'host' ? 'Host (bubblewrap)' : 'Container (Docker)'}
-                </label>
-              ))}
-            </div>
-          </fieldset>
+          <SandboxChoice name="sandbox" value={form.sandbox} onChange={(kind) => set('sandbox', kind)} />
 
           {docker && (
             <div className="docker-options">
@@ -410,16 +417,7 @@ export default function DeployDialog({ initialGoal }: { initialGoal: string }) {
                 : `${freeGpus} of ${totalGpus} free; held exclusively while it lives`,
             )}
             <div className="field checkbox-field">
-              <label>
-                <input
-                  type="checkbox"
-                  name="network"
-                  checked={form.network}
-                  onChange={(e) => set('network', e.target.checked)}
-                />
-                Network access
-              </label>
-              <span className="field-hint">Off by default: sandboxes reach nothing</span>
+              <NetworkCheckbox checked={form.network} onChange={(on) => set('network', on)} />
               <label>
                 <input type="checkbox" checked={openAfter} onChange={(e) => setOpenAfter(e.target.checked)} />
                 Open its window after deploying

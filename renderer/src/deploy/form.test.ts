@@ -13,6 +13,7 @@ import {
   saveDeployDefaults,
   savePreset,
   toSpawnArgs,
+  withPreset,
 } from './form.js';
 
 describe('the deploy form', () => {
@@ -151,7 +152,7 @@ describe('a graphical desktop', () => {
 
   it('has a preset, and presets saved before it existed load without it', () => {
     const preset = BUILTIN_PRESETS.find((p) => p.form.graphical)!;
-    expect(toSpawnArgs({ ...preset.form, name: '' })).toMatchObject({
+    expect(toSpawnArgs(withPreset(EMPTY_FORM, preset))).toMatchObject({
       args: { sandbox: 'docker', graphical: true },
     });
     const storage = memoryStorage();
@@ -201,7 +202,25 @@ describe('deploy defaults (Settings › New agents)', () => {
       },
     });
 
+    // a built-in preset sets only what it is about: the saved model settings and network stay
+    const container = withPreset(
+      { ...form, name: 'kept' },
+      BUILTIN_PRESETS.find((p) => p.name.startsWith('Container'))!,
+    );
+    expect(container).toMatchObject({ name: 'kept', provider: 'ollama', model: 'qwen2.5:7b', network: true });
+    expect(container).toMatchObject({
+      memoryMiB: '512',
+      cpus: '1',
+      pids: '256',
+      image: 'habitat/sandbox:base',
+    });
+    expect(withPreset(form, BUILTIN_PRESETS[0]!)).toMatchObject({
+      sandbox: 'host',
+      approvalPolicy: 'always',
+    });
+
     expect(resetDeployDefaults(storage)).toEqual(BUILTIN_DEFAULTS);
+    expect(storage.getItem('habitat.deployDefaults.v1')).toBeNull();
     expect(newDeployForm('', storage)).toEqual(EMPTY_FORM);
   });
 

@@ -1,6 +1,6 @@
 // The deploy form's values, how they become process.spawn's arguments, and saved presets: pure and tested.
 import { describeIssues, SpawnArgsSchema, type CommandArgs } from '../../../shared/protocol/index.js';
-import { KEYS, readJson, writeJson, type KeyValueStorage } from '../store/persist.js';
+import { KEYS, readJson, removeKey, writeJson, type KeyValueStorage } from '../store/persist.js';
 
 export interface DeployForm {
   name: string;
@@ -121,20 +121,27 @@ export function toSpawnArgs(form: DeployForm): { args: SpawnArgs } | { errors: F
 
 export interface Preset {
   name: string;
-  form: Omit<DeployForm, 'name'>;
+  /** What it sets; a field it leaves out keeps what the form had (the defaults, or what was typed). */
+  form: Partial<Omit<DeployForm, 'name'>>;
 }
 
+/** Built in: each sets only what it is about, so that the defaults (Settings › New agents) still hold for the rest. */
 export const BUILTIN_PRESETS: Preset[] = [
-  { name: 'Shell on this host', form: { ...EMPTY_FORM, role: 'shell' } },
+  { name: 'Shell on this host', form: { role: 'shell', sandbox: 'host', graphical: false } },
   {
     name: 'Container, 1 CPU, 512 MiB',
-    form: { ...EMPTY_FORM, sandbox: 'docker', memoryMiB: '512', cpus: '1', pids: '256' },
+    form: { sandbox: 'docker', memoryMiB: '512', cpus: '1', pids: '256', graphical: false },
   },
   {
     name: 'Graphical desktop, 1280x800',
-    form: { ...EMPTY_FORM, sandbox: 'docker', graphical: true, memoryMiB: '1024' },
+    form: { sandbox: 'docker', graphical: true, screen: '', memoryMiB: '1024' },
   },
 ];
+
+/** A preset applied to a form: the agent's name stays, and so does a goal the preset has none for. */
+export function withPreset(form: DeployForm, preset: Preset): DeployForm {
+  return { ...form, ...preset.form, name: form.name, goal: preset.form.goal || form.goal };
+}
 
 export function loadPresets(storage?: KeyValueStorage): Preset[] {
   const data = readJson(KEYS.presets, storage);
@@ -231,8 +238,9 @@ export function saveDeployDefaults(
   return { saved };
 }
 
+/** Forgets the saved defaults: new agents get the built-in ones, as they are in this version. */
 export function resetDeployDefaults(storage?: KeyValueStorage): DeployDefaults {
-  writeJson(KEYS.deployDefaults, BUILTIN_DEFAULTS, storage);
+  removeKey(KEYS.deployDefaults, storage);
   return { ...BUILTIN_DEFAULTS };
 }
 

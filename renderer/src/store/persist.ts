@@ -40,6 +40,14 @@ export function writeJson(key: string, value: unknown, to: KeyValueStorage | und
   }
 }
 
+export function removeKey(key: string, from: KeyValueStorage | undefined = storage()): void {
+  try {
+    from?.removeItem(key);
+  } catch {
+    // a disabled storage has nothing to forget
+  }
+}
+
 /** A map-backed storage for tests and for pages where localStorage is unavailable. */
 export function memoryStorage(): KeyValueStorage {
   const map = new Map<string, string>();

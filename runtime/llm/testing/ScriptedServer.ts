@@ -51,6 +51,12 @@ export class ScriptedServer {
     return this;
   }
 
+  /** Drops every reply still queued: what comes next is only what is queued after. */
+  clear(): this {
+    for (const route of this.routes) route.replies.length = 0;
+    return this;
+  }
+
   /** Replies still queued (a test can check that every scripted reply was used). */
   pending(): number {
     return this.routes.reduce((n, r) => n + r.replies.length, 0);
