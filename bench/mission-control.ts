@@ -9,6 +9,8 @@ export const name = 'Mission Control with 200 agents streaming: first paint and 
 
 const AGENTS = Number(process.env.HABITAT_BENCH_MC_AGENTS ?? 200);
 const MEASURE_MS = 5_000;
+/** A cold load varies by a third from one to the next on a busy machine: the median of a few says more than one. */
+const LOADS = 3;
 /** Every agent's shell prints a line twice a second, for as long as the bench runs: terminal output and previews. */
 const TICKER = 'while :; do echo "tick $SECONDS $RANDOM"; sleep 0.5; done\n';
 
@@ -104,8 +106,17 @@ export async function run(): Promise<BenchResult> {
     const spawnMs = Date.now() - start;
     process.stderr.write(`  ${AGENTS} agents streaming after ${(spawnMs / 1000).toFixed(1)} s\n`);
 
-    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-    const paint = await firstPaint(page, host.url);
+    // each load in a context of its own: no cache, no storage and a new renderer, as a first visit has
+    const loads: { fcpMs: number; gridMs: number }[] = [];
+    let page!: Page;
+    for (let i = 0; i < LOADS; i++) {
+      if (page) await page.context().close();
+      const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+      page = await context.newPage();
+      loads.push(await firstPaint(page, host.url));
+    }
+    const median = (values: number[]): number => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+    const paint = { gridMs: median(loads.map((l) => l.gridMs)), fcpMs: median(loads.map((l) => l.fcpMs)) };
     await page.waitForTimeout(1_000);
     const watching = await frames(page, false);
     const scrolling = await frames(page, true);
@@ -115,12 +126,12 @@ export async function run(): Promise<BenchResult> {
     return {
       metrics: [
         {
-          name: 'first paint of Mission Control, 200 agents listed',
+          name: `first paint of Mission Control, 200 agents listed (median of ${LOADS} loads)`,
           value: paint.gridMs,
           unit: 'ms',
           aimAtMost: 1000,
         },
-        { name: 'first contentful paint', value: paint.fcpMs, unit: 'ms' },
+        { name: `first contentful paint (median of ${LOADS})`, value: paint.fcpMs, unit: 'ms' },
         { name: 'frames per second, watching', value: watching.fps, unit: 'fps', aimAtLeast: 50 },
         { name: 'longest frame gap, watching', value: watching.worstGapMs, unit: 'ms' },
         { name: 'frames per second, scrolling the grid', value: scrolling.fps, unit: 'fps', aimAtLeast: 50 },
@@ -129,7 +140,8 @@ export async function run(): Promise<BenchResult> {
       notes: [
         `${AGENTS} host-sandbox agents, each shell printing a line every 0.5 s; spawned in ` +
           `${(spawnMs / 1000).toFixed(1)} s; the cards on screen read their terminals' screens (pty.screen)`,
-        'first paint: from navigation until a frame that lists every agent and shows a card has been drawn',
+        'first paint: from navigation until a frame that lists every agent and shows a card has been drawn; ' +
+          `each load: ${loads.map((l) => `${Math.round(l.gridMs)} ms`).join(', ')}`,
         `one Chromium page (1600x1000) on \`habitat serve\`; frames counted with requestAnimationFrame over ` +
           `${MEASURE_MS / 1000} s; machine: ${cpus().length} CPUs shared by the host, the agents and the browser`,
       ],
