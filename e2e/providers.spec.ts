@@ -2,17 +2,22 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ScriptedServer, type ScriptedHttpReply } from '../runtime/llm/testing/index.js';
+import {
+  ollamaError,
+  ollamaPullStream,
+  ScriptedServer,
+  type ScriptedHttpReply,
+} from '../runtime/llm/testing/index.js';
 import { startServe } from '../test/servedHost.js';
 import { expect, test, type ServedHost } from './fixtures.js';
 import { openDesktop, screenshot, windowOf } from './helpers.js';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'habitat.mjs');
 const MODELS = ['llama3.2:latest', 'qwen2.5vl:7b'];
-const tags = (): ScriptedHttpReply => ({
+const tags = (models = MODELS): ScriptedHttpReply => ({
   status: 200,
   headers: { 'content-type': 'application/json' },
-  body: JSON.stringify({ models: MODELS.map((name) => ({ name, model: name, size: 1 })) }),
+  body: JSON.stringify({ models: models.map((name) => ({ name, model: name, size: 1 })) }),
 });
 
 // The host's providers are set up by the test, not found on the machine: Ollama is the local stand-in server that
@@ -107,4 +112,36 @@ test('the deploy dialog warns about a provider that is not ready, offers a runni
   await provider.selectOption('gemini');
   await provider.selectOption('ollama');
   await expect(warning).toContainText(`Ollama is not ready. No Ollama server answers at ${ollama.url}`);
+});
+
+test('Settings › Providers pulls the default model ahead of the agents, with progress, and says when it fails', async ({
+  page,
+}) => {
+  ollama.clear().on('/api/tags', tags(['qwen2.5vl:7b']), tags(), tags());
+  ollama.on('/api/pull', ollamaError(500, 'pull model manifest: connection reset'), {
+    ...ollamaPullStream(1000, 4),
+    chunkDelayMs: 250,
+  });
+  await openDesktop(page, host);
+  await page.getByTestId('dock-settings').click();
+  const settings = windowOf(page, 'settings');
+  await settings.getByRole('tab', { name: 'Providers' }).click();
+  const local = settings.getByTestId('provider-ollama');
+  await expect(local).toContainText('the default model llama3.2 is pulled when an agent first needs it');
+  const pull = local.getByRole('button', { name: 'Pull llama3.2 now' });
+
+  await pull.click();
+  await expect(local.getByText('llama3.2 was not pulled')).toBeVisible();
+  await expect(local).toContainText('pull model manifest: connection reset');
+
+  await pull.click();
+  const bar = local.getByRole('progressbar', { name: 'Pulling llama3.2' });
+  await expect(bar).toHaveAttribute('aria-valuenow', /^(25|50|75)$/);
+  await expect(page.getByText('Pulled llama3.2')).toBeVisible({ timeout: 15_000 });
+  // checked again: the model is there, so there is nothing left to pull
+  await expect(local).toContainText(`Running at ${ollama.url}, 2 models installed.`);
+  await expect(local.getByRole('button', { name: /Pull/ })).toHaveCount(0);
+  const pulls = ollama.requestsTo(/\/api\/pull/);
+  expect(pulls).toHaveLength(2);
+  expect(pulls[1]!.body).toMatchObject({ name: 'llama3.2', stream: true });
 });

@@ -23,7 +23,7 @@ export function createHandlers(kernel: Kernel, agents: AgentSupervisor): Handler
     ...fsHandlers(kernel),
     ...imageHandlers(kernel.docker, kernel.events),
     ...gpuHandlers(kernel),
-    ...agentHandlers(agents),
+    ...agentHandlers(agents, kernel.events),
     ...snapshotHandlers(kernel),
     ...workspaceHandlers(kernel),
     ...msgHandlers(kernel),

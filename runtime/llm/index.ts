@@ -26,5 +26,11 @@ export {
 export { HeuristicProvider } from './heuristic.js';
 export { parseGoal, GOAL_HELP, type GoalPlan, type PlannedAction } from './heuristicGoals.js';
 export { ScriptedProvider, type ScriptedReply, type ScriptedTurn } from './scripted.js';
-export { createProvider, PROVIDER_NAMES, type ProviderName, type ProviderSettings } from './config.js';
+export {
+  createProvider,
+  providerEndpoints,
+  PROVIDER_NAMES,
+  type ProviderName,
+  type ProviderSettings,
+} from './config.js';
 export { providerStatuses, PROVIDER_PROBE_TIMEOUT_MS } from './status.js';

@@ -62,17 +62,18 @@ describe('providerStatuses', () => {
       ready: true,
       endpoint: server.url,
       models: ['llama3.2:latest', 'qwen2.5vl:7b'],
+      defaultModelInstalled: true,
       detail: `Running at ${server.url}, 2 models installed.`,
     });
     const without = (await providerStatuses({ ollamaHost: server.url }, {}))[2]!;
-    expect(without.models).toEqual(['mistral:latest']);
+    expect(without).toMatchObject({ models: ['mistral:latest'], defaultModelInstalled: false });
     expect(without.detail).toMatch(/default model llama3\.2 is pulled when an agent first needs it/);
   });
 
   it('reports an Ollama host with nothing listening as not ready, with what to do', async () => {
     const host = `http://127.0.0.1:${await closedPort()}`;
     const ollama = (await providerStatuses({}, { OLLAMA_HOST: host }))[2]!;
-    expect(ollama).toMatchObject({ ready: false, models: [], endpoint: host });
+    expect(ollama).toMatchObject({ ready: false, models: [], endpoint: host, defaultModelInstalled: null });
     expect(ollama.detail).toContain(`No Ollama server answers at ${host}`);
     expect(ollama.detail).toMatch(/ollama serve/);
   });

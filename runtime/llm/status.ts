@@ -30,6 +30,7 @@ function offlineStatus(): ProviderStatus {
     detail: 'Built in: plans simple goals without a network or a key.',
     defaultModel: null,
     models: [],
+    defaultModelInstalled: null,
     endpoint: null,
     keyFrom: null,
   };
@@ -52,6 +53,7 @@ function geminiStatus({
     detail,
     defaultModel: GEMINI_DEFAULT_MODEL,
     models: [],
+    defaultModelInstalled: null,
     endpoint: geminiBaseUrl ? shownUrl(geminiBaseUrl) : null,
     keyFrom: from?.source ?? null,
   };
@@ -76,6 +78,7 @@ async function ollamaStatus(host: string, probeTimeoutMs: number): Promise<Provi
       ...base,
       ready: false,
       models: [],
+      defaultModelInstalled: null,
       detail: `No Ollama server answers at ${shown} (${why}): start one (ollama serve), or set OLLAMA_HOST.`,
     };
   }
@@ -85,6 +88,7 @@ async function ollamaStatus(host: string, probeTimeoutMs: number): Promise<Provi
     ...base,
     ready: true,
     models,
+    defaultModelInstalled: hasDefault,
     detail: hasDefault
       ? `Running at ${shown}, ${count}.`
       : `Running at ${shown}, ${count}; the default model ${OLLAMA_DEFAULT_MODEL} is pulled when an agent first needs it.`,

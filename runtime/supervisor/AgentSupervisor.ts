@@ -11,7 +11,15 @@ import { AgentLoop } from '../AgentLoop.js';
 import { ApprovalGate, type ApprovalRequest } from '../approvals/index.js';
 import { StoredConversation } from '../conversation/index.js';
 import type { AgentEvent, AgentRunResult } from '../events.js';
-import { createProvider, providerStatuses, type Provider, type ProviderSettings } from '../llm/index.js';
+import {
+  createProvider,
+  OllamaProvider,
+  providerEndpoints,
+  providerStatuses,
+  type Provider,
+  type ProviderSettings,
+  type PullProgress,
+} from '../llm/index.js';
 import { HomeFileMemory } from '../memory/index.js';
 import { agentTools, kernelHost, type WebAccess } from '../tools/index.js';
 import { WebBrowser } from '../web/index.js';
@@ -69,6 +77,8 @@ export class AgentSupervisor {
   /** The browser this supervisor made (and closes); not one it was given. */
   private readonly ownBrowser: WebBrowser | undefined;
   private closing = false;
+  /** Models being pulled (pullModel). */
+  private readonly pulls = new Set<string>();
 
   constructor(
     private readonly kernel: Kernel,
@@ -179,6 +189,30 @@ export class AgentSupervisor {
   /** Whether each model provider can drive an agent now, with the settings and environment a spawn would use. */
   providers(): Promise<ProviderStatus[]> {
     return providerStatuses(this.options.providerSettings?.(), this.env);
+  }
+
+  /**
+   * Pulls a model onto the Ollama server agents use (its default model unless named), ahead of the agents that would
+   * otherwise pull it on their first turn. One pull of a model at a time: another asked meanwhile is E_CONFLICT.
+   */
+  async pullModel(
+    model: string | undefined,
+    onProgress: (model: string, progress: PullProgress) => void,
+  ): Promise<string> {
+    const host = providerEndpoints(this.options.providerSettings?.(), this.env).ollamaHost;
+    const ollama = new OllamaProvider({ host, ...(model ? { model } : {}) });
+    if (this.pulls.has(ollama.model)) {
+      throw new HabitatError('E_CONFLICT', `${ollama.model} is being pulled already`);
+    }
+    this.pulls.add(ollama.model);
+    try {
+      await ollama.pull((progress) => onProgress(ollama.model, progress));
+      return ollama.model;
+    } catch (error) {
+      throw new HabitatError('E_UNAVAILABLE', `pulling ${ollama.model}: ${message(error)}`);
+    } finally {
+      this.pulls.delete(ollama.model);
+    }
   }
 
   approvals(pid?: number): WireApprovalRequest[] {

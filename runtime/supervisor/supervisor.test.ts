@@ -8,6 +8,7 @@ import { StoredConversation } from '../conversation/index.js';
 import { AgentEventPublisher } from './publisher.js';
 import { AgentSupervisor } from './AgentSupervisor.js';
 import { recordAgentEvents } from '../testing/agentEvents.js';
+import { ollamaError, ollamaPullStream, ScriptedServer } from '../llm/testing/index.js';
 
 /** The supervisor on real kernels and host sandboxes: goals run, stream, persist and end the process. */
 describe('agent supervisor', () => {
@@ -224,6 +225,39 @@ describe('agent supervisor', () => {
       phase: 'failed',
       exitReason: expect.stringMatching(/^could not resume after a restart: Gemini needs an API key/),
     });
+  });
+  it('pulls a model onto the Ollama server ahead of agents: progress, one pull of a model at a time, a clear failure', async () => {
+    const server = await ScriptedServer.start();
+    try {
+      server.on(
+        '/api/pull',
+        { ...ollamaPullStream(1000, 4), chunkDelayMs: 30 },
+        ollamaError(404, 'pull model manifest: file does not exist'),
+      );
+      const agents = supervise(await open(), { OLLAMA_HOST: server.url });
+      const progress: [string, string, number | undefined][] = [];
+      const first = agents.pullModel(undefined, (model, p) => progress.push([model, p.status, p.percent]));
+      await expect(agents.pullModel('llama3.2', () => {})).rejects.toMatchObject({ code: 'E_CONFLICT' });
+      expect(await first).toBe('llama3.2');
+      expect(progress[0]).toEqual(['llama3.2', 'pulling manifest', undefined]);
+      expect(progress.flatMap(([, , percent]) => (percent === undefined ? [] : [percent]))).toEqual([
+        25, 50, 75, 100,
+      ]);
+      expect(progress.at(-1)).toEqual(['llama3.2', 'success', undefined]);
+
+      await expect(agents.pullModel('nope', () => {})).rejects.toMatchObject({
+        code: 'E_UNAVAILABLE',
+        message: expect.stringContaining(
+          'pulling nope: ollama answered HTTP 404: pull model manifest: file does not exist',
+        ),
+      });
+      expect(server.requestsTo(/\/api\/pull/).map((r) => (r.body as { name: string }).name)).toEqual([
+        'llama3.2',
+        'nope',
+      ]);
+    } finally {
+      await server.close();
+    }
   });
 });
 

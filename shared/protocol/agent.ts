@@ -38,6 +38,8 @@ export const ProviderStatusSchema = z.object({
   defaultModel: z.string().nullable(),
   /** Models known to be there (a local server's installed ones); empty where they cannot be listed offline. */
   models: z.array(z.string()),
+  /** Whether the default model is there already (a local server's); null where that cannot be told. */
+  defaultModelInstalled: z.boolean().nullable(),
   /** Where the provider is reached (a local server's URL, or a custom API base URL); null for the default. */
   endpoint: z.string().nullable(),
   /** Where its API key comes from; null where it needs none or has none. */
@@ -234,6 +236,12 @@ export const agentCommands = {
     args: z.object({}).strict(),
     result: z.object({ providers: z.array(ProviderStatusSchema) }),
   }),
+  'agent.pullModel': command({
+    description:
+      'Pull a model onto the local Ollama server (its default model unless named), with progress on agent.pullProgress; resolves once it is there. Agents pull what they lack by themselves: this is for doing it ahead.',
+    args: z.object({ model: z.string().min(1).max(200).optional() }).strict(),
+    result: z.object({ model: z.string() }),
+  }),
   'agent.getMemory': command({
     description: "An agent's memory: the notes placed in its system prompt (notes/MEMORY.md in its home).",
     args: z.object({ pid: PidSchema }).strict(),
@@ -265,6 +273,17 @@ export const agentCommands = {
 };
 
 export const agentEvents = {
+  'agent.pullProgress': event({
+    description:
+      'Progress of a model pull (agent.pullModel): what the server is doing and a percent where it says.',
+    payload: z.object({
+      model: z.string(),
+      status: z.string(),
+      percent: z.number().min(0).max(100).optional(),
+    }),
+    // a slow reader keeps the latest line per model rather than losing the last one
+    coalesceBy: 'model',
+  }),
   'agent.event': event({
     description:
       "One event of an agent's run (phase, thoughts, tool calls and results...); on agent.event.<pid>.",

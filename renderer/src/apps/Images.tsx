@@ -10,6 +10,7 @@ import { api, toErrorValue } from '../store/api.js';
 import { notify } from '../store/store.js';
 import { Button } from '../ui/Button.js';
 import { ErrorBox } from '../ui/ErrorBox.js';
+import { ProgressLine } from '../ui/ProgressLine.js';
 
 interface Progress {
   phase: string;
@@ -125,21 +126,9 @@ export function Images() {
         Needs root and debootstrap on the host; no registry is used. Takes about a minute.
       </p>
       {progress && (
-        <div className="build-progress" role="status">
-          <div
-            className="progress"
-            role="progressbar"
-            aria-label={`Building ${building}`}
-            aria-valuemin={0}
-            aria-valuemax={100}
-            aria-valuenow={progress.percent ?? undefined}
-          >
-            <div className="progress-bar" style={{ width: `${progress.percent ?? 5}%` }} />
-          </div>
-          <span>
-            <strong>{progress.phase}</strong> {progress.message}
-          </span>
-        </div>
+        <ProgressLine label={`Building ${building}`} percent={progress.percent}>
+          <strong>{progress.phase}</strong> {progress.message}
+        </ProgressLine>
       )}
       {buildError && <ErrorBox error={buildError} title="The build failed" />}
     </div>

@@ -3,6 +3,8 @@ import type { ErrorValue, ProviderStatus } from '../../../shared/protocol/index.
 import { api, toErrorValue } from '../store/api.js';
 import { Button } from '../ui/Button.js';
 import { ErrorBox } from '../ui/ErrorBox.js';
+import { ProgressLine } from '../ui/ProgressLine.js';
+import { notify } from '../store/store.js';
 
 /**
  * The model providers and whether each can drive an agent now, as the host finds them (a key, a local server and its
@@ -65,6 +67,9 @@ export function Providers({ onAddKey }: { onAddKey?: () => void }) {
                   ))}
                 </ul>
               )}
+              {p.name === 'ollama' && p.ready && p.defaultModelInstalled === false && p.defaultModel && (
+                <PullModel model={p.defaultModel} onPulled={check} />
+              )}
               {p.name === 'gemini' && !p.ready && onAddKey && (
                 <Button size="sm" icon="key" onClick={onAddKey}>
                   Add a key
@@ -80,5 +85,51 @@ export function Providers({ onAddKey }: { onAddKey?: () => void }) {
         </Button>
       </div>
     </div>
+  );
+}
+
+/** Pulls a model onto the Ollama server ahead of the agents that would pull it on their first turn, with progress. */
+function PullModel({ model, onPulled }: { model: string; onPulled: () => void }) {
+  const [progress, setProgress] = useState<{ status: string; percent?: number } | null>(null);
+  const [error, setError] = useState<ErrorValue | null>(null);
+
+  const pull = async () => {
+    if (progress) return;
+    setError(null);
+    setProgress({ status: 'starting' });
+    const off = api().subscribe('agent.pullProgress', (p) => {
+      if (p.model === model)
+        setProgress({ status: p.status, ...(p.percent !== undefined ? { percent: p.percent } : {}) });
+    });
+    try {
+      // a pull takes minutes: no call timeout, progress says it is alive
+      await api().call('agent.pullModel', { model }, { timeoutMs: 0 });
+      notify('success', `Pulled ${model}`, 'Ollama agents can use it now.');
+      onPulled();
+    } catch (e) {
+      setError(toErrorValue(e));
+    } finally {
+      off();
+      setProgress(null);
+    }
+  };
+
+  return (
+    <>
+      <Button
+        size="sm"
+        icon="download"
+        onClick={() => void pull()}
+        aria-disabled={progress !== null || undefined}
+      >
+        {progress ? `Pulling ${model}…` : `Pull ${model} now`}
+      </Button>
+      {progress && (
+        <ProgressLine label={`Pulling ${model}`} percent={progress.percent}>
+          {progress.status}
+        </ProgressLine>
+      )}
+      {error && <ErrorBox error={error} title={`${model} was not pulled`} />}
+    </>
   );
 }
