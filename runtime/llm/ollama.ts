@@ -1,5 +1,5 @@
 import { Ollama, type Message, type Tool } from 'ollama';
-import { DEFAULT_MODELS } from '../../shared/protocol/index.js';
+import { DEFAULT_MODELS, sameModelName as sameModel } from '../../shared/protocol/index.js';
 import { Attempt } from './attempt.js';
 import { mintCallId } from './ids.js';
 import { chatWithRetries, type RetryOptions } from './retry.js';
@@ -165,15 +165,6 @@ function parseArgs(args: unknown): unknown {
   } catch {
     return args;
   }
-}
-
-function withTag(name: string): string {
-  return name.includes(':') ? name : `${name}:latest`;
-}
-
-/** Whether two model names are the same model (`llama3.2` is `llama3.2:latest`). */
-export function sameModel(a: unknown, b: string): boolean {
-  return typeof a === 'string' && withTag(a) === withTag(b);
 }
 
 export function toMessages(system: string, messages: readonly ChatMessage[], images: boolean): Message[] {

@@ -1,8 +1,8 @@
-import type { ProviderStatus } from '../../shared/protocol/index.js';
+import { sameModelName, type ProviderStatus } from '../../shared/protocol/index.js';
 import { providerEndpoints, type ProviderSettings } from './config.js';
 import { shortMessage } from './errors.js';
 import { GEMINI_DEFAULT_MODEL } from './gemini.js';
-import { OllamaProvider, OLLAMA_DEFAULT_MODEL, sameModel } from './ollama.js';
+import { OllamaProvider, OLLAMA_DEFAULT_MODEL } from './ollama.js';
 
 /** A local server that has not answered in this long is taken as not running: Settings must not hang on it. */
 export const PROVIDER_PROBE_TIMEOUT_MS = 2_000;
@@ -82,7 +82,7 @@ async function ollamaStatus(host: string, probeTimeoutMs: number): Promise<Provi
       detail: `No Ollama server answers at ${shown} (${why}): start one (ollama serve), or set OLLAMA_HOST.`,
     };
   }
-  const hasDefault = models.some((m) => sameModel(m, OLLAMA_DEFAULT_MODEL));
+  const hasDefault = models.some((m) => sameModelName(m, OLLAMA_DEFAULT_MODEL));
   const count = `${models.length} model${models.length === 1 ? '' : 's'} installed`;
   return {
     ...base,

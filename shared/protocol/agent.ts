@@ -27,6 +27,12 @@ const ProviderErrorSchema = z.object({
 /** The model an agent gets when its spawn names none, per provider (the offline planner has none). */
 export const DEFAULT_MODELS = { gemini: 'gemini-2.5-flash', ollama: 'llama3.2' } as const;
 
+/** Whether two Ollama model names are the same model: a name without a tag is `:latest` (`llama3.2`). */
+export function sameModelName(a: unknown, b: string): boolean {
+  const tagged = (name: string) => (name.includes(':') ? name : `${name}:latest`);
+  return typeof a === 'string' && tagged(a) === tagged(b);
+}
+
 /** Whether a model provider can drive agents now, and why not: for Settings, the deploy dialog and `habitat providers`. */
 export const ProviderStatusSchema = z.object({
   name: AgentProviderSchema,

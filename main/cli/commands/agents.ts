@@ -2,10 +2,12 @@ import type { WebSocketClient } from '../../../shared/client/index.js';
 import {
   HabitatError,
   type AgentEvent,
+  type EventPayload,
   type ApprovalRequest,
   type ProcessInfo,
   type ProcessState,
   type ProviderStatus,
+  sameModelName,
 } from '../../../shared/protocol/index.js';
 import { eventFromLog, formatAgentEvent, formatApprovals } from '../agentFormat.js';
 import { EXIT, parsePid, type CliContext, type CliIo } from '../context.js';
@@ -114,6 +116,33 @@ export function registerAgents(ctx: CliContext): void {
     .action(
       withClient(async (client, pidText: string) => {
         setExit(await watch(client, parsePid(pidText), globals().json ?? false, io));
+      }),
+    );
+
+  program
+    .command('pull')
+    .description(
+      'pull a model onto the Ollama server agents use (its default model unless named), with progress',
+    )
+    .argument('[model]', 'the model, e.g. llama3.2 or qwen2.5:7b')
+    .action(
+      withClient(async (client, model: string | undefined) => {
+        let last = '';
+        // subscribed before the call, so the first lines are not missed
+        const unsubscribe = client.subscribe('agent.pullProgress', (payload) => {
+          const { model: name, status, percent } = payload as EventPayload<'agent.pullProgress'>;
+          if (globals().json || (model !== undefined && !sameModelName(name, model))) return;
+          // one line per step and per tenth of a download: a pull reports many times a second
+          const line = percent === undefined ? status : `${status} ${Math.floor(percent / 10) * 10}%`;
+          if (line !== last) io.out(line);
+          last = line;
+        });
+        try {
+          const result = await client.call('agent.pullModel', model ? { model } : {}, { timeoutMs: 0 });
+          print(result, () => `pulled ${result.model}`);
+        } finally {
+          unsubscribe();
+        }
       }),
     );
 
