@@ -6,6 +6,7 @@ import {
   type ApprovalRequest as WireApprovalRequest,
   type ProcessInfo,
   type ProviderStatus,
+  sameModelName,
 } from '../../shared/protocol/index.js';
 import { AgentLoop } from '../AgentLoop.js';
 import { ApprovalGate, type ApprovalRequest } from '../approvals/index.js';
@@ -201,9 +202,9 @@ export class AgentSupervisor {
   ): Promise<string> {
     const host = providerEndpoints(this.options.providerSettings?.(), this.env).ollamaHost;
     const ollama = new OllamaProvider({ host, ...(model ? { model } : {}) });
-    if (this.pulls.has(ollama.model)) {
-      throw new HabitatError('E_CONFLICT', `${ollama.model} is being pulled already`);
-    }
+    // `llama3.2` and `llama3.2:latest` are one model: one pull
+    const busy = [...this.pulls].find((name) => sameModelName(name, ollama.model));
+    if (busy) throw new HabitatError('E_CONFLICT', `${busy} is being pulled already`);
     this.pulls.add(ollama.model);
     try {
       await ollama.pull((progress) => onProgress(ollama.model, progress));

@@ -1,5 +1,13 @@
 // The deploy form's values, how they become process.spawn's arguments, and saved presets: pure and tested.
-import { describeIssues, SpawnArgsSchema, type CommandArgs } from '../../../shared/protocol/index.js';
+import type { z } from 'zod';
+import {
+  AgentProviderSchema,
+  ApprovalPolicySchema,
+  describeIssues,
+  SandboxKindSchema,
+  SpawnArgsSchema,
+  type CommandArgs,
+} from '../../../shared/protocol/index.js';
 import { KEYS, readJson, removeKey, writeJson, type KeyValueStorage } from '../store/persist.js';
 
 export interface DeployForm {
@@ -181,11 +189,6 @@ export type DeployDefaults = Pick<
   'provider' | 'model' | 'approvalPolicy' | 'sandbox' | 'image' | 'network' | 'memoryMiB' | 'cpus' | 'pids'
 >;
 
-const CHOICES = {
-  provider: ['heuristic', 'gemini', 'ollama'],
-  approvalPolicy: ['never', 'dangerous', 'always'],
-  sandbox: ['host', 'docker'],
-} as const;
 const TEXT_FIELDS = ['model', 'image', 'memoryMiB', 'cpus', 'pids'] as const;
 
 export const BUILTIN_DEFAULTS: DeployDefaults = {
@@ -200,8 +203,11 @@ export const BUILTIN_DEFAULTS: DeployDefaults = {
   pids: EMPTY_FORM.pids,
 };
 
-const oneOf = <T extends string>(choices: readonly T[], value: unknown, fallback: T): T =>
-  choices.includes(value as T) ? (value as T) : fallback;
+/** The value where the protocol's schema takes it, else the fallback. */
+const oneOf = <T>(schema: z.ZodType<T>, value: unknown, fallback: T): T => {
+  const parsed = schema.safeParse(value);
+  return parsed.success ? parsed.data : fallback;
+};
 
 /** The saved defaults; a field that is missing, or not a value the form could hold, is the built-in one. */
 export function loadDeployDefaults(storage?: KeyValueStorage): DeployDefaults {
@@ -210,9 +216,9 @@ export function loadDeployDefaults(storage?: KeyValueStorage): DeployDefaults {
   const raw = data as Record<string, unknown>;
   const defaults: DeployDefaults = {
     ...BUILTIN_DEFAULTS,
-    provider: oneOf(CHOICES.provider, raw.provider, BUILTIN_DEFAULTS.provider),
-    approvalPolicy: oneOf(CHOICES.approvalPolicy, raw.approvalPolicy, BUILTIN_DEFAULTS.approvalPolicy),
-    sandbox: oneOf(CHOICES.sandbox, raw.sandbox, BUILTIN_DEFAULTS.sandbox),
+    provider: oneOf(AgentProviderSchema, raw.provider, BUILTIN_DEFAULTS.provider),
+    approvalPolicy: oneOf(ApprovalPolicySchema, raw.approvalPolicy, BUILTIN_DEFAULTS.approvalPolicy),
+    sandbox: oneOf(SandboxKindSchema, raw.sandbox, BUILTIN_DEFAULTS.sandbox),
     network: typeof raw.network === 'boolean' ? raw.network : BUILTIN_DEFAULTS.network,
   };
   for (const key of TEXT_FIELDS) {
