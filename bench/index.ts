@@ -6,6 +6,7 @@ import * as checkpoint from './checkpoint.js';
 import * as containerSpawn from './container-spawn.js';
 import * as missionControl from './mission-control.js';
 import * as sandboxSpawn from './sandbox-spawn.js';
+import * as signals from './signals.js';
 import * as snapshot from './snapshot.js';
 import * as storeEventlog from './store-eventlog.js';
 import * as terminalEcho from './terminal-echo.js';
@@ -23,6 +24,7 @@ const all: Benchmark[] = [
   terminalThroughput,
   terminalEcho,
   sandboxSpawn,
+  signals,
   agentMemory,
   agentLoop,
   containerSpawn,

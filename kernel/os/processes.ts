@@ -51,15 +51,20 @@ export function listProcesses(): OsProcess[] {
  * descendant, so double-forking does not escape.
  */
 export function processTree(root: number): OsProcess[] {
-  const all = listProcesses();
+  return treesIn(listProcesses(), [root]);
+}
+
+/** The trees (see processTree) of several roots, from one scan. */
+function treesIn(all: readonly OsProcess[], roots: readonly number[]): OsProcess[] {
   const children = new Map<number, OsProcess[]>();
   for (const p of all) {
     const list = children.get(p.ppid);
     if (list) list.push(p);
     else children.set(p.ppid, [p]);
   }
+  const wanted = new Set(roots);
   const found = new Map<number, OsProcess>();
-  const queue = all.filter((p) => p.pid === root || p.sid === root);
+  const queue = all.filter((p) => wanted.has(p.pid) || wanted.has(p.sid));
   while (queue.length) {
     const p = queue.pop()!;
     if (found.has(p.pid)) continue;
@@ -68,6 +73,22 @@ export function processTree(root: number): OsProcess[] {
   }
   return [...found.values()];
 }
+
+/**
+ * A scan of /proc taken after the call, shared by every call made before it runs (on the next turn of the event
+ * loop). A scan reads every process's stat file: tens of milliseconds with a thousand processes, so a kernel that
+ * waits for two hundred sessions to end must not read it two hundred times a poll.
+ */
+export function scanSoon(): Promise<OsProcess[]> {
+  nextScan ??= new Promise<OsProcess[]>((resolve) =>
+    setImmediate(() => {
+      nextScan = undefined;
+      resolve(listProcesses());
+    }),
+  );
+  return nextScan;
+}
+let nextScan: Promise<OsProcess[]> | undefined;
 
 /** read, pread64 and readv by architecture: a process asleep in one of them on a terminal waits for typed input. */
 const READ_SYSCALLS: Partial<Record<string, readonly number[]>> = { x64: [0, 17, 19], arm64: [63, 67, 65] };
@@ -124,28 +145,93 @@ export function isGroupAlive(pgid: number): boolean {
   return groupMembers(pgid).length > 0;
 }
 
+/** isGroupAlive from a shared scan (scanSoon): for polling, where many wait at once. */
+export async function isGroupAliveSoon(pgid: number): Promise<boolean> {
+  if (!signalGroup(pgid, 0)) return false;
+  if (process.platform !== 'linux') return true;
+  return (await scanSoon()).some((p) => p.pgid === pgid);
+}
+
 /**
  * Signals the whole tree of a root process. Repeats while new processes appear (a fork racing the walk), so STOP
  * leaves nothing running. Returns whether anything was signalled.
  */
 export function signalTree(root: number, signal: NodeJS.Signals): boolean {
+  const signalled = signalTrees([root], signal);
+  return signalGroup(root, signal) || signalled > 0; // the group covers systems without /proc
+}
+
+/**
+ * signalTree for several roots at once, with one walk of /proc a pass for all of them; returns how many processes
+ * it signalled. A pass walks again only if a process was created meanwhile, anywhere (the last PID the system handed
+ * out moved): otherwise the walk saw every process there was.
+ */
+export function signalTrees(roots: readonly number[], signal: NodeJS.Signals): number {
   const signalled = new Set<number>();
   for (let pass = 0; pass < 4; pass++) {
-    const fresh = processTree(root).filter((p) => !signalled.has(p.pid));
-    if (fresh.length === 0) break;
+    const before = lastCreatedPid();
+    const fresh = treesIn(listProcesses(), roots).filter((p) => !signalled.has(p.pid));
     for (const p of fresh) {
       signalled.add(p.pid);
       signalOne(p.pid, signal);
     }
+    if (fresh.length === 0 || (before !== undefined && before === lastCreatedPid())) break;
   }
-  return signalGroup(root, signal) || signalled.size > 0; // the group covers systems without /proc
+  return signalled.size;
+}
+
+/**
+ * Signals queued in this turn of the event loop go out together, in the order asked, with one walk of /proc for each
+ * run of the same signal (signalTrees): a kernel that kills two hundred agents on its way out walks it once, not two
+ * hundred times. Resolves once the signal has been sent.
+ */
+export function queueSignalTree(root: number, signal: NodeJS.Signals): Promise<void> {
+  return new Promise((resolve) => {
+    if (queued.length === 0) queueMicrotask(sendQueued);
+    queued.push({ root, signal, resolve });
+  });
+}
+let queued: { root: number; signal: NodeJS.Signals; resolve: () => void }[] = [];
+
+function sendQueued(): void {
+  const batch = queued;
+  queued = [];
+  for (let start = 0; start < batch.length;) {
+    let end = start + 1;
+    while (end < batch.length && batch[end]!.signal === batch[start]!.signal) end++;
+    const run = batch.slice(start, end);
+    try {
+      signalTrees(
+        run.map((entry) => entry.root),
+        run[0]!.signal,
+      );
+    } catch (error) {
+      console.error('[os] walking the process trees to signal failed:', error);
+    }
+    for (const entry of run) {
+      signalGroup(entry.root, entry.signal); // the group covers systems without /proc
+      entry.resolve();
+    }
+    start = end;
+  }
+}
+
+/** The PID the system handed out last (/proc/loadavg), undefined where that cannot be read. */
+function lastCreatedPid(): string | undefined {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').trim().split(' ')[4];
+  } catch {
+    return undefined;
+  }
 }
 
 /** Live processes of a session outside the leader's group (jobs of an interactive shell, daemons). */
 export function sessionStragglers(sid: number): number[] {
-  return listProcesses()
-    .filter((p) => p.sid === sid && p.pgid !== sid)
-    .map((p) => p.pid);
+  return stragglersIn(listProcesses(), sid);
+}
+
+function stragglersIn(all: readonly OsProcess[], sid: number): number[] {
+  return all.filter((p) => p.sid === sid && p.pgid !== sid).map((p) => p.pid);
 }
 
 function signalOne(pid: number, signal: NodeJS.Signals): void {
@@ -159,9 +245,13 @@ function signalOne(pid: number, signal: NodeJS.Signals): void {
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls until `done()` or the timeout; true when done. */
-export async function waitUntil(done: () => boolean, timeoutMs: number, intervalMs = 25): Promise<boolean> {
+export async function waitUntil(
+  done: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  intervalMs = 25,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while (!done()) {
+  while (!(await done())) {
     if (Date.now() >= deadline) return false;
     await delay(Math.min(intervalMs, Math.max(1, deadline - Date.now())));
   }
@@ -175,15 +265,18 @@ export async function waitUntil(done: () => boolean, timeoutMs: number, interval
  */
 export async function terminateSession(sid: number, graceMs: number): Promise<void> {
   const deadline = Date.now() + graceMs;
-  const stragglers = sessionStragglers(sid);
+  // every question here goes to a shared scan: a kernel on its way out ends all its sessions at once
+  const stragglers = stragglersIn(await scanSoon(), sid);
   for (const pid of stragglers) signalOne(pid, 'SIGTERM');
   if (signalGroup(sid, 'SIGHUP')) signalGroup(sid, 'SIGTERM');
-  if (!(await waitUntil(() => !isGroupAlive(sid), graceMs))) {
+  const groupGone = async (): Promise<boolean> => !(await isGroupAliveSoon(sid));
+  if (!(await waitUntil(groupGone, graceMs))) {
     signalGroup(sid, 'SIGKILL');
-    await waitUntil(() => !isGroupAlive(sid), 1_000);
+    await waitUntil(groupGone, 1_000);
   }
   if (stragglers.length > 0) {
-    await waitUntil(() => sessionStragglers(sid).length === 0, Math.max(0, deadline - Date.now()), 100);
+    const stragglersGone = async (): Promise<boolean> => stragglersIn(await scanSoon(), sid).length === 0;
+    await waitUntil(stragglersGone, Math.max(0, deadline - Date.now()), 100);
   }
-  for (const pid of sessionStragglers(sid)) signalOne(pid, 'SIGKILL');
+  for (const pid of stragglersIn(await scanSoon(), sid)) signalOne(pid, 'SIGKILL');
 }

@@ -89,6 +89,25 @@ describe('process table', () => {
     await waitFor(() => processTree(osPid).length === 0, 3000, 'no process left');
   });
 
+  it('closing the kernel ends every agent with all of its processes, TERM-proof jobs included', async () => {
+    const kernel = await open();
+    const agents = await Promise.all(
+      Array.from({ length: 6 }, () => kernel.processes.spawn({ network: false })),
+    );
+    for (const agent of agents) {
+      await kernel.terminals.get(agent.terminal!).session.write('(trap "" TERM; sleep 300) &\n');
+    }
+    const roots = agents.map((agent) => agent.sandbox.osPid!);
+    await waitFor(
+      () => roots.every((osPid) => processTree(osPid).some((m) => m.command === 'sleep')),
+      5000,
+      'a sleep job in every agent',
+    );
+    kernels.splice(kernels.indexOf(kernel), 1);
+    await kernel.close();
+    await waitFor(() => roots.every((osPid) => processTree(osPid).length === 0), 3000, 'no process left');
+  });
+
   it('exec runs a command in the sandbox with its exit code, output cap and timeout', async () => {
     const kernel = await open();
     const agent = await kernel.processes.spawn({ network: false });

@@ -6,7 +6,7 @@ import {
   type ProcessState,
   type Signal,
 } from '../../shared/protocol/index.js';
-import { isGroupAlive, signalTree } from '../os/index.js';
+import { isGroupAlive, queueSignalTree, signalTree } from '../os/index.js';
 import type { AgentSandbox, SandboxExecResult, TerminalLaunch } from '../sandbox/index.js';
 import { LoopControl } from './LoopControl.js';
 import { SpawnPlanner, spawnRecord } from './spawnPlan.js';
@@ -37,6 +37,8 @@ export class ProcessTable {
   private readonly live = new Map<number, LiveProcess>();
   /** Sandboxes of ended agents still being torn down. */
   private readonly teardowns = new Set<Promise<void>>();
+  /** Set by shutdown, which kills every live agent's processes in one go: an agent ending meanwhile needs no sweep. */
+  private shuttingDown = false;
 
   private readonly planner: SpawnPlanner;
 
@@ -373,6 +375,7 @@ export class ProcessTable {
 
   /** Ends every live process (kernel shutdown): loops first, then their process groups. */
   async shutdown(): Promise<void> {
+    this.shuttingDown = true;
     const procs = [...this.live.values()].filter((proc) => LIVE_STATES.has(proc.record.state));
     for (const proc of procs) proc.control.kill();
     await Promise.all(procs.map((proc) => this.deliver(proc, 'KILL')));
@@ -416,9 +419,9 @@ export class ProcessTable {
   /** The agent's program ended: whatever it left running (stragglers, execs, its container) goes with it. */
   private endSandbox(proc: LiveProcess): void {
     if (proc.termTimer) clearTimeout(proc.termTimer);
-    const teardown = this.deliver(proc, 'KILL')
-      .then(() => proc.sandbox?.destroy())
-      .catch(() => {});
+    // what the program left running goes too; during shutdown, its KILL to every agent has already swept them
+    const swept = this.shuttingDown ? Promise.resolve() : this.deliver(proc, 'KILL');
+    const teardown = swept.then(() => proc.sandbox?.destroy()).catch(() => {});
     // awaited by shutdown: an agent that ended just before the kernel stops must not leave its container behind
     this.teardowns.add(teardown);
     void teardown.finally(() => this.teardowns.delete(teardown));
@@ -444,9 +447,10 @@ export class ProcessTable {
         this.log(proc.record.pid, 'process.signal.failed', { signal, error: String(error) });
       }
       if (proc.sandbox?.kind !== 'host') return;
-      for (const osPid of this.options.otherTerminals?.(proc.record.pid) ?? []) {
-        if (osPid !== proc.record.sandbox.osPid) signalTree(osPid, `SIG${signal}`);
-      }
+      const others = (this.options.otherTerminals?.(proc.record.pid) ?? []).filter(
+        (osPid) => osPid !== proc.record.sandbox.osPid,
+      );
+      await Promise.all(others.map((osPid) => queueSignalTree(osPid, `SIG${signal}`)));
     };
     if (signal !== 'STOP' && signal !== 'CONT') return send();
     // STOP and CONT reach the sandbox in the order they were sent: a container's pause must not overtake the

@@ -5,7 +5,7 @@ import type { Disposable } from '../events/index.js';
 import { HeadlessScreen, type ScreenSnapshot } from './HeadlessScreen.js';
 import { OutputBatcher } from './OutputBatcher.js';
 import { OutputConsumers, type ConsumerCallback, type TerminalConsumer } from './OutputConsumers.js';
-import { isGroupAlive, readingTerminal, signalGroup, terminateSession } from '../os/index.js';
+import { isGroupAliveSoon, readingTerminal, signalGroup, terminateSession } from '../os/index.js';
 import type { PtyDisposable, PtyProcess, PtySpawner } from './PtySpawner.js';
 import { chunkText, yieldToEventLoop } from './text.js';
 
@@ -396,15 +396,18 @@ export class TerminalSession {
     return exit;
   }
 
-  /** After the exit: notes when the group is gone (background jobs may outlive the program for a while). */
+  /**
+   * After the exit: notes when the group is gone (background jobs may outlive the program for a while). It asks a
+   * scan shared with every other terminal (isGroupAliveSoon): two hundred agents ending at once read /proc once.
+   */
   private watchGroup(): void {
-    const check = (): void => {
-      if (isGroupAlive(this.osPid)) return;
+    const check = async (): Promise<void> => {
+      if (await isGroupAliveSoon(this.osPid)) return;
       this.groupEnded = true;
       clearInterval(this.groupWatch);
     };
-    check();
-    if (!this.groupEnded && !this.disposing) this.groupWatch = setInterval(check, GROUP_WATCH_MS).unref();
+    void check();
+    if (!this.disposing) this.groupWatch = setInterval(() => void check(), GROUP_WATCH_MS).unref();
   }
 
   /** Stops listening to the pty and drops pending timers; the screen and consumers stay until dispose(). */

@@ -1,6 +1,6 @@
 import type { Signal } from '../../shared/protocol/index.js';
 import { nvidiaDeviceNodes } from '../gpu/index.js';
-import { signalTree } from '../os/index.js';
+import { queueSignalTree } from '../os/index.js';
 import { HostSandbox, type HostSandboxOptions } from './HostSandbox.js';
 import { execPlan } from './hostExec.js';
 import type {
@@ -60,13 +60,15 @@ class HostAgentSandbox implements AgentSandbox {
 
   async signal(signal: Signal, shellOsPid: number | null): Promise<void> {
     const os = OS_SIGNAL[signal];
-    if (shellOsPid) signalTree(shellOsPid, os);
-    for (const group of this.execGroups) signalTree(group, os);
+    // queued: the signals of every agent asked for in this turn share their walks of /proc
+    const roots = shellOsPid ? [shellOsPid, ...this.execGroups] : [...this.execGroups];
+    await Promise.all(roots.map((root) => queueSignalTree(root, os)));
   }
 
   async destroy(): Promise<void> {
-    for (const group of this.execGroups) signalTree(group, 'SIGKILL');
+    const groups = [...this.execGroups];
     this.execGroups.clear();
+    await Promise.all(groups.map((group) => queueSignalTree(group, 'SIGKILL')));
   }
 }
 
