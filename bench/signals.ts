@@ -96,8 +96,8 @@ export async function run(): Promise<BenchResult> {
     notes: [
       `${AGENTS} idle host-sandbox agents (a shell each), ${many.osProcesses} OS processes on the machine; ` +
         `${ROUNDS} STOP + CONT pairs to different agents`,
-      'a signal walks /proc to find the agent’s whole process tree (its shell’s jobs included) and walks it again ' +
-        'if a process was created meanwhile; shutdown sends every agent’s KILL with one walk',
+      'a signal walks /proc to find the agent’s whole process tree (its shell’s jobs included), and again until a ' +
+        'walk finds nothing new; shutdown sends every agent’s KILL with the same walks for all',
     ],
   };
 }

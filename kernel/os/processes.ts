@@ -80,10 +80,14 @@ function treesIn(all: readonly OsProcess[], roots: readonly number[]): OsProcess
  * waits for two hundred sessions to end must not read it two hundred times a poll.
  */
 export function scanSoon(): Promise<OsProcess[]> {
-  nextScan ??= new Promise<OsProcess[]>((resolve) =>
+  nextScan ??= new Promise<OsProcess[]>((resolve, reject) =>
     setImmediate(() => {
       nextScan = undefined;
-      resolve(listProcesses());
+      try {
+        resolve(listProcesses());
+      } catch (error) {
+        reject(error as Error);
+      }
     }),
   );
   return nextScan;
@@ -163,19 +167,18 @@ export function signalTree(root: number, signal: NodeJS.Signals): boolean {
 
 /**
  * signalTree for several roots at once, with one walk of /proc a pass for all of them; returns how many processes
- * it signalled. A pass walks again only if a process was created meanwhile, anywhere (the last PID the system handed
- * out moved): otherwise the walk saw every process there was.
+ * it signalled. Every pass that signalled something is followed by another: a fork in flight when its parent got the
+ * signal completes, and its child shows in /proc, only after that.
  */
 export function signalTrees(roots: readonly number[], signal: NodeJS.Signals): number {
   const signalled = new Set<number>();
   for (let pass = 0; pass < 4; pass++) {
-    const before = lastCreatedPid();
     const fresh = treesIn(listProcesses(), roots).filter((p) => !signalled.has(p.pid));
+    if (fresh.length === 0) break;
     for (const p of fresh) {
       signalled.add(p.pid);
       signalOne(p.pid, signal);
     }
-    if (fresh.length === 0 || (before !== undefined && before === lastCreatedPid())) break;
   }
   return signalled.size;
 }
@@ -213,15 +216,6 @@ function sendQueued(): void {
       entry.resolve();
     }
     start = end;
-  }
-}
-
-/** The PID the system handed out last (/proc/loadavg), undefined where that cannot be read. */
-function lastCreatedPid(): string | undefined {
-  try {
-    return readFileSync('/proc/loadavg', 'utf8').trim().split(' ')[4];
-  } catch {
-    return undefined;
   }
 }
 

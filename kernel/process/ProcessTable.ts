@@ -25,6 +25,8 @@ interface LiveProcess {
   stopping?: Promise<void>;
   /** A hold stopped its processes or paused its container: the last hold's end lets them go. */
   sandboxHeld?: boolean;
+  /** Shutdown has sent KILL to its sandbox: its end needs no sweep of what it left running. */
+  killedAtShutdown?: boolean;
 }
 
 const LIVE_STATES: ReadonlySet<ProcessState> = new Set(['created', 'running', 'sleeping', 'stopped']);
@@ -37,8 +39,6 @@ export class ProcessTable {
   private readonly live = new Map<number, LiveProcess>();
   /** Sandboxes of ended agents still being torn down. */
   private readonly teardowns = new Set<Promise<void>>();
-  /** Set by shutdown, which kills every live agent's processes in one go: an agent ending meanwhile needs no sweep. */
-  private shuttingDown = false;
 
   private readonly planner: SpawnPlanner;
 
@@ -375,9 +375,11 @@ export class ProcessTable {
 
   /** Ends every live process (kernel shutdown): loops first, then their process groups. */
   async shutdown(): Promise<void> {
-    this.shuttingDown = true;
     const procs = [...this.live.values()].filter((proc) => LIVE_STATES.has(proc.record.state));
     for (const proc of procs) proc.control.kill();
+    // one walk of /proc for all of them (queueSignalTree): their ends, which follow, need not sweep again; an agent
+    // still starting (no shell yet) is not covered by it, and its end sweeps as usual
+    for (const proc of procs) if (proc.sandbox && proc.shell) proc.killedAtShutdown = true;
     await Promise.all(procs.map((proc) => this.deliver(proc, 'KILL')));
     await Promise.all(procs.map((proc) => proc.shell?.dispose()));
     await Promise.all(procs.map((proc) => proc.sandbox?.destroy().catch(() => {})));
@@ -419,8 +421,8 @@ export class ProcessTable {
   /** The agent's program ended: whatever it left running (stragglers, execs, its container) goes with it. */
   private endSandbox(proc: LiveProcess): void {
     if (proc.termTimer) clearTimeout(proc.termTimer);
-    // what the program left running goes too; during shutdown, its KILL to every agent has already swept them
-    const swept = this.shuttingDown ? Promise.resolve() : this.deliver(proc, 'KILL');
+    // what the program left running goes too (unless shutdown's KILL has swept it already)
+    const swept = proc.killedAtShutdown ? Promise.resolve() : this.deliver(proc, 'KILL');
     const teardown = swept.then(() => proc.sandbox?.destroy()).catch(() => {});
     // awaited by shutdown: an agent that ended just before the kernel stops must not leave its container behind
     this.teardowns.add(teardown);
