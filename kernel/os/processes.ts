@@ -101,13 +101,14 @@ const TERMINAL_DEVICE = /^\/dev\/(pts\/\d+|tty\w*|console)$/;
 /**
  * Whether a process of the tree (see processTree) is blocked reading a terminal: a program waiting for input, as
  * /proc/<pid>/syscall says (the syscall it sleeps in and its first argument, the fd). Undefined where that cannot be
- * told: no /proc, another architecture, or no process whose syscall this kernel may read.
+ * told: no /proc, another architecture, or no process whose syscall this kernel may read. The tree comes from a
+ * shared scan (scanSoon): agents probing their programs at the same moment read /proc once.
  */
-export function readingTerminal(root: number): boolean | undefined {
+export async function readingTerminal(root: number): Promise<boolean | undefined> {
   const reads = READ_SYSCALLS[process.arch];
   if (!reads) return undefined;
   let readable = false;
-  for (const p of processTree(root)) {
+  for (const p of treesIn(await scanSoon(), [root])) {
     let fields: string[];
     try {
       fields = readFileSync(`/proc/${p.pid}/syscall`, 'utf8').trim().split(' ');
