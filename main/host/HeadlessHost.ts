@@ -11,6 +11,7 @@ import { attachWebSocketTransport, type WebSocketTransport } from '../bridge/ind
 import { createHabitat, type Habitat } from '../habitat.js';
 import { HABITAT_VERSION } from '../version.js';
 import { removeHostFile, writeHostFile, type HostFile } from './hostFile.js';
+import { bootData } from './bootData.js';
 import { contentSecurityPolicy, serveStatic } from './static.js';
 
 import { DEFAULT_PORT, LOOPBACK } from './defaults.js';
@@ -93,7 +94,11 @@ export async function startHeadlessHost(options: HeadlessHostOptions): Promise<H
       response.writeHead(421, { 'Content-Type': 'text/plain' }).end('Misdirected request\n');
       return;
     }
-    serveStatic(rendererDir, request, response, contentSecurityPolicy(`ws://${authority}`));
+    const csp = contentSecurityPolicy(`ws://${authority}`);
+    bootData(habitat.bridge, request, token).then(
+      (boot) => serveStatic(rendererDir, request, response, csp, boot),
+      () => serveStatic(rendererDir, request, response, csp),
+    );
   });
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;

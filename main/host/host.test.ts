@@ -65,6 +65,33 @@ describe('headless host', () => {
     expect((await get(host.port, '/assets/big-1.js')).body.length).toBe(big.length);
   });
 
+  it('sends the page its first data only where the URL carries the token, in a block no string can end', async () => {
+    const role = '</script><script>alert(1)</script><!--';
+    const agent = await host.habitat.kernel.processes.spawn({ name: 'boot', role, network: false });
+    const block = /<script type="application\/json" id="habitat-boot">(.*?)<\/script>/s;
+    const page = await get(host.port, `/?token=${host.token}`);
+    const data = JSON.parse(block.exec(page.body)![1]!) as {
+      'system.info': { name: string };
+      'process.list': { processes: { pid: number; role: string | null }[] };
+    };
+    expect(data['system.info'].name).toBe('Habitat');
+    expect(data['process.list'].processes.find((p) => p.pid === agent.pid)?.role).toBe(role);
+    // the role's markup stays text: the page has exactly the block's own script tags
+    expect(page.body.match(/<\/?script/g)).toEqual(['<script', '</script']);
+    expect(page.headers['cache-control']).toBe('no-store');
+    // a deep link is a page too (the renderer routes itself)
+    expect((await get(host.port, `/agents/1?token=${host.token}`)).body).toMatch(block);
+    for (const path of [
+      '/',
+      '/?token=nope',
+      `/?token=${host.token}x`,
+      `/assets/app-123.js?token=${host.token}`,
+    ]) {
+      expect((await get(host.port, path)).body, path).not.toContain('habitat-boot');
+    }
+    await host.habitat.kernel.processes.signal(agent.pid, 'KILL');
+  });
+
   it('never serves a file outside the renderer folder', async () => {
     for (const path of [
       '/../secret.txt',

@@ -1,6 +1,7 @@
 import { createReadStream, existsSync, readFileSync, statSync, type Stats } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
+import { BOOT_ELEMENT_ID } from '../../shared/protocol/envelope.js';
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -56,6 +57,8 @@ export function serveStatic(
   request: IncomingMessage,
   response: ServerResponse,
   csp: string,
+  /** The page's first data (see bootData), added to index.html's head; only for a request that showed the token. */
+  boot?: string,
 ): void {
   const headers = {
     'Content-Security-Policy': csp,
@@ -90,8 +93,21 @@ export function serveStatic(
     return;
   }
   const body = cachedBody(file, stats);
-  if (body) response.end(body);
+  if (body && boot !== undefined && file === join(resolve(root), 'index.html'))
+    response.end(withBoot(body, boot));
+  else if (body) response.end(body);
   else createReadStream(file).pipe(response);
+}
+
+/**
+ * index.html with the first data in its head, as a JSON data block: not a script that runs (the CSP allows none
+ * inline), and with every `<` escaped, so no string in it (an agent named `</script>`) can end the block.
+ */
+function withBoot(html: Buffer, boot: string): string {
+  const block = `<script type="application/json" id="${BOOT_ELEMENT_ID}">${boot.replace(/</g, '\\u003c')}</script>`;
+  const page = html.toString('utf8');
+  const head = page.indexOf('</head>');
+  return head === -1 ? page + block : page.slice(0, head) + block + page.slice(head);
 }
 
 /** Files up to this size are kept in memory once read: the whole renderer build is a few MiB. */

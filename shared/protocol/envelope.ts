@@ -45,6 +45,11 @@ export function readServerMessage(raw: unknown): ServerMessage | undefined {
 /** WebSocket subprotocols: the version, and the token carried as a second entry (browsers cannot set headers). */
 export const WS_SUBPROTOCOL = 'habitat.v1';
 export const WS_TOKEN_PREFIX = 'habitat.token.';
+/**
+ * The id of the JSON block in which a headless host sends a page its first data (system.info and process.list),
+ * when the page's URL carries the token: the page draws its agents without waiting for its socket.
+ */
+export const BOOT_ELEMENT_ID = 'habitat-boot';
 
 /** Close codes a client can act on. 4xxx are ours; 1008/1009 are the standard policy and size codes. */
 export const CLOSE_CODES = {
