@@ -66,6 +66,10 @@ describe('headless host', () => {
   });
 
   it('sends the page its first data only where the URL carries the token, in a block no string can end', async () => {
+    const file = join(renderer, 'index.html');
+    const plain = readFileSync(file, 'utf8');
+    const app = '<script type="module" src="/assets/app-123.js"></script>';
+    writeFileSync(file, `<!doctype html><html><head><title>Habitat</title>${app}</head><body></body></html>`);
     const role = '</script><script>alert(1)</script><!--';
     const agent = await host.habitat.kernel.processes.spawn({ name: 'boot', role, network: false });
     const block = /<script type="application\/json" id="habitat-boot">(.*?)<\/script>/s;
@@ -76,8 +80,10 @@ describe('headless host', () => {
     };
     expect(data['system.info'].name).toBe('Habitat');
     expect(data['process.list'].processes.find((p) => p.pid === agent.pid)?.role).toBe(role);
-    // the role's markup stays text: the page has exactly the block's own script tags
-    expect(page.body.match(/<\/?script/g)).toEqual(['<script', '</script']);
+    // in the head, and the role's markup stays text: the page's script tags are the app's and the block's
+    expect(page.body.indexOf('id="habitat-boot"')).toBeLessThan(page.body.indexOf('</head>'));
+    expect(page.body.match(/<\/?script/g)).toEqual(['<script', '</script', '<script', '</script']);
+    expect(page.body).toContain(app);
     expect(page.headers['cache-control']).toBe('no-store');
     // a deep link is a page too (the renderer routes itself)
     expect((await get(host.port, `/agents/1?token=${host.token}`)).body).toMatch(block);
@@ -90,6 +96,7 @@ describe('headless host', () => {
       expect((await get(host.port, path)).body, path).not.toContain('habitat-boot');
     }
     await host.habitat.kernel.processes.signal(agent.pid, 'KILL');
+    writeFileSync(file, plain);
   });
 
   it('never serves a file outside the renderer folder', async () => {

@@ -29,7 +29,8 @@ const TABS: TabSpec[] = [
  */
 export default function AgentVm({ windowId, pid, tab, path, active }: AppProps) {
   const agent = useHabitat((s) => (pid === undefined ? undefined : s.agents[pid]));
-  const loaded = useHabitat((s) => s.agentsLoaded);
+  // the list sent with the page may predate an agent opened now: only the socket's own list says it is not there
+  const loaded = useHabitat((s) => s.agentsLoaded && !s.agentsFromPage);
   const desktop = useHabitat((s) => {
     const display = pid === undefined ? undefined : s.displays[pid];
     return agent && hasDesktop(agent, display) ? display : undefined;

@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { applyBoot, parseBoot } from './boot.js';
 import { initialState, useHabitat } from './store.js';
-import { agent } from './testing.js';
+import { bindStore } from './bind.js';
+import { agent, FakeApi } from './testing.js';
 
 const info = { name: 'Habitat', version: '1.0.0' };
 const sent = (processes: unknown, systemInfo: unknown = info) =>
@@ -11,7 +12,8 @@ const sent = (processes: unknown, systemInfo: unknown = info) =>
 function page(text: string | null): { doc: Document; removed: () => boolean } {
   let removed = false;
   const element = text === null ? null : { textContent: text, remove: () => (removed = true) };
-  return { doc: { getElementById: () => element } as unknown as Document, removed: () => removed };
+  const getElementById = (id: string) => (id === 'habitat-boot' ? element : null);
+  return { doc: { getElementById } as unknown as Document, removed: () => removed };
 }
 
 beforeEach(() => useHabitat.setState(initialState()));
@@ -25,7 +27,20 @@ describe("the page's first data", () => {
     expect(state.agents[1]!.name).toBe('scout');
     expect(state.agentsLoaded).toBe(true);
     expect(state.info).toEqual(info);
+    expect(state.agentsFromPage).toBe(true);
     expect(removed()).toBe(true);
+  });
+
+  it("is replaced by the socket's own list when it comes (an agent may have started in between)", async () => {
+    applyBoot(page(sent([agent(1)])).doc);
+    const api = new FakeApi();
+    api.auto.set('process.list', () => ({ processes: [agent(1), agent(2, { name: 'newcomer' })] }));
+    const off = bindStore(api, (run) => run());
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const state = useHabitat.getState();
+    expect(state.agents[2]?.name).toBe('newcomer');
+    expect(state.agentsFromPage).toBe(false);
+    off();
   });
 
   it('is ignored when absent, not JSON, or not in the shape the first paint relies on', () => {

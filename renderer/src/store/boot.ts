@@ -40,5 +40,5 @@ export function applyBoot(doc: Document = document): void {
   element?.remove();
   if (!boot) return;
   kernel.info(boot.info);
-  kernel.processes(boot.processes);
+  kernel.processes(boot.processes, true);
 }

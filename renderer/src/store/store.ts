@@ -69,6 +69,8 @@ export interface HabitatState {
   gpuWarning: string | null;
   agents: AgentMap;
   agentsLoaded: boolean;
+  /** The agents came with the page (renderer/src/store/boot.ts): the socket's own list has not replaced them yet. */
+  agentsFromPage: boolean;
   /** Graphical agents' displays by PID (vnc.list, then vnc.started and vnc.stopped). */
   displays: DisplayMap;
   wm: WindowsState;
@@ -101,6 +103,7 @@ export const initialState = (): HabitatState => ({
   gpuWarning: null,
   agents: {},
   agentsLoaded: false,
+  agentsFromPage: false,
   displays: {},
   wm: wmOps.emptyWindows(),
   area: { w: 1280, h: 720 },
@@ -149,9 +152,9 @@ export const kernel = {
     set({ gpus, gpuWarning: warning });
   },
   /** The whole table, after a (re)connect: replaces what was known, tells nobody (nothing happened). */
-  processes(list: ProcessInfo[]): void {
+  processes(list: ProcessInfo[], fromPage = false): void {
     const agents: AgentMap = Object.fromEntries(list.map((p) => [p.pid, p]));
-    set((s) => ({ agents, agentsLoaded: true, wm: retitle(s.wm, agents) }));
+    set((s) => ({ agents, agentsLoaded: true, agentsFromPage: fromPage, wm: retitle(s.wm, agents) }));
   },
   /** Every display, after a (re)connect: replaces what was known. */
   displays(list: VncDisplay[]): void {
