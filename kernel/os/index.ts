@@ -8,7 +8,6 @@ export {
   queueSignalTree,
   readingTerminal,
   scanSoon,
-  sessionStragglers,
   signalGroup,
   signalTree,
   signalTrees,

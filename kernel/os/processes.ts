@@ -145,16 +145,21 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
 
 /** Whether any process of the group still runs (a zombie waiting for a slow reaper does not count). */
 export function isGroupAlive(pgid: number): boolean {
-  if (!signalGroup(pgid, 0)) return false;
-  if (process.platform !== 'linux') return true;
-  return groupMembers(pgid).length > 0;
+  return groupAliveWithoutScan(pgid) ?? listProcesses().some((p) => p.pgid === pgid);
 }
 
 /** isGroupAlive from a shared scan (scanSoon): for polling, where many wait at once. */
 export async function isGroupAliveSoon(pgid: number): Promise<boolean> {
+  return groupAliveWithoutScan(pgid) ?? (await scanSoon()).some((p) => p.pgid === pgid);
+}
+
+/**
+ * What a signal 0 to the group tells: false when nothing of it is left, true where there is no /proc to say more;
+ * undefined when only a scan can tell whether its members are more than zombies.
+ */
+function groupAliveWithoutScan(pgid: number): boolean | undefined {
   if (!signalGroup(pgid, 0)) return false;
-  if (process.platform !== 'linux') return true;
-  return (await scanSoon()).some((p) => p.pgid === pgid);
+  return process.platform === 'linux' ? undefined : true;
 }
 
 /**
@@ -162,14 +167,14 @@ export async function isGroupAliveSoon(pgid: number): Promise<boolean> {
  * leaves nothing running. Returns whether anything was signalled.
  */
 export function signalTree(root: number, signal: NodeJS.Signals): boolean {
-  const signalled = signalTrees([root], signal);
-  return signalGroup(root, signal) || signalled > 0; // the group covers systems without /proc
+  return signalTrees([root], signal) > 0;
 }
 
 /**
- * signalTree for several roots at once, with one walk of /proc a pass for all of them; returns how many processes
- * it signalled. Every pass that signalled something is followed by another: a fork in flight when its parent got the
- * signal completes, and its child shows in /proc, only after that.
+ * signalTree for several roots at once, with one walk of /proc a pass for all of them, then each root's group (which
+ * covers systems without /proc); returns how many processes and groups it signalled. Every pass that signalled
+ * something is followed by another: a fork in flight when its parent got the signal completes, and its child shows
+ * in /proc, only after that.
  */
 export function signalTrees(roots: readonly number[], signal: NodeJS.Signals): number {
   const signalled = new Set<number>();
@@ -181,7 +186,7 @@ export function signalTrees(roots: readonly number[], signal: NodeJS.Signals): n
       signalOne(p.pid, signal);
     }
   }
-  return signalled.size;
+  return signalled.size + roots.filter((root) => signalGroup(root, signal)).length;
 }
 
 /**
@@ -212,19 +217,12 @@ function sendQueued(): void {
     } catch (error) {
       console.error('[os] walking the process trees to signal failed:', error);
     }
-    for (const entry of run) {
-      signalGroup(entry.root, entry.signal); // the group covers systems without /proc
-      entry.resolve();
-    }
+    for (const entry of run) entry.resolve();
     start = end;
   }
 }
 
 /** Live processes of a session outside the leader's group (jobs of an interactive shell, daemons). */
-export function sessionStragglers(sid: number): number[] {
-  return stragglersIn(listProcesses(), sid);
-}
-
 function stragglersIn(all: readonly OsProcess[], sid: number): number[] {
   return all.filter((p) => p.sid === sid && p.pgid !== sid).map((p) => p.pid);
 }

@@ -1,5 +1,5 @@
 import { sameModelName, type ProviderStatus } from '../../shared/protocol/index.js';
-import { providerEndpoints, type ProviderSettings } from './config.js';
+import { providerEndpoints, type ProviderEndpoints, type ProviderSettings } from './config.js';
 import { shortMessage } from './errors.js';
 import { GEMINI_DEFAULT_MODEL } from './gemini.js';
 import { OllamaProvider, OLLAMA_DEFAULT_MODEL } from './ollama.js';
@@ -36,10 +36,7 @@ function offlineStatus(): ProviderStatus {
   };
 }
 
-function geminiStatus({
-  geminiKeyFrom: from,
-  geminiBaseUrl,
-}: ReturnType<typeof providerEndpoints>): ProviderStatus {
+function geminiStatus({ geminiKeyFrom: from, geminiBaseUrl }: ProviderEndpoints): ProviderStatus {
   const detail =
     from?.source === 'settings'
       ? 'An API key is stored in the desktop app (encrypted with the system keychain).'
