@@ -84,6 +84,12 @@ const GRID_READY = `new Promise((resolve, reject) => {
 interface Paint {
   fcpMs: number;
   gridMs: number;
+  /**
+   * The later of the two: a frame's rendering may end (gridMs) before the screen shows it, while the paint timing's
+   * FCP is when the screen showed the first content. So this is at least when the grid was shown, if it came in that
+   * first frame (the page's first data lets it), and no less than gridMs if it came later.
+   */
+  shownMs: number;
 }
 
 /** Milliseconds from navigation start until a frame that lists every agent and shows cards is drawn; and the FCP. */
@@ -99,7 +105,7 @@ async function firstPaint(page: Page, url: string): Promise<Paint> {
       resolve(fcp.startTime);
     }).observe({ type: 'paint', buffered: true });
   })`)) as number;
-  return { fcpMs, gridMs };
+  return { fcpMs, gridMs, shownMs: Math.max(fcpMs, gridMs) };
 }
 
 /** The share of the machine's CPU time that was busy (not idle, not waiting for I/O) over `ms`, from /proc/stat. */
@@ -129,7 +135,7 @@ const median = (values: number[]): number =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const percent = (share: number | undefined): string =>
   share === undefined ? 'n/a' : `${Math.round(share * 100)}%`;
-const eachLoad = (loads: Paint[]): string => loads.map((l) => `${Math.round(l.gridMs)} ms`).join(', ');
+const eachLoad = (loads: Paint[]): string => loads.map((l) => `${Math.round(l.shownMs)} ms`).join(', ');
 
 export async function run(): Promise<BenchResult> {
   const host = await startServedHost();
@@ -206,14 +212,14 @@ export async function run(): Promise<BenchResult> {
       .screenshot({ path: join('test-results', 'screens', 'bench-mission-control.png') })
       .catch(() => undefined);
     const lean = {
-      gridMs: median(loads.lean.map((l) => l.gridMs)),
+      shownMs: median(loads.lean.map((l) => l.shownMs)),
       fcpMs: median(loads.lean.map((l) => l.fcpMs)),
     };
     return {
       metrics: [
         {
           name: `first paint of Mission Control, 200 agents listed (median of ${LOADS} loads)`,
-          value: lean.gridMs,
+          value: lean.shownMs,
           unit: 'ms',
           aimAtMost: 1000,
         },
@@ -224,7 +230,7 @@ export async function run(): Promise<BenchResult> {
         { name: 'longest frame gap, scrolling', value: scrolling.worstGapMs, unit: 'ms' },
         {
           name: `first paint, shells forking a sleep per line (median of ${LOADS})`,
-          value: median(loads.forking.map((l) => l.gridMs)),
+          value: median(loads.forking.map((l) => l.shownMs)),
           unit: 'ms',
         },
         { name: 'frames per second, scrolling, shells forking', value: scrollingForking.fps, unit: 'fps' },
@@ -233,8 +239,9 @@ export async function run(): Promise<BenchResult> {
         `${AGENTS} host-sandbox agents, each shell printing a line every 0.5 s (waiting with read -t, no process ` +
           `started); spawned in ${(spawnMs / 1000).toFixed(1)} s; the cards on screen read their terminals' ` +
           'screens (pty.screen)',
-        'first paint: from navigation until a frame that lists every agent and shows a card has been drawn, in a ' +
-          `new browser context, after one load not counted; each load: ${eachLoad(loads.lean)}`,
+        'first paint: from navigation until a frame that lists every agent and shows a card has been drawn and the ' +
+          'first contentful paint shown, whichever is later, in a new browser context, after one load not counted; ' +
+          `each load: ${eachLoad(loads.lean)}`,
         `one Chromium page (1600x1000) on \`habitat serve\`; frames counted with requestAnimationFrame over ` +
           `${MEASURE_MS / 1000} s; machine: ${cpus().length} CPUs shared by the host, the agents and the browser`,
         `shells forking: the same lines from shells that start a \`sleep\` for each pause (${2 * AGENTS} ` +
