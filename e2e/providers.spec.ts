@@ -145,3 +145,54 @@ test('Settings › Providers pulls the default model ahead of the agents, with p
   expect(pulls).toHaveLength(2);
   expect(pulls[1]!.body).toMatchObject({ name: 'llama3.2', stream: true });
 });
+
+test('Settings › Providers sets the Ollama server from the keyboard, says beside the field what is wrong, and goes back to OLLAMA_HOST', async ({
+  page,
+}) => {
+  const chosen = await ScriptedServer.start();
+  try {
+    ollama.clear();
+    for (let i = 0; i < 4; i++) ollama.on('/api/tags', tags());
+    for (let i = 0; i < 4; i++) chosen.on('/api/tags', tags(['qwen2.5:7b']));
+    await openDesktop(page, host);
+    await page.getByTestId('dock-settings').click();
+    const settings = windowOf(page, 'settings');
+    await settings.getByRole('tab', { name: 'Providers' }).click();
+    const local = settings.getByTestId('provider-ollama');
+    await expect(local).toContainText(`Running at ${ollama.url}`);
+    await expect(local).toContainText('From OLLAMA_HOST on the host');
+    const address = local.getByLabel('Server address');
+    await expect(address).toHaveAttribute('placeholder', ollama.url);
+
+    await address.focus();
+    await page.keyboard.type('ftp://gpu-box:11434');
+    await page.keyboard.press('Enter');
+    const hint = local.locator(`[id="${await address.getAttribute('aria-describedby')}"]`);
+    await expect(hint).toHaveText(
+      'The address must be an http:// or https:// URL, such as http://127.0.0.1:11434.',
+    );
+    await expect(address).toHaveAttribute('aria-invalid', 'true');
+    await expect(address).toBeFocused();
+
+    await address.fill(chosen.url);
+    await page.keyboard.press('Enter');
+    await expect(local).toContainText(`Running at ${chosen.url}, 1 model installed`);
+    await expect(hint).toHaveText('Saved here: the host keeps it in its data folder.');
+    await expect(address).not.toHaveAttribute('aria-invalid');
+    await expect(page.getByText('Ollama server saved')).toBeVisible();
+    await screenshot(page, 'settings-providers-server');
+
+    // Tab from the field reaches Save, then Use the default
+    await address.focus();
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    await expect(local.getByRole('button', { name: 'Use the default' })).toBeFocused();
+    await page.keyboard.press('Enter');
+    await expect(local).toContainText(`Running at ${ollama.url}, 2 models installed`);
+    await expect(local).toContainText('From OLLAMA_HOST on the host');
+    await expect(address).toHaveValue('');
+    await expect(local.getByRole('button', { name: 'Use the default' })).toHaveCount(0);
+  } finally {
+    await chosen.close();
+  }
+});

@@ -104,6 +104,25 @@ export class Store {
     return id;
   }
 
+  /** A setting the person chose (kept in the meta table under `setting.<name>`), or undefined where none is set. */
+  setting(name: string): string | undefined {
+    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(`setting.${name}`) as
+      { value: unknown } | undefined;
+    return typeof row?.value === 'string' ? row.value : undefined;
+  }
+
+  /** Sets a setting, or with undefined removes it (the default applies again). */
+  setSetting(name: string, value: string | undefined): void {
+    const key = `setting.${name}`;
+    if (value === undefined) this.db.prepare('DELETE FROM meta WHERE key = ?').run(key);
+    else
+      this.db
+        .prepare(
+          'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+        )
+        .run(key, value);
+  }
+
   /**
    * The connection, for kernel subsystems that keep their own tables (kernel/ipc, kernel/workspaces). Their tables
    * are created by the migrations here; they must not hold transactions open across awaits.

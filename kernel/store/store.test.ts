@@ -122,6 +122,28 @@ describe('store migrations', () => {
   });
 });
 
+describe('store settings', () => {
+  it('keeps a setting across reopen, replaces it, and forgets it when removed', () => {
+    const path = freshPath();
+    let store = Store.open(path);
+    expect(store.setting('ollamaHost')).toBeUndefined();
+    store.setSetting('ollamaHost', 'http://gpu-box:11434');
+    store.setSetting('ollamaHost', 'http://other:11434');
+    store.setSetting('theme', 'dark');
+    store.close();
+    store = Store.open(path);
+    expect(store.setting('ollamaHost')).toBe('http://other:11434');
+    expect(store.setting('theme')).toBe('dark');
+    store.setSetting('ollamaHost', undefined);
+    expect(store.setting('ollamaHost')).toBeUndefined();
+    // settings live apart from the store's own counters
+    store.setSetting('last_pid', 'x');
+    expect(store.allocatePid()).toBe(1);
+    expect(store.setting('theme')).toBe('dark');
+    store.close();
+  });
+});
+
 describe('store processes', () => {
   it('never reuses a PID: across reopen, after deleting rows', () => {
     const path = freshPath();

@@ -14,6 +14,7 @@ export function agentHandlers(agents: AgentSupervisor, events: AgentEventSink): 
     'agent.answer': ({ pid, id, text }) => agents.answer(pid, id, text),
     'agent.approvals': ({ pid }) => ({ approvals: agents.approvals(pid) }),
     'agent.providers': async () => ({ providers: await agents.providers() }),
+    'agent.setProviderSettings': async (change) => ({ providers: await agents.setProviderSettings(change) }),
     'agent.pullModel': async ({ model }) => {
       const pulled = await agents.pullModel(model, (name, { status, percent }) =>
         events.emit('agent.pullProgress', {

@@ -26,6 +26,8 @@ export interface ProviderEndpoints {
   geminiKeyFrom: { source: 'settings' } | { source: 'environment'; variable: string } | undefined;
   geminiBaseUrl: string | undefined;
   ollamaHost: string;
+  /** Which gave the Ollama server's address. */
+  ollamaHostFrom: 'settings' | 'environment' | 'default';
 }
 
 export function providerEndpoints(
@@ -42,6 +44,7 @@ export function providerEndpoints(
         : undefined,
     geminiBaseUrl: settings.geminiBaseUrl || env.GEMINI_BASE_URL || undefined,
     ollamaHost: settings.ollamaHost || env.OLLAMA_HOST || OLLAMA_DEFAULT_HOST,
+    ollamaHostFrom: settings.ollamaHost ? 'settings' : env.OLLAMA_HOST ? 'environment' : 'default',
   };
 }
 

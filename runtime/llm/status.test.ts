@@ -85,7 +85,7 @@ describe('providerStatuses', () => {
     const ollama = (await providerStatuses({}, { OLLAMA_HOST: server.url }, 300))[2]!;
     expect(ollama.ready).toBe(false);
     expect(ollama.detail).toBe(
-      `No Ollama server answers at ${server.url} (no answer from ollama for 0.3 s): start one (ollama serve), or set OLLAMA_HOST.`,
+      `No Ollama server answers at ${server.url} (no answer from ollama for 0.3 s): start one (ollama serve), or give its address in Settings › Providers (habitat providers --ollama-host URL).`,
     );
     expect(Date.now() - started).toBeLessThan(5_000);
   });

@@ -19,7 +19,7 @@ export async function providerStatuses(
   probeTimeoutMs = PROVIDER_PROBE_TIMEOUT_MS,
 ): Promise<ProviderStatus[]> {
   const endpoints = providerEndpoints(settings, env);
-  return [offlineStatus(), geminiStatus(endpoints), await ollamaStatus(endpoints.ollamaHost, probeTimeoutMs)];
+  return [offlineStatus(), geminiStatus(endpoints), await ollamaStatus(endpoints, probeTimeoutMs)];
 }
 
 function offlineStatus(): ProviderStatus {
@@ -56,13 +56,17 @@ function geminiStatus({ geminiKeyFrom: from, geminiBaseUrl }: ProviderEndpoints)
   };
 }
 
-async function ollamaStatus(host: string, probeTimeoutMs: number): Promise<ProviderStatus> {
+async function ollamaStatus(
+  { ollamaHost: host, ollamaHostFrom }: ProviderEndpoints,
+  probeTimeoutMs: number,
+): Promise<ProviderStatus> {
   const shown = shownUrl(host);
   const base = {
     name: 'ollama' as const,
     label: 'Ollama',
     defaultModel: OLLAMA_DEFAULT_MODEL,
     endpoint: shown,
+    endpointFrom: ollamaHostFrom,
     keyFrom: null,
   };
   let models: string[];
@@ -76,7 +80,7 @@ async function ollamaStatus(host: string, probeTimeoutMs: number): Promise<Provi
       ready: false,
       models: [],
       defaultModelInstalled: null,
-      detail: `No Ollama server answers at ${shown} (${why}): start one (ollama serve), or set OLLAMA_HOST.`,
+      detail: `No Ollama server answers at ${shown} (${why}): start one (ollama serve), or give its address in Settings › Providers (habitat providers --ollama-host URL).`,
     };
   }
   const hasDefault = models.some((m) => sameModelName(m, OLLAMA_DEFAULT_MODEL));

@@ -36,6 +36,9 @@ import {
   type AgentRunSettings,
 } from './settings.js';
 
+/** The store's setting for the Ollama server a person chose (agent.setProviderSettings); OLLAMA_HOST yields to it. */
+const OLLAMA_HOST_SETTING = 'ollamaHost';
+
 export interface AgentSupervisorOptions {
   /** Where keys and URLs come from headless (GEMINI_API_KEY, GEMINI_BASE_URL, OLLAMA_HOST). Default process.env. */
   env?: Record<string, string | undefined>;
@@ -189,7 +192,14 @@ export class AgentSupervisor {
 
   /** Whether each model provider can drive an agent now, with the settings and environment a spawn would use. */
   providers(): Promise<ProviderStatus[]> {
-    return providerStatuses(this.options.providerSettings?.(), this.env);
+    return providerStatuses(this.providerSettings(), this.env);
+  }
+
+  /** Changes how providers are reached (kept in the kernel's store) and says what they are like now. */
+  setProviderSettings(change: { ollamaHost?: string | null }): Promise<ProviderStatus[]> {
+    if (change.ollamaHost !== undefined)
+      this.kernel.store.setSetting(OLLAMA_HOST_SETTING, change.ollamaHost ?? undefined);
+    return this.providers();
   }
 
   /**
@@ -200,7 +210,7 @@ export class AgentSupervisor {
     model: string | undefined,
     onProgress: (model: string, progress: PullProgress) => void,
   ): Promise<string> {
-    const host = providerEndpoints(this.options.providerSettings?.(), this.env).ollamaHost;
+    const host = providerEndpoints(this.providerSettings(), this.env).ollamaHost;
     const ollama = new OllamaProvider({ host, ...(model ? { model } : {}) });
     // `llama3.2` and `llama3.2:latest` are one model: one pull
     const busy = [...this.pulls].find((name) => sameModelName(name, ollama.model));
@@ -360,11 +370,17 @@ export class AgentSupervisor {
     }
   }
 
+  /** The settings a spawn uses: the person's choices in the store, and what the embedder gives (the app's keys). */
+  private providerSettings(): ProviderSettings {
+    const ollamaHost = this.kernel.store.setting(OLLAMA_HOST_SETTING);
+    return { ...(ollamaHost ? { ollamaHost } : {}), ...this.options.providerSettings?.() };
+  }
+
   private provider(settings: AgentRunSettings): Provider {
     try {
       return createProvider(
         {
-          ...this.options.providerSettings?.(),
+          ...this.providerSettings(),
           provider: settings.provider,
           ...(settings.model ? { model: settings.model } : {}),
         },

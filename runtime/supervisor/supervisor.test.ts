@@ -8,7 +8,15 @@ import { StoredConversation } from '../conversation/index.js';
 import { AgentEventPublisher } from './publisher.js';
 import { AgentSupervisor } from './AgentSupervisor.js';
 import { recordAgentEvents } from '../testing/agentEvents.js';
-import { ollamaError, ollamaPullStream, ScriptedServer } from '../llm/testing/index.js';
+import {
+  ndjson,
+  ollamaCalls,
+  ollamaDone,
+  ollamaError,
+  ollamaPullStream,
+  ollamaTags,
+  ScriptedServer,
+} from '../llm/testing/index.js';
 
 /** The supervisor on real kernels and host sandboxes: goals run, stream, persist and end the process. */
 describe('agent supervisor', () => {
@@ -257,6 +265,58 @@ describe('agent supervisor', () => {
       ]);
     } finally {
       await server.close();
+    }
+  });
+
+  it("uses the Ollama server a person chose over OLLAMA_HOST, for statuses, pulls and agents, after a restart too, until 'default'", async () => {
+    const fromEnv = await ScriptedServer.start();
+    const chosen = await ScriptedServer.start();
+    try {
+      fromEnv.on('/api/tags', ollamaTags('llama3.2:latest'), ollamaTags('llama3.2:latest'));
+      chosen.on('/api/tags', ...Array.from({ length: 3 }, () => ollamaTags('llama3.2:latest', 'qwen2.5:7b')));
+      const dir = tempDir('habitat-agents-ollama-host-');
+      dirs.push(dir);
+      const env = { OLLAMA_HOST: fromEnv.url };
+      let agents = supervise(await open(dir.path), env);
+      const ollama = (statuses: { name: string }[]) => statuses.find((s) => s.name === 'ollama');
+      expect(ollama(await agents.providers())).toMatchObject({
+        endpoint: fromEnv.url,
+        endpointFrom: 'environment',
+      });
+
+      expect(ollama(await agents.setProviderSettings({ ollamaHost: chosen.url }))).toMatchObject({
+        endpoint: chosen.url,
+        endpointFrom: 'settings',
+        ready: true,
+        models: ['llama3.2:latest', 'qwen2.5:7b'],
+      });
+      chosen.on('/api/pull', ollamaPullStream(1000, 2));
+      expect(await agents.pullModel('qwen2.5:7b', () => {})).toBe('qwen2.5:7b');
+      expect(chosen.requestsTo(/\/api\/pull/)).toHaveLength(1);
+
+      // kept in the data folder: a new kernel on it, and an agent's model calls, go to the chosen server
+      await agents.close();
+      await kernels.pop()!.close();
+      const kernel = await open(dir.path);
+      agents = supervise(kernel, env);
+      chosen.on(
+        '/api/chat',
+        ndjson([ollamaCalls([{ name: 'complete', arguments: { summary: 'done' } }]), ollamaDone()]),
+      );
+      const info = await agents.spawn({ network: false, goal: 'say done' }, { provider: 'ollama' });
+      await ended(kernel, info.pid);
+      expect(kernel.processes.get(info.pid)).toMatchObject({ phase: 'completed' });
+      expect(chosen.requestsTo(/\/api\/chat/)).toHaveLength(1);
+      expect(fromEnv.requestsTo(/\/api\/(chat|pull)/)).toHaveLength(0);
+
+      expect(ollama(await agents.setProviderSettings({ ollamaHost: null }))).toMatchObject({
+        endpoint: fromEnv.url,
+        endpointFrom: 'environment',
+      });
+      expect(kernel.store.setting('ollamaHost')).toBeUndefined();
+    } finally {
+      await fromEnv.close();
+      await chosen.close();
     }
   });
 });

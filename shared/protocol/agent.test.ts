@@ -19,6 +19,31 @@ describe('agent protocol', () => {
     expect(SpawnArgsSchema.safeParse({ model: '' }).success).toBe(false);
   });
 
+  it("provider settings take an Ollama server's http(s) URL, or null for the default, and nothing else", () => {
+    const args = commands['agent.setProviderSettings'].args;
+    for (const ollamaHost of [
+      'http://127.0.0.1:11434',
+      'https://gpu-box.lan/ollama',
+      'http://[::1]:11434',
+      null,
+    ])
+      expect(args.parse({ ollamaHost })).toEqual({ ollamaHost });
+    expect(args.parse({})).toEqual({});
+    const refused = [
+      'ftp://gpu-box:11434',
+      'javascript:alert(1)',
+      'file:///etc/passwd',
+      'gpu-box:11434',
+      'http://',
+      '',
+      `http://${'a'.repeat(2100)}`,
+      11434,
+    ];
+    for (const ollamaHost of refused)
+      expect(args.safeParse({ ollamaHost }).success, String(ollamaHost)).toBe(false);
+    expect(args.safeParse({ ollamaHost: 'http://x', geminiApiKey: 'k' }).success).toBe(false);
+  });
+
   it('agent events are published per agent and parse every kind the runtime reports', () => {
     expect(eventSpecForTopic('agent.event.12')).toBe(events['agent.event']);
     expect(events['agent.approval'].coalesceBy).toBe('pid');

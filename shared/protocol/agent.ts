@@ -50,8 +50,26 @@ export const ProviderStatusSchema = z.object({
   endpoint: z.string().nullable(),
   /** Where its API key comes from; null where it needs none or has none. */
   keyFrom: z.enum(['settings', 'environment']).nullable(),
+  /**
+   * Where `endpoint` comes from, for a provider whose address can be set (Ollama's server): the host's settings
+   * (agent.setProviderSettings), its environment (OLLAMA_HOST) or the default.
+   */
+  endpointFrom: z.enum(['settings', 'environment', 'default']).optional(),
 });
 export type ProviderStatus = z.infer<typeof ProviderStatusSchema>;
+
+/** An Ollama server's address: an http or https URL with a host name. */
+export const OllamaHostSchema = z
+  .string()
+  .max(2048)
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+    } catch {
+      return false;
+    }
+  }, 'must be an http:// or https:// URL, such as http://127.0.0.1:11434');
 
 export const AgentRunResultSchema = z.object({
   /** completed (the goal is done), failed (gave up, errors, budgets), terminated (TERM), killed (KILL). */
@@ -240,6 +258,12 @@ export const agentCommands = {
     description:
       'The model providers and whether each can drive an agent now: a key where one is needed, a local server that answers (and its models).',
     args: z.object({}).strict(),
+    result: z.object({ providers: z.array(ProviderStatusSchema) }),
+  }),
+  'agent.setProviderSettings': command({
+    description:
+      "Change how the model providers are reached, for every agent spawned from now on; kept in the data folder. `ollamaHost`: the Ollama server's URL, or null for the default again (OLLAMA_HOST, else http://127.0.0.1:11434). Answers with the providers' statuses under the new settings.",
+    args: z.object({ ollamaHost: OllamaHostSchema.nullable().optional() }).strict(),
     result: z.object({ providers: z.array(ProviderStatusSchema) }),
   }),
   'agent.pullModel': command({

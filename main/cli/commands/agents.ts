@@ -151,9 +151,18 @@ export function registerAgents(ctx: CliContext): void {
     .description(
       'the model providers and whether each can drive an agent now (a key, a local server, its models)',
     )
+    .option(
+      '--ollama-host <url>',
+      "set the Ollama server agents use from now on, kept in the data folder; 'default' goes back to OLLAMA_HOST, else http://127.0.0.1:11434",
+    )
     .action(
-      withClient(async (client) => {
-        const { providers } = await client.call('agent.providers', {});
+      withClient(async (client, flags: { ollamaHost?: string }) => {
+        const { providers } =
+          flags.ollamaHost === undefined
+            ? await client.call('agent.providers', {})
+            : await client.call('agent.setProviderSettings', {
+                ollamaHost: flags.ollamaHost === 'default' ? null : flags.ollamaHost,
+              });
         print(providers, () => formatProviders(providers));
       }),
     );

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import type { ErrorValue, ProviderStatus } from '../../../shared/protocol/index.js';
 import { api, toErrorValue } from '../store/api.js';
 import { Button } from '../ui/Button.js';
@@ -67,6 +67,7 @@ export function Providers({ onAddKey }: { onAddKey?: () => void }) {
                   ))}
                 </ul>
               )}
+              {p.name === 'ollama' && <OllamaServer status={p} onChanged={setProviders} />}
               {p.name === 'ollama' && p.ready && p.defaultModelInstalled === false && p.defaultModel && (
                 <PullModel model={p.defaultModel} onPulled={check} />
               )}
@@ -86,6 +87,101 @@ export function Providers({ onAddKey }: { onAddKey?: () => void }) {
       </div>
     </div>
   );
+}
+
+const SERVER_FROM: Record<NonNullable<ProviderStatus['endpointFrom']>, string> = {
+  settings: 'Saved here: the host keeps it in its data folder.',
+  environment: 'From OLLAMA_HOST on the host: an address saved here takes its place.',
+  default: 'The default: a server on the host itself.',
+};
+
+/** Where agents reach Ollama: an address saved here (the host keeps it), else OLLAMA_HOST, else the default. */
+function OllamaServer({
+  status,
+  onChanged,
+}: {
+  status: ProviderStatus;
+  onChanged: (providers: ProviderStatus[]) => void;
+}) {
+  const from = status.endpointFrom ?? 'default';
+  // never filled in from the status: its address lacks any password, and saving it back would drop it
+  const [value, setValue] = useState('');
+  const [error, setError] = useState<ErrorValue | null>(null);
+  const saving = useRef(false);
+  const [busy, setBusy] = useState(false);
+  const id = useId();
+
+  const save = async (ollamaHost: string | null) => {
+    if (saving.current) return;
+    saving.current = true;
+    setBusy(true);
+    setError(null);
+    try {
+      const { providers } = await api().call('agent.setProviderSettings', { ollamaHost });
+      onChanged(providers);
+      if (ollamaHost === null) setValue('');
+      notify(
+        'success',
+        ollamaHost === null ? 'Ollama: back to the default server' : 'Ollama server saved',
+        'Agents spawned from now on use it.',
+      );
+    } catch (e) {
+      setError(toErrorValue(e));
+    } finally {
+      saving.current = false;
+      setBusy(false);
+    }
+  };
+  // a refused address is said beside the field; anything else (the host is away) in full below it
+  const issue = error?.code === 'E_INVALID' ? issueMessages(error) : undefined;
+
+  return (
+    <form
+      className="provider-server"
+      aria-label="Ollama server"
+      onSubmit={(event) => {
+        event.preventDefault();
+        void save(value.trim());
+      }}
+    >
+      <label htmlFor={id}>Server address</label>
+      <div className="provider-server-row">
+        <input
+          id={id}
+          type="text"
+          inputMode="url"
+          spellCheck={false}
+          autoComplete="off"
+          value={value}
+          placeholder={status.endpoint ?? 'http://127.0.0.1:11434'}
+          onChange={(event) => setValue(event.target.value)}
+          aria-invalid={issue ? true : undefined}
+          aria-describedby={`${id}-hint`}
+        />
+        <Button type="submit" size="sm" aria-disabled={busy || undefined}>
+          Save
+        </Button>
+        {from === 'settings' && (
+          <Button size="sm" variant="ghost" onClick={() => void save(null)} aria-disabled={busy || undefined}>
+            Use the default
+          </Button>
+        )}
+      </div>
+      <p id={`${id}-hint`} className={issue ? 'field-error' : 'field-hint'}>
+        {issue ?? SERVER_FROM[from]}
+      </p>
+      {error && !issue && <ErrorBox error={error} title="The address was not saved" />}
+    </form>
+  );
+}
+
+/** What an E_INVALID says of each field, as one sentence; undefined where it names none. */
+function issueMessages(error: ErrorValue): string | undefined {
+  const details = error.details as { issues?: { message?: unknown }[] } | undefined;
+  const messages = (details?.issues ?? []).flatMap((issue) =>
+    typeof issue.message === 'string' ? [issue.message] : [],
+  );
+  return messages.length > 0 ? `The address ${messages.join('; ')}.` : undefined;
 }
 
 /** Pulls a model onto the Ollama server ahead of the agents that would pull it on their first turn, with progress. */

@@ -63,7 +63,7 @@ export default function Settings({ windowId, tab }: AppProps) {
           <h3>Model providers</h3>
           <p className="muted">
             What drives an agent with a goal. The offline planner needs nothing; Gemini needs an API key;
-            Ollama needs a local server.
+            Ollama needs a server, on the host unless you give another address.
           </p>
           {selected === 'providers' && (
             <Providers

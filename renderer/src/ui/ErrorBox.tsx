@@ -13,12 +13,14 @@ const CODE_HELP: Partial<Record<ErrorValue['code'], string>> = {
 
 /** An error value as a person reads it: what happened, the kernel's message, and the details it gave. */
 export function ErrorBox({ error, title }: { error: ErrorValue; title?: string }) {
-  const issues = Array.isArray(error.details)
-    ? error.details.filter(
-        (d): d is { path: string; message: string } =>
-          typeof d === 'object' && d !== null && typeof (d as { message?: unknown }).message === 'string',
-      )
-    : [];
+  // the bridge sends a refused request's problems as details.issues; some callers pass the list itself
+  const listed = Array.isArray(error.details)
+    ? (error.details as unknown[])
+    : ((error.details as { issues?: unknown } | null | undefined)?.issues ?? []);
+  const issues = (Array.isArray(listed) ? listed : []).filter(
+    (d): d is { path: string; message: string } =>
+      typeof d === 'object' && d !== null && typeof (d as { message?: unknown }).message === 'string',
+  );
   const extra =
     issues.length === 0 && error.details !== undefined && error.details !== null
       ? JSON.stringify(error.details, null, 1)
