@@ -172,6 +172,7 @@ test('Settings › Providers sets the Ollama server from the keyboard, says besi
       'The address must be an http:// or https:// URL, such as http://127.0.0.1:11434.',
     );
     await expect(address).toHaveAttribute('aria-invalid', 'true');
+    await expect(hint).toHaveAttribute('role', 'alert');
     await expect(address).toBeFocused();
 
     await address.fill(chosen.url);
@@ -192,6 +193,7 @@ test('Settings › Providers sets the Ollama server from the keyboard, says besi
     await expect(local).toContainText('From OLLAMA_HOST on the host');
     await expect(address).toHaveValue('');
     await expect(local.getByRole('button', { name: 'Use the default' })).toHaveCount(0);
+    await expect(address).toBeFocused(); // not lost with the button pressed
   } finally {
     await chosen.close();
   }

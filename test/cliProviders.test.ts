@@ -42,24 +42,32 @@ describe('habitat providers --ollama-host', () => {
     expect(local(await json(['providers']))).toMatchObject({ endpointFrom: 'environment' });
   });
 
-  it('refuses an address that is not an http(s) URL, with E_INVALID, and keeps the one it had', async () => {
-    for (const bad of ['ftp://gpu-box:11434', 'gpu-box:11434', 'file:///etc/passwd']) {
-      const refused = await run(['--json', 'providers', '--ollama-host', bad]);
-      expect(refused.code, bad).toBe(EXIT.error);
-      expect(JSON.parse(refused.stdout).error).toMatchObject({
+  it('refuses an address that is not a plain http(s) URL, with E_INVALID, and keeps the one it had', async () => {
+    ollama.on('/api/tags', ...Array.from({ length: 3 }, () => ollamaTags('llama3.2:latest')));
+    await json(['providers', '--ollama-host', ollama.url]);
+    const refused: [string, string][] = [
+      ['ftp://gpu-box:11434', 'must be an http:// or https:// URL'],
+      ['gpu-box:11434', 'must be an http:// or https:// URL'],
+      ['http://me:s3cret@gpu-box:11434', 'must not hold a user name or password'],
+    ];
+    for (const [bad, message] of refused) {
+      const result = await run(['--json', 'providers', '--ollama-host', bad]);
+      expect(result.code, bad).toBe(EXIT.error);
+      expect(JSON.parse(result.stdout).error).toMatchObject({
         code: 'E_INVALID',
-        details: {
-          issues: [
-            { path: 'ollamaHost', message: expect.stringContaining('must be an http:// or https:// URL') },
-          ],
-        },
+        details: { issues: [{ path: 'ollamaHost', message: expect.stringContaining(message) }] },
       });
+      expect(result.stdout).not.toContain('s3cret');
     }
     const text = await run(['providers', '--ollama-host', 'ftp://gpu-box:11434']);
     expect(text.code).toBe(EXIT.error);
     expect(text.stderr).toContain(
       'ollamaHost: must be an http:// or https:// URL, such as http://127.0.0.1:11434',
     );
-    expect(local(await json(['providers']))).toMatchObject({ endpoint: NOBODY, endpointFrom: 'environment' });
+    expect(local(await json(['providers']))).toMatchObject({
+      endpoint: ollama.url,
+      endpointFrom: 'settings',
+    });
+    await json(['providers', '--ollama-host', 'default']);
   });
 });

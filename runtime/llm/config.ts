@@ -30,6 +30,13 @@ export interface ProviderEndpoints {
   ollamaHostFrom: 'settings' | 'environment' | 'default';
 }
 
+/** An Ollama server's address as the host keeps it: scheme, host and port as URL writes them, the path without a
+ * trailing slash (`HTTP://GPU-Box:11434/` becomes `http://gpu-box:11434`). It must have passed ollamaHostProblem. */
+export function normalOllamaHost(address: string): string {
+  const url = new URL(address);
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
 export function providerEndpoints(
   settings: ProviderSettings = {},
   env: Record<string, string | undefined> = process.env,

@@ -28,6 +28,7 @@ export { parseGoal, GOAL_HELP, type GoalPlan, type PlannedAction } from './heuri
 export { ScriptedProvider, type ScriptedReply, type ScriptedTurn } from './scripted.js';
 export {
   createProvider,
+  normalOllamaHost,
   providerEndpoints,
   PROVIDER_NAMES,
   type ProviderName,

@@ -3,6 +3,7 @@ import {
   ConversationMessageSchema,
   HabitatError,
   isHabitatError,
+  ollamaHostProblem,
   type ApprovalRequest as WireApprovalRequest,
   type ProcessInfo,
   type ProviderStatus,
@@ -14,6 +15,7 @@ import { StoredConversation } from '../conversation/index.js';
 import type { AgentEvent, AgentRunResult } from '../events.js';
 import {
   createProvider,
+  normalOllamaHost,
   OllamaProvider,
   providerEndpoints,
   providerStatuses,
@@ -195,10 +197,18 @@ export class AgentSupervisor {
     return providerStatuses(this.providerSettings(), this.env);
   }
 
-  /** Changes how providers are reached (kept in the kernel's store) and says what they are like now. */
-  setProviderSettings(change: { ollamaHost?: string | null }): Promise<ProviderStatus[]> {
-    if (change.ollamaHost !== undefined)
-      this.kernel.store.setSetting(OLLAMA_HOST_SETTING, change.ollamaHost ?? undefined);
+  /**
+   * Changes how providers are reached (kept in the kernel's store, for agents started or resumed from now on; the
+   * change goes in the event log, since it redirects every agent's model traffic) and says what they are like now.
+   */
+  async setProviderSettings(change: { ollamaHost?: string | null }): Promise<ProviderStatus[]> {
+    if (change.ollamaHost !== undefined) {
+      const problem = change.ollamaHost === null ? undefined : ollamaHostProblem(change.ollamaHost);
+      if (problem) throw new HabitatError('E_INVALID', `the Ollama server's address ${problem}`);
+      const ollamaHost = change.ollamaHost === null ? undefined : normalOllamaHost(change.ollamaHost);
+      this.kernel.store.setSetting(OLLAMA_HOST_SETTING, ollamaHost);
+      this.kernel.store.appendEvent(null, 'settings.changed', { ollamaHost: ollamaHost ?? null });
+    }
     return this.providers();
   }
 
@@ -372,8 +382,11 @@ export class AgentSupervisor {
 
   /** The settings a spawn uses: the person's choices in the store, and what the embedder gives (the app's keys). */
   private providerSettings(): ProviderSettings {
-    const ollamaHost = this.kernel.store.setting(OLLAMA_HOST_SETTING);
-    return { ...(ollamaHost ? { ollamaHost } : {}), ...this.options.providerSettings?.() };
+    // the person's choice is applied last: what the embedder gives (the app's Gemini key) never hides it
+    // (a stored address this version would refuse is ignored, not handed to a client that would fail on it)
+    const stored = this.kernel.store.setting(OLLAMA_HOST_SETTING);
+    const ollamaHost = stored && !ollamaHostProblem(stored) ? stored : undefined;
+    return { ...this.options.providerSettings?.(), ...(ollamaHost ? { ollamaHost } : {}) };
   }
 
   private provider(settings: AgentRunSettings): Provider {

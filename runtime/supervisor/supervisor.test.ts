@@ -290,9 +290,24 @@ describe('agent supervisor', () => {
         ready: true,
         models: ['llama3.2:latest', 'qwen2.5:7b'],
       });
-      chosen.on('/api/pull', ollamaPullStream(1000, 2));
-      expect(await agents.pullModel('qwen2.5:7b', () => {})).toBe('qwen2.5:7b');
-      expect(chosen.requestsTo(/\/api\/pull/)).toHaveLength(1);
+      // kept as URL writes it, and recorded: it redirects every agent's model traffic
+      const upper = chosen.url.replace('http://127.0.0.1', 'HTTP://127.0.0.1') + '/';
+      expect(ollama(await agents.setProviderSettings({ ollamaHost: upper }))).toMatchObject({
+        endpoint: chosen.url,
+        endpointFrom: 'settings',
+      });
+      expect(kernels.at(-1)!.store.setting('ollamaHost')).toBe(chosen.url);
+      expect(
+        kernels
+          .at(-1)!
+          .store.latestEvents(null, 10)
+          .filter((e) => e.type === 'settings.changed')
+          .map((e) => e.payload),
+      ).toEqual([{ ollamaHost: chosen.url }, { ollamaHost: chosen.url }]);
+      await expect(agents.setProviderSettings({ ollamaHost: 'http://me:pw@gpu-box' })).rejects.toMatchObject({
+        code: 'E_INVALID',
+      });
+      expect(kernels.at(-1)!.store.setting('ollamaHost')).toBe(chosen.url);
 
       // kept in the data folder: a new kernel on it, and an agent's model calls, go to the chosen server
       await agents.close();
@@ -303,6 +318,9 @@ describe('agent supervisor', () => {
         '/api/chat',
         ndjson([ollamaCalls([{ name: 'complete', arguments: { summary: 'done' } }]), ollamaDone()]),
       );
+      chosen.on('/api/pull', ollamaPullStream(1000, 2));
+      expect(await agents.pullModel('qwen2.5:7b', () => {})).toBe('qwen2.5:7b');
+      expect(chosen.requestsTo(/\/api\/pull/)).toHaveLength(1);
       const info = await agents.spawn({ network: false, goal: 'say done' }, { provider: 'ollama' });
       await ended(kernel, info.pid);
       expect(kernel.processes.get(info.pid)).toMatchObject({ phase: 'completed' });
@@ -318,6 +336,26 @@ describe('agent supervisor', () => {
       await fromEnv.close();
       await chosen.close();
     }
+  });
+
+  it("in the desktop app the person's Ollama server and the app's Gemini key both apply; a stored address it would refuse is ignored", async () => {
+    const kernel = await open();
+    const agents = new AgentSupervisor(kernel, {
+      env: { OLLAMA_HOST: 'http://127.0.0.1:9' },
+      providerSettings: () => ({ geminiApiKey: 'AIza-from-keychain' }),
+    });
+    supervisors.push(agents);
+    const statuses = await agents.setProviderSettings({ ollamaHost: 'http://127.0.0.1:10' });
+    expect(statuses.find((s) => s.name === 'gemini')).toMatchObject({ ready: true, keyFrom: 'settings' });
+    expect(statuses.find((s) => s.name === 'ollama')).toMatchObject({
+      endpoint: 'http://127.0.0.1:10',
+      endpointFrom: 'settings',
+    });
+    kernel.store.setSetting('ollamaHost', 'http:/127.0.0.1:11'); // written by hand, or by an older version
+    expect((await agents.providers()).find((s) => s.name === 'ollama')).toMatchObject({
+      endpoint: 'http://127.0.0.1:9',
+      endpointFrom: 'environment',
+    });
   });
 });
 

@@ -24,23 +24,35 @@ describe('agent protocol', () => {
     for (const ollamaHost of [
       'http://127.0.0.1:11434',
       'https://gpu-box.lan/ollama',
-      'http://[::1]:11434',
+      'HTTP://[::1]:11434/',
       null,
     ])
       expect(args.parse({ ollamaHost })).toEqual({ ollamaHost });
     expect(args.parse({})).toEqual({});
-    const refused = [
-      'ftp://gpu-box:11434',
-      'javascript:alert(1)',
-      'file:///etc/passwd',
-      'gpu-box:11434',
-      'http://',
-      '',
-      `http://${'a'.repeat(2100)}`,
-      11434,
+    const refused: [unknown, string][] = [
+      ['ftp://gpu-box:11434', 'must be an http:// or https:// URL'],
+      ['javascript:alert(1)', 'must be an http:// or https:// URL'],
+      ['file:///etc/passwd', 'must be an http:// or https:// URL'],
+      ['gpu-box:11434', 'must be an http:// or https:// URL'],
+      // URL() reads these as http URLs, the client as host names
+      ['http:gpu-box:11434', 'must be an http:// or https:// URL'],
+      ['http:/gpu-box:11434', 'must be an http:// or https:// URL'],
+      ['http://', 'must be an http:// or https:// URL'],
+      ['', 'must be an http:// or https:// URL'],
+      [' http://gpu-box', 'must be an http:// or https:// URL'],
+      ['http://gpu\tbox:11434', 'must be an http:// or https:// URL'],
+      ['http://me:s3cret@gpu-box:11434', 'must not hold a user name or password'],
+      ['http://me@gpu-box:11434', 'must not hold a user name or password'],
+      ['http://gpu-box:11434/?token=x', 'must not hold a query or a fragment'],
+      ['http://gpu-box:11434#x', 'must not hold a query or a fragment'],
+      [`http://${'a'.repeat(2100)}`, 'is too long'],
+      [11434, ''],
     ];
-    for (const ollamaHost of refused)
-      expect(args.safeParse({ ollamaHost }).success, String(ollamaHost)).toBe(false);
+    for (const [ollamaHost, message] of refused) {
+      const parsed = args.safeParse({ ollamaHost });
+      expect(parsed.success, String(ollamaHost)).toBe(false);
+      expect(parsed.error?.issues[0]?.message, String(ollamaHost)).toContain(message);
+    }
     expect(args.safeParse({ ollamaHost: 'http://x', geminiApiKey: 'k' }).success).toBe(false);
   });
 

@@ -58,18 +58,35 @@ export const ProviderStatusSchema = z.object({
 });
 export type ProviderStatus = z.infer<typeof ProviderStatusSchema>;
 
-/** An Ollama server's address: an http or https URL with a host name. */
+const NOT_A_SERVER_URL = 'must be an http:// or https:// URL, such as http://127.0.0.1:11434';
+
+/**
+ * What is wrong with an Ollama server's address, or undefined: it must spell out http:// or https:// (the client
+ * takes anything else for a host name), and hold no white space, user name, password, query or fragment (which
+ * the client would drop, or which fetch refuses).
+ */
+export function ollamaHostProblem(value: string): string | undefined {
+  if (!/^https?:\/\/[^/]/i.test(value) || /\s/.test(value)) return NOT_A_SERVER_URL;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return NOT_A_SERVER_URL;
+  }
+  if (url.hostname === '') return NOT_A_SERVER_URL;
+  if (url.username || url.password) return 'must not hold a user name or password: Ollama takes none';
+  if (value.includes('?') || value.includes('#')) return 'must not hold a query or a fragment';
+  return undefined;
+}
+
+/** An Ollama server's address (see ollamaHostProblem). */
 export const OllamaHostSchema = z
   .string()
-  .max(2048)
-  .refine((value) => {
-    try {
-      const url = new URL(value);
-      return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
-    } catch {
-      return false;
-    }
-  }, 'must be an http:// or https:// URL, such as http://127.0.0.1:11434');
+  .max(2048, 'is too long: at most 2,048 characters')
+  .superRefine((value, ctx) => {
+    const problem = ollamaHostProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 export const AgentRunResultSchema = z.object({
   /** completed (the goal is done), failed (gave up, errors, budgets), terminated (TERM), killed (KILL). */
@@ -262,7 +279,7 @@ export const agentCommands = {
   }),
   'agent.setProviderSettings': command({
     description:
-      "Change how the model providers are reached, for every agent spawned from now on; kept in the data folder. `ollamaHost`: the Ollama server's URL, or null for the default again (OLLAMA_HOST, else http://127.0.0.1:11434). Answers with the providers' statuses under the new settings.",
+      "Change how the model providers are reached, kept in the data folder: agents started or resumed from now on use it, and the change is recorded in the event log. `ollamaHost`: the Ollama server's URL (http or https, a host, a port and a path; no user name, password, query or fragment), or null for the default again (OLLAMA_HOST, else http://127.0.0.1:11434). Answers with the providers' statuses under the new settings.",
     args: z.object({ ollamaHost: OllamaHostSchema.nullable().optional() }).strict(),
     result: z.object({ providers: z.array(ProviderStatusSchema) }),
   }),

@@ -17,14 +17,23 @@ export function Providers({ onAddKey }: { onAddKey?: () => void }) {
   const checking = useRef(false);
   const [busy, setBusy] = useState(false);
 
+  // a check asked before a setting changed answers with the old statuses: such an answer is dropped
+  const generation = useRef(0);
+  const changed = useCallback((next: ProviderStatus[]) => {
+    generation.current++;
+    setProviders(next);
+  }, []);
+
   const check = useCallback(() => {
     if (checking.current) return;
     checking.current = true;
     setBusy(true);
+    const asked = generation.current;
     api()
       .call('agent.providers', {})
       .then(
         (r) => {
+          if (asked !== generation.current) return;
           setProviders(r.providers);
           setError(null);
         },
@@ -67,7 +76,7 @@ export function Providers({ onAddKey }: { onAddKey?: () => void }) {
                   ))}
                 </ul>
               )}
-              {p.name === 'ollama' && <OllamaServer status={p} onChanged={setProviders} />}
+              {p.name === 'ollama' && <OllamaServer status={p} onChanged={changed} />}
               {p.name === 'ollama' && p.ready && p.defaultModelInstalled === false && p.defaultModel && (
                 <PullModel model={p.defaultModel} onPulled={check} />
               )}
@@ -110,6 +119,7 @@ function OllamaServer({
   const saving = useRef(false);
   const [busy, setBusy] = useState(false);
   const id = useId();
+  const input = useRef<HTMLInputElement>(null);
 
   const save = async (ollamaHost: string | null) => {
     if (saving.current) return;
@@ -119,7 +129,10 @@ function OllamaServer({
     try {
       const { providers } = await api().call('agent.setProviderSettings', { ollamaHost });
       onChanged(providers);
-      if (ollamaHost === null) setValue('');
+      if (ollamaHost === null) {
+        setValue('');
+        input.current?.focus(); // the button pressed is gone with the saved address
+      }
       notify(
         'success',
         ollamaHost === null ? 'Ollama: back to the default server' : 'Ollama server saved',
@@ -154,7 +167,11 @@ function OllamaServer({
           autoComplete="off"
           value={value}
           placeholder={status.endpoint ?? 'http://127.0.0.1:11434'}
-          onChange={(event) => setValue(event.target.value)}
+          ref={input}
+          onChange={(event) => {
+            setValue(event.target.value);
+            if (issue) setError(null); // being corrected
+          }}
           aria-invalid={issue ? true : undefined}
           aria-describedby={`${id}-hint`}
         />
@@ -167,7 +184,11 @@ function OllamaServer({
           </Button>
         )}
       </div>
-      <p id={`${id}-hint`} className={issue ? 'field-error' : 'field-hint'}>
+      <p
+        id={`${id}-hint`}
+        className={issue ? 'field-error' : 'field-hint'}
+        role={issue ? 'alert' : undefined}
+      >
         {issue ?? SERVER_FROM[from]}
       </p>
       {error && !issue && <ErrorBox error={error} title="The address was not saved" />}
