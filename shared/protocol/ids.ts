@@ -9,3 +9,9 @@ export const PidSchema = z
   .int()
   .positive()
   .max(2 ** 31 - 1);
+
+/** A command line run in an agent's sandbox: the program and its arguments, each at most 64 KiB. */
+export const ArgvSchema = z
+  .array(z.string().max(64 * 1024))
+  .min(1)
+  .max(1024);

@@ -3,7 +3,7 @@ import { command, event } from './define.js';
 import { GpuRequestSchema } from './gpu.js';
 import { WorkspaceMountRequestSchema } from './workspace.js';
 
-import { PidSchema } from './ids.js';
+import { ArgvSchema, PidSchema } from './ids.js';
 
 export { PidSchema };
 
@@ -182,10 +182,7 @@ export const processCommands = {
     args: z
       .object({
         pid: PidSchema,
-        argv: z
-          .array(z.string().max(64 * 1024))
-          .min(1)
-          .max(1024),
+        argv: ArgvSchema,
         input: z
           .string()
           .max(1024 * 1024)

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { command, event } from './define.js';
-import { PidSchema } from './ids.js';
+import { ArgvSchema, PidSchema } from './ids.js';
 import { VNC_MODES } from './vncConnection.js';
 
 export * from './vncConnection.js';
@@ -81,10 +81,7 @@ export const vncCommands = {
     args: z
       .object({
         pid: PidSchema,
-        argv: z
-          .array(z.string().max(64 * 1024))
-          .min(1)
-          .max(1024),
+        argv: ArgvSchema,
         env: EnvSchema.optional(),
       })
       .strict(),
