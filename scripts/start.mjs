@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // npm start: the desktop app where the Electron binary is present (or can be fetched); otherwise the same UI served
 // headless, with a one-line explanation.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { hostNodeFlags, run } from './launch.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -28,12 +29,6 @@ function electronBinary() {
   return existsSync(binary) ? binary : undefined;
 }
 
-function run(command, args) {
-  const child = spawn(command, args, { stdio: 'inherit' });
-  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
-  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
-}
-
 const binary = electronBinary();
 if (binary) {
   run(binary, ['.', ...process.argv.slice(2)]);
@@ -42,6 +37,7 @@ if (binary) {
     'Electron binary not available on this machine: serving the same UI headless instead.\n',
   );
   run(process.execPath, [
+    ...hostNodeFlags(),
     join(import.meta.dirname, '..', 'bin', 'habitat.mjs'),
     'serve',
     ...process.argv.slice(2),

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { WebSocketClient } from '../../shared/client/index.js';
+import { hostNodeFlags } from '../../scripts/launch.mjs';
 import { startServe } from '../../test/servedHost.js';
 
 export interface ServedHost {
@@ -15,14 +16,15 @@ export interface ServedHost {
 }
 
 /**
- * A headless host in its own process, started the way users start it (the built CLI), so the kernel and the client
+ * A headless host in its own process, started the way users start it (the built CLI, with the flags of npm run serve), so the kernel and the client
  * do not share an event loop: what a person sees when a UI is watching.
  */
 export async function startServedHost(): Promise<ServedHost> {
   const dataDir = await mkdtemp(join(tmpdir(), 'habitat-bench-'));
   // (a benchmark's progress goes to stderr: so does the host's)
   const bin = join(import.meta.dirname, '..', '..', 'bin', 'habitat.mjs');
-  const { child, info } = await startServe([bin], dataDir, 'inherit');
+  // with the Node flags npm start and npm run serve give a kernel host on this machine
+  const { child, info } = await startServe([...hostNodeFlags(), bin], dataDir, 'inherit');
   const { wsUrl, token } = info;
   const connect = (): Promise<WebSocketClient> =>
     WebSocketClient.connect({
