@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { hostNodeFlags } from '../scripts/launch.mjs';
 import { tempDir, waitFor } from './helpers.js';
 
 const root = join(import.meta.dirname, '..');
@@ -23,6 +24,19 @@ describe.skipIf(electronPresent)('npm start without the Electron binary', () => 
         'Electron binary not available on this machine: serving the same UI headless instead.',
       );
       expect(lines[1]).toMatch(/serving at http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{64}$/);
+      // the host runs with a kernel host's Node flags for this machine (see scripts/launch.mjs)
+      const host = readdirSync('/proc').find((name) => {
+        if (!/^\d+$/.test(name)) return false;
+        try {
+          const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === child.pid;
+        } catch {
+          return false;
+        }
+      });
+      const argv = readFileSync(`/proc/${host}/cmdline`, 'utf8').split('\0');
+      expect(argv.filter((arg) => arg.startsWith('--'))).toEqual(expect.arrayContaining(hostNodeFlags()));
+      expect(argv.includes('--single-threaded-gc')).toBe(hostNodeFlags().length > 0);
     } finally {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');

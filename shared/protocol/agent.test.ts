@@ -46,7 +46,7 @@ describe('agent protocol', () => {
       ['http://gpu-box:11434/?token=x', 'must not hold a query or a fragment'],
       ['http://gpu-box:11434#x', 'must not hold a query or a fragment'],
       [`http://${'a'.repeat(2100)}`, 'is too long'],
-      [11434, ''],
+      [11434, 'expected string'],
     ];
     for (const [ollamaHost, message] of refused) {
       const parsed = args.safeParse({ ollamaHost });

@@ -136,7 +136,7 @@ function OllamaServer({
       notify(
         'success',
         ollamaHost === null ? 'Ollama: back to the default server' : 'Ollama server saved',
-        'Agents spawned from now on use it.',
+        'Agents started or resumed from now on use it.',
       );
     } catch (e) {
       setError(toErrorValue(e));
