@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { closeBrowser, launchBrowser } from './lib/browser.js';
+import { machineBusy } from './lib/machine.js';
 import { startServedHost } from './lib/servedHost.js';
 import type { BenchResult } from './lib/types.js';
 
@@ -107,22 +107,6 @@ async function firstPaint(page: Page, url: string): Promise<Paint> {
     }).observe({ type: 'paint', buffered: true });
   })`)) as number;
   return { fcpMs, gridMs, shownMs: Math.max(fcpMs, gridMs) };
-}
-
-/** The share of the machine's CPU time that was busy (not idle, not waiting for I/O) over `ms`, from /proc/stat. */
-async function machineBusy(ms: number): Promise<number | undefined> {
-  const read = async (): Promise<number[] | undefined> => {
-    const line = (await readFile('/proc/stat', 'utf8').catch(() => '')).split('\n')[0] ?? '';
-    return line.startsWith('cpu ') ? line.trim().split(/\s+/).slice(1).map(Number) : undefined;
-  };
-  const before = await read();
-  await new Promise((resolve) => setTimeout(resolve, ms));
-  const after = await read();
-  if (!before || !after) return undefined;
-  const spent = after.map((value, i) => value - (before[i] ?? 0));
-  const total = spent.reduce((sum, value) => sum + value, 0);
-  const idle = (spent[3] ?? 0) + (spent[4] ?? 0); // idle and iowait
-  return total > 0 ? (total - idle) / total : undefined;
 }
 
 /** A cold load in a context of its own: no cache, no storage and a new renderer, as a first visit has. */

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import { ensureSandboxImage } from '../kernel/index.js';
 import { closeBrowser, launchBrowser } from './lib/browser.js';
+import { cpuTimes } from './lib/machine.js';
 import { startServedHost } from './lib/servedHost.js';
 import { summarize } from './lib/stats.js';
 import type { BenchResult } from './lib/types.js';
@@ -65,14 +65,6 @@ const SAMPLER = `async ({ pids, probe, ms }) => {
   });
   return counts;
 }`;
-
-/** Busy and total jiffies of the whole machine, from /proc/stat. */
-function cpuTimes(): { busy: number; total: number } {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
-  const total = fields.reduce((a, b) => a + b, 0);
-  return { busy: total - idle, total };
-}
 
 export async function run(): Promise<BenchResult> {
   await ensureSandboxImage(new Dockerode(), { variant: 'desktop' });

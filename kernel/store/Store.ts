@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import { HabitatError } from '../../shared/protocol/index.js';
 import type { Disposable } from '../events/index.js';
 import { asHabitatError, openConnection } from './connection.js';
@@ -36,6 +36,12 @@ export class Store {
   private readonly events: EventLog;
   private readonly conversations: Conversations;
   private readonly now: () => number;
+  /** Read at every spawn (the provider settings): prepared once. */
+  private readonly settings: {
+    read: Statement<[string], { value: unknown }>;
+    write: Statement<[string, string]>;
+    remove: Statement<[string]>;
+  };
 
   private constructor(
     private readonly db: Database,
@@ -46,6 +52,13 @@ export class Store {
     this.processes = new ProcessRecords(db, options.synchronous === 'full');
     this.events = new EventLog(db, options);
     this.conversations = new Conversations(db, options.now);
+    this.settings = {
+      read: db.prepare('SELECT value FROM meta WHERE key = ?'),
+      write: db.prepare(
+        'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      ),
+      remove: db.prepare('DELETE FROM meta WHERE key = ?'),
+    };
   }
 
   /**
@@ -106,21 +119,14 @@ export class Store {
 
   /** A setting the person chose (kept in the meta table under `setting.<name>`), or undefined where none is set. */
   setting(name: string): string | undefined {
-    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(`setting.${name}`) as
-      { value: unknown } | undefined;
-    return typeof row?.value === 'string' ? row.value : undefined;
+    const value = this.settings.read.get(`setting.${name}`)?.value;
+    return typeof value === 'string' ? value : undefined;
   }
 
   /** Sets a setting, or with undefined removes it (the default applies again). */
   setSetting(name: string, value: string | undefined): void {
-    const key = `setting.${name}`;
-    if (value === undefined) this.db.prepare('DELETE FROM meta WHERE key = ?').run(key);
-    else
-      this.db
-        .prepare(
-          'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
-        )
-        .run(key, value);
+    if (value === undefined) this.settings.remove.run(`setting.${name}`);
+    else this.settings.write.run(`setting.${name}`, value);
   }
 
   /**

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import type { ErrorValue, ProviderStatus } from '../../../shared/protocol/index.js';
 import { api, toErrorValue } from '../store/api.js';
 import { Button } from '../ui/Button.js';
-import { ErrorBox } from '../ui/ErrorBox.js';
+import { ErrorBox, errorIssues } from '../ui/ErrorBox.js';
 import { ProgressLine } from '../ui/ProgressLine.js';
 import { notify } from '../store/store.js';
 
@@ -198,10 +198,7 @@ function OllamaServer({
 
 /** What an E_INVALID says of each field, as one sentence; undefined where it names none. */
 function issueMessages(error: ErrorValue): string | undefined {
-  const details = error.details as { issues?: { message?: unknown }[] } | undefined;
-  const messages = (details?.issues ?? []).flatMap((issue) =>
-    typeof issue.message === 'string' ? [issue.message] : [],
-  );
+  const messages = errorIssues(error).map((issue) => issue.message);
   return messages.length > 0 ? `The address ${messages.join('; ')}.` : undefined;
 }
 

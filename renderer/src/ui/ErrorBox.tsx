@@ -11,16 +11,23 @@ const CODE_HELP: Partial<Record<ErrorValue['code'], string>> = {
   E_LIMIT: 'A limit was reached.',
 };
 
-/** An error value as a person reads it: what happened, the kernel's message, and the details it gave. */
-export function ErrorBox({ error, title }: { error: ErrorValue; title?: string }) {
-  // the bridge sends a refused request's problems as details.issues; some callers pass the list itself
+/**
+ * The problems a refused request names, field by field: the bridge sends them as details.issues; some callers pass
+ * the list itself as the details.
+ */
+export function errorIssues(error: ErrorValue): { path: string; message: string }[] {
   const listed = Array.isArray(error.details)
     ? (error.details as unknown[])
     : ((error.details as { issues?: unknown } | null | undefined)?.issues ?? []);
-  const issues = (Array.isArray(listed) ? listed : []).filter(
+  return (Array.isArray(listed) ? listed : []).filter(
     (d): d is { path: string; message: string } =>
       typeof d === 'object' && d !== null && typeof (d as { message?: unknown }).message === 'string',
   );
+}
+
+/** An error value as a person reads it: what happened, the kernel's message, and the details it gave. */
+export function ErrorBox({ error, title }: { error: ErrorValue; title?: string }) {
+  const issues = errorIssues(error);
   const extra =
     issues.length === 0 && error.details !== undefined && error.details !== null
       ? JSON.stringify(error.details, null, 1)
