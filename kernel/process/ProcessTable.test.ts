@@ -68,7 +68,10 @@ describe('process table', () => {
     expect(control.terminating).toBe(true);
     await waitFor(() => kernel.processes.get(agent.pid).state === 'zombie', 5000, 'zombie');
     const zombie = kernel.processes.get(agent.pid);
-    expect(zombie.exitReason).toMatch(/signal|code/);
+    // TERM ends the sandbox (or, ignored by an interactive shell without one, KILL does): a shell's 128 + signal
+    const [, signal] = /^killed by signal (\d+)$/.exec(zombie.exitReason ?? '') ?? [];
+    expect(signal === '15' || signal === '9').toBe(true);
+    expect(zombie.exitCode).toBe(128 + Number(signal));
     expect(zombie.terminal).toBeNull();
     expect(processTree(osPid)).toEqual([]);
     await expect(kernel.processes.signal(agent.pid, 'KILL')).rejects.toThrow(/zombie/);
@@ -85,7 +88,11 @@ describe('process table', () => {
     await waitFor(() => processTree(osPid).some((m) => m.command === 'sleep'), 5000, 'the sleep job');
     await kernel.processes.signal(agent.pid, 'KILL');
     await waitFor(() => kernel.processes.get(agent.pid).state === 'zombie', 3000, 'zombie');
-    expect(kernel.processes.get(agent.pid).phase).toBe('failed');
+    expect(kernel.processes.get(agent.pid)).toMatchObject({
+      phase: 'failed',
+      exitCode: 137,
+      exitReason: 'killed by signal 9',
+    });
     await waitFor(() => processTree(osPid).length === 0, 3000, 'no process left');
   });
 
