@@ -6,7 +6,11 @@ set -euo pipefail
 want="${HABITAT_NODE_VERSION:-22.23.3}"
 major="${want%%.*}"
 have="$(node --version 2>/dev/null || true)"
-if [[ "$have" == v${major}.* ]]; then
+# the lowest version package.json's engines allow (">=22.12.0"): a Node 22 below it does not fit either
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+lowest="$(sed -n 's/.*"node": *">= *v\{0,1\}\([0-9][0-9.]*\)".*/\1/p' "$root/package.json" | head -n 1)"
+if [[ "$have" == v${major}.* ]] &&
+  [[ -z "$lowest" || "$(printf '%s\n%s\n' "$lowest" "${have#v}" | sort -V | head -n 1)" == "$lowest" ]]; then
   exit 0 # the machine's own node already fits
 fi
 cache="${HABITAT_NODE_CACHE:-$HOME/.cache/habitat/node-$want}"
