@@ -69,9 +69,10 @@ describe('process table', () => {
     await waitFor(() => kernel.processes.get(agent.pid).state === 'zombie', 5000, 'zombie');
     const zombie = kernel.processes.get(agent.pid);
     // TERM ends the sandbox (or, ignored by an interactive shell without one, KILL does): a shell's 128 + signal
-    const [, signal] = /^killed by signal (\d+)$/.exec(zombie.exitReason ?? '') ?? [];
-    expect(signal === '15' || signal === '9').toBe(true);
-    expect(zombie.exitCode).toBe(128 + Number(signal));
+    expect([143, 137]).toContain(zombie.exitCode);
+    expect(zombie.exitReason).toMatch(
+      new RegExp(`^(killed by signal ${zombie.exitCode! - 128}|exited with code ${zombie.exitCode})$`),
+    );
     expect(zombie.terminal).toBeNull();
     expect(processTree(osPid)).toEqual([]);
     await expect(kernel.processes.signal(agent.pid, 'KILL')).rejects.toThrow(/zombie/);
@@ -88,11 +89,9 @@ describe('process table', () => {
     await waitFor(() => processTree(osPid).some((m) => m.command === 'sleep'), 5000, 'the sleep job');
     await kernel.processes.signal(agent.pid, 'KILL');
     await waitFor(() => kernel.processes.get(agent.pid).state === 'zombie', 3000, 'zombie');
-    expect(kernel.processes.get(agent.pid)).toMatchObject({
-      phase: 'failed',
-      exitCode: 137,
-      exitReason: 'killed by signal 9',
-    });
+    // bubblewrap, when its child dies before it does, exits with that child's 128 + signal rather than by the signal
+    expect(kernel.processes.get(agent.pid)).toMatchObject({ phase: 'failed', exitCode: 137 });
+    expect(kernel.processes.get(agent.pid).exitReason).toMatch(/^(killed by signal 9|exited with code 137)$/);
     await waitFor(() => processTree(osPid).length === 0, 3000, 'no process left');
   });
 

@@ -410,10 +410,9 @@ export class ProcessTable {
     this.endSandbox(proc);
     const reason = exit.signal ? `killed by signal ${exit.signal}` : `exited with code ${exit.exitCode ?? 0}`;
     const failed = (exit.signal ?? 0) !== 0 || (exit.exitCode ?? 0) !== 0;
-    // a program a signal ended has no code of its own (node-pty says 0): 128 + the signal, as a shell reports it
     this.finish(
       proc,
-      exit.signal ? 128 + exit.signal : (exit.exitCode ?? 0),
+      exit.exitCode ?? (exit.signal ? 128 + exit.signal : 0), // a terminal's code is already 128 + its signal
       reason,
       failed ? 'failed' : 'completed',
     );

@@ -342,7 +342,7 @@ describe.skipIf(process.platform === 'win32')('TerminalSession on a real pty', (
     const { session, output } = open(`printf 'ready'; sleep 30`);
     await waitFor('ready', () => output.text.includes('ready'));
     session.kill('SIGKILL');
-    expect(await session.exited()).toEqual({ exitCode: 0, signal: 'SIGKILL' });
+    expect(await session.exited()).toEqual({ exitCode: 137, signal: 'SIGKILL' }); // 128 + 9, as a shell says
     expect(() => session.kill('SIGNOPE' as NodeJS.Signals)).toThrow(/unknown signal/);
   });
 
@@ -368,7 +368,7 @@ describe.skipIf(process.platform === 'win32')('TerminalSession on a real pty', (
       // the orphaned sleep stays a zombie until init reaps it, which some containers' init does only now and then
       await waitFor('the group to be reaped', () => groupGone(pgid), 5_000);
       expect(() => process.kill(-pgid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
-      expect(exits).toEqual([{ exitCode: 0, signal: 'SIGKILL' }]);
+      expect(exits).toEqual([{ exitCode: 137, signal: 'SIGKILL' }]);
 
       await expect(session.write('x')).rejects.toMatchObject({ code: 'E_CONFLICT' });
       expect(() => session.attach(() => undefined)).toThrow(/disposed/);

@@ -58,6 +58,7 @@ export interface TerminalSessionOptions {
 }
 
 export interface TerminalExit {
+  /** As a shell reports it: 128 + the signal's number when a signal ended the program (node-pty says 0 then). */
   exitCode: number;
   /** The signal that ended the program, if one did. */
   signal: NodeJS.Signals | null;
@@ -378,10 +379,8 @@ export class TerminalSession {
     this.startDraining();
     this.batcher.end();
     this.close();
-    const exit: TerminalExit = {
-      exitCode: event.exitCode,
-      signal: signalNames.get(event.signal ?? 0) ?? null,
-    };
+    const signal = signalNames.get(event.signal ?? 0) ?? null;
+    const exit: TerminalExit = { exitCode: signal ? 128 + event.signal! : event.exitCode, signal };
     this.watchGroup();
     await this.screenView.settled().catch(() => undefined);
     this.exitStatus = exit;

@@ -107,4 +107,27 @@ describe('habitat CLI: agents, terminals and files', () => {
     expect(await exited).toBe(0);
     expect(screen).toContain(`[detached from ${pid}]`);
   });
+
+  it('attach ends with the code a shell would give when the agent is killed: 128 + the signal', async () => {
+    const pid = (await json(['spawn'])).pid;
+    const term = spawnPty(process.execPath, [...CLI, '--data-dir', dataDir, 'attach', String(pid)], {
+      cols: 100,
+      rows: 30,
+      env: process.env as Record<string, string>,
+    });
+    let screen = '';
+    term.onData((d) => (screen += d));
+    const exited = new Promise<number>((resolve) => term.onExit(({ exitCode }) => resolve(exitCode)));
+    await waitFor(() => /agent@\d+/.test(screen), 15_000, 'the prompt');
+    await run(['kill', '-s', 'KILL', String(pid)]);
+    expect(await exited).toBe(137);
+    const record = async (): Promise<{ state: string; exitCode: number | null }> =>
+      (await json(['ps', '--all'])).find((p: { pid: number }) => p.pid === pid);
+    let ended = await record();
+    for (let tries = 0; ended.state !== 'zombie' && tries < 50; tries++) {
+      await new Promise((r) => setTimeout(r, 100));
+      ended = await record();
+    }
+    expect(ended).toMatchObject({ state: 'zombie', exitCode: 137 });
+  });
 });

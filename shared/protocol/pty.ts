@@ -94,7 +94,8 @@ export const ptyEvents = {
     payload: z.object({ terminal: TerminalIdSchema, data: z.union([z.string(), z.instanceof(Uint8Array)]) }),
   }),
   'pty.exit': event({
-    description: 'The terminal program exited; sent on pty.exit.<terminal>.',
+    description:
+      'The terminal program exited; sent on pty.exit.<terminal>. exitCode is as a shell reports it: 128 + signal when a signal ended the program.',
     payload: z.object({
       terminal: TerminalIdSchema,
       exitCode: z.number().int().nullable(),
