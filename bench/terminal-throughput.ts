@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { spawn as spawnPty } from 'node-pty';
+import { machineShares } from './lib/machine.js';
 import { startPtyForwarder } from './lib/ptyForwarder.js';
 import { attachTerminal, startServedHost } from './lib/servedHost.js';
 import { elapsedNs, now } from './lib/time.js';
@@ -31,6 +32,16 @@ async function ownCpuMs<T>(work: () => Promise<T>): Promise<{ value: T; cpuMs: n
   const value = await work();
   const used = process.cpuUsage(before);
   return { value, cpuMs: (used.user + used.system) / 1000 };
+}
+
+/** One line on how idle the machine was during one kind of run, and how much the hypervisor took; none without data. */
+function sharesNote(kind: string, list: { idle: number; steal: number }[]): string[] {
+  if (list.length === 0) return [];
+  const percents = (pick: (share: { idle: number; steal: number }) => number): string =>
+    list.map((share) => `${(100 * pick(share)).toFixed(0)}%`).join(', ');
+  return [
+    `machine idle during the ${kind} runs: ${percents((s) => s.idle)} (stolen: ${percents((s) => s.steal)})`,
+  ];
 }
 
 async function rawRead(): Promise<number> {
@@ -94,14 +105,24 @@ export async function run(): Promise<BenchResult> {
     const forwarded: number[] = [];
     // CPU spent per run, to tell a busy kernel from a pipeline that waits
     const cpu = { raw: 0, kernel: 0 as number | undefined, client: 0 };
+    // how much of the machine sat idle (or was stolen by the hypervisor) during each kind of run: an idle share well
+    // above the raw runs' means a pipeline that waits on its stages' hand-offs rather than one short of CPU
+    const shares = {
+      raw: [] as { idle: number; steal: number }[],
+      habitat: [] as { idle: number; steal: number }[],
+    };
     const measureRaw = async (): Promise<void> => {
-      const { value, cpuMs } = await ownCpuMs(rawRead);
+      const { value: measured, shares: share } = await machineShares(() => ownCpuMs(rawRead));
+      const { value, cpuMs } = measured;
+      if (share) shares.raw.push(share);
       raw.push(value);
       cpu.raw += cpuMs;
     };
     const measureHabitat = async (): Promise<void> => {
       const kernelBefore = processCpuMs(kernelPid);
-      const { value, cpuMs } = await ownCpuMs(throughHabitat);
+      const { value: measured, shares: share } = await machineShares(() => ownCpuMs(throughHabitat));
+      const { value, cpuMs } = measured;
+      if (share) shares.habitat.push(share);
       const kernelAfter = processCpuMs(kernelPid);
       habitat.push(value);
       cpu.client += cpuMs;
@@ -161,6 +182,8 @@ export async function run(): Promise<BenchResult> {
           (100 * habitatMbps) /
           forwarderMbps
         ).toFixed(0)}% of what it does`,
+        ...sharesNote('raw', shares.raw),
+        ...sharesNote('Habitat', shares.habitat),
         `CPU per MiB: raw reader ${perMib(cpu.raw)}; through Habitat: kernel ${
           cpu.kernel === undefined ? 'n/a' : perMib(cpu.kernel)
         }, client ${perMib(cpu.client)} (the producer's own CPU not counted)`,
