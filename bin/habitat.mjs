@@ -3,12 +3,12 @@
 // enough for old Nodes to parse (no top-level await), so that they are told which Node to use (see nodeVersion.mjs).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { runningNodeProblem } from './nodeVersion.mjs';
+import { ENSURE_NODE_HINT, runningNodeProblem } from './nodeVersion.mjs';
 
 const problem = runningNodeProblem();
 const cli = fileURLToPath(new URL('../out/main/cli.js', import.meta.url));
 if (problem) {
-  const message = `${problem.message} (on Debian or Ubuntu, \`eval "$(bash scripts/ensure-node.sh)"\` in the Habitat folder provides it)`;
+  const message = `${problem.message} (${ENSURE_NODE_HINT})`;
   const error = { code: 'E_UNAVAILABLE', message, details: { node: problem.have, needs: problem.needs } };
   // as the CLI reports any error: JSON on stdout with --json (a global flag: before any `--`), else a line on
   // stderr; exit 2, as for a usage error. exitCode rather than exit(): the output is written out first.

@@ -32,6 +32,10 @@ export function nodeVersionProblem(version, engines) {
   return preRelease === undefined ? undefined : refused;
 }
 
+/** Where a Debian or Ubuntu user gets the right Node, said with every refusal. */
+export const ENSURE_NODE_HINT =
+  'on Debian or Ubuntu, `eval "$(bash scripts/ensure-node.sh)"` in the Habitat folder provides it';
+
 /** The lowest Node this checkout's package.json allows, if it names one. */
 export function requiredNode() {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));

@@ -3,6 +3,15 @@
 // Its last line is "N passed, N failed[, N skipped]", summed over Vitest and Playwright; it exits non-zero on any failure.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { ENSURE_NODE_HINT, runningNodeProblem } from '../bin/nodeVersion.mjs';
+
+// on an older Node the native modules crash tests one by one, minutes in: say so before anything runs
+const problem = runningNodeProblem();
+if (problem) {
+  process.stderr.write(`npm test: ${problem.message} (${ENSURE_NODE_HINT})\n`);
+  await new Promise((resolve) => process.stdout.write('0 passed, 1 failed\n', resolve));
+  process.exit(2);
+}
 
 const results = 'test-results';
 rmSync(`${results}/vitest.json`, { force: true });

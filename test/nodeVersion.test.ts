@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lowestNode, nodeVersionProblem, requiredNode, runningNodeProblem } from '../bin/nodeVersion.mjs';
+import { tempDir } from './helpers.js';
 
 const bin = join(import.meta.dirname, '..', 'bin', 'habitat.mjs');
 const engines = requiredNode();
@@ -74,6 +75,29 @@ describe('the Node the habitat command needs', () => {
       expect(theirs.status).toBe(2);
       expect(theirs.stdout).toBe('');
       expect(theirs.stderr).toContain('E_UNAVAILABLE');
+    },
+  );
+
+  it.skipIf(!olderNode())(
+    'npm test, run by an older Node, says so before it runs anything, and fails',
+    () => {
+      const { node, version } = olderNode()!;
+      const dir = tempDir();
+      try {
+        const run = spawnSync(node, [join(import.meta.dirname, '..', 'scripts', 'test.mjs')], {
+          cwd: dir.path,
+          encoding: 'utf8',
+          timeout: 10_000,
+        });
+        expect(run.status).toBe(2);
+        expect(run.stderr).toContain(
+          `npm test: Habitat needs Node.js ${lowestNode(engines)} or newer, and this is ${version}`,
+        );
+        expect(run.stdout.trim().split('\n').at(-1)).toBe('0 passed, 1 failed'); // the summary line CI reads
+        expect(readdirSync(dir.path)).toEqual([]); // nothing ran: not even its results folder was made
+      } finally {
+        dir.cleanup();
+      }
     },
   );
 });
