@@ -1,5 +1,6 @@
+import { parse } from 'acorn';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lowestNode, nodeVersionProblem, requiredNode, runningNodeProblem } from '../bin/nodeVersion.mjs';
@@ -51,6 +52,26 @@ describe('the Node the habitat command needs', () => {
     }
     expect(nodeVersionProblem('20.20.2', undefined)).toBeUndefined();
     expect(runningNodeProblem()).toBeUndefined(); // the Node running these tests is one Habitat supports
+  });
+
+  it('the files that check parse on the Nodes they refuse: ES2020, without top-level await, ?? or ?.', () => {
+    // Node 14.8 to 21 (and Node 12 without ?? and ?.) parse these; a newer construct would make them crash instead
+    const root = join(import.meta.dirname, '..');
+    for (const file of ['bin/habitat.mjs', 'bin/nodeVersion.mjs', 'scripts/test.mjs']) {
+      const source = readFileSync(join(root, file), 'utf8').replace(/^#!.*\n/, '');
+      const tree = parse(source, { ecmaVersion: 2020, sourceType: 'module' }); // throws on top-level await
+      const modern: string[] = [];
+      const visit = (node: unknown): void => {
+        if (!node || typeof node !== 'object') return;
+        const { type, operator } = node as { type?: string; operator?: string };
+        if (type === 'ChainExpression' || (type === 'LogicalExpression' && operator === '??')) {
+          modern.push(`${file}: ${type === 'ChainExpression' ? '?.' : '??'}`);
+        }
+        for (const value of Object.values(node)) visit(value);
+      };
+      visit(tree);
+      expect(modern).toEqual([]);
+    }
   });
 
   it.skipIf(!olderNode())(
