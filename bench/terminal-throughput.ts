@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { spawn as spawnPty } from 'node-pty';
 import { machineShares } from './lib/machine.js';
 import { startPtyForwarder } from './lib/ptyForwarder.js';
@@ -40,7 +41,8 @@ function sharesNote(kind: string, list: { idle: number; steal: number }[]): stri
   const percents = (pick: (share: { idle: number; steal: number }) => number): string =>
     list.map((share) => `${(100 * pick(share)).toFixed(0)}%`).join(', ');
   return [
-    `machine idle during the ${kind} runs: ${percents((s) => s.idle)} (stolen: ${percents((s) => s.steal)})`,
+    `the machine (${availableParallelism()} CPUs) during the ${kind} runs: idle ${percents((s) => s.idle)}; ` +
+      `stolen by the hypervisor ${percents((s) => s.steal)} (counted as busy)`,
   ];
 }
 
@@ -79,7 +81,6 @@ export async function run(): Promise<BenchResult> {
       if (received >= target) waiter?.();
     });
     const throughHabitat = async (): Promise<number> => {
-      await new Promise((r) => setTimeout(r, 300)); // let the prompt settle
       received = 0;
       target = BYTES;
       const done = new Promise<void>((resolve) => (waiter = resolve));
@@ -105,8 +106,8 @@ export async function run(): Promise<BenchResult> {
     const forwarded: number[] = [];
     // CPU spent per run, to tell a busy kernel from a pipeline that waits
     const cpu = { raw: 0, kernel: 0 as number | undefined, client: 0 };
-    // how much of the machine sat idle (or was stolen by the hypervisor) during each kind of run: an idle share well
-    // above the raw runs' means a pipeline that waits on its stages' hand-offs rather than one short of CPU
+    // how much of the machine sat idle, and how much the hypervisor took, during each kind of run (steal swings
+    // single runs on a shared virtual machine)
     const shares = {
       raw: [] as { idle: number; steal: number }[],
       habitat: [] as { idle: number; steal: number }[],
@@ -119,6 +120,7 @@ export async function run(): Promise<BenchResult> {
       cpu.raw += cpuMs;
     };
     const measureHabitat = async (): Promise<void> => {
+      await new Promise((r) => setTimeout(r, 300)); // let the prompt settle, outside what is measured
       const kernelBefore = processCpuMs(kernelPid);
       const { value: measured, shares: share } = await machineShares(() => ownCpuMs(throughHabitat));
       const { value, cpuMs } = measured;

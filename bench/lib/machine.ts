@@ -5,7 +5,13 @@ import { readFileSync } from 'node:fs';
  * those stolen: a virtual machine's CPUs waiting for the hypervisor, which ran something else.
  */
 export function cpuTimes(): { busy: number; total: number; steal: number } {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal (then guest and guest_nice, already counted in user and nice)
+  const fields = readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]!
+    .trim()
+    .split(/\s+/)
+    .slice(1, 9)
+    .map(Number);
   const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
   const total = fields.reduce((a, b) => a + b, 0);
   return { busy: total - idle, total, steal: fields[7] ?? 0 };
@@ -29,7 +35,7 @@ export async function machineShares<T>(
   return {
     value,
     shares: {
-      idle: 1 - (after.busy - before.busy) / total,
+      idle: Math.max(0, 1 - (after.busy - before.busy) / total), // iowait can go backwards
       steal: (after.steal - before.steal) / total,
     },
   };
