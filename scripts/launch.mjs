@@ -2,6 +2,7 @@
 // running a child whose signals and exit are the launcher's own.
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 
 /**
  * Node flags for a process that hosts the kernel. On a machine of one or two CPUs V8 collects garbage on the main
@@ -21,4 +22,14 @@ export function run(command, args) {
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
   return child;
+}
+
+/** Runs `habitat serve` with `args` as a kernel host: its Node flags, its signals and exit the launcher's own. */
+export function runServe(args) {
+  return run(process.execPath, [
+    ...hostNodeFlags(),
+    join(import.meta.dirname, '..', 'bin', 'habitat.mjs'),
+    'serve',
+    ...args,
+  ]);
 }

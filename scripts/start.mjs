@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { hostNodeFlags, run } from './launch.mjs';
+import { run, runServe } from './launch.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -36,10 +36,5 @@ if (binary) {
   process.stdout.write(
     'Electron binary not available on this machine: serving the same UI headless instead.\n',
   );
-  run(process.execPath, [
-    ...hostNodeFlags(),
-    join(import.meta.dirname, '..', 'bin', 'habitat.mjs'),
-    'serve',
-    ...process.argv.slice(2),
-  ]);
+  runServe(process.argv.slice(2));
 }

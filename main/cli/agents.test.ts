@@ -83,42 +83,39 @@ describe('habitat CLI: agents, terminals and files', () => {
     expect(history.stdout).toMatch(/process\.started[\s\S]*process\.exec[\s\S]*process\.exec\.result/);
   });
 
-  it('attach gives an interactive terminal in raw mode, with resize, and Ctrl-] detaches', async () => {
-    const pid = (await json(['spawn'])).pid;
-    // A real terminal around the CLI, as a person would have.
+  /** `habitat attach PID` in a real terminal around the CLI, as a person would have, once the agent's prompt shows. */
+  async function attachInTerminal(pid: number) {
     const term = spawnPty(process.execPath, [...CLI, '--data-dir', dataDir, 'attach', String(pid)], {
       cols: 100,
       rows: 30,
       env: process.env as Record<string, string>,
     });
-    let screen = '';
-    term.onData((d) => (screen += d));
+    let output = '';
+    term.onData((d) => (output += d));
     const exited = new Promise<number>((resolve) => term.onExit(({ exitCode }) => resolve(exitCode)));
-    await waitFor(() => /agent@\d+/.test(screen), 15_000, 'the prompt');
+    await waitFor(() => /agent@\d+/.test(output), 15_000, 'the prompt');
+    return { term, screen: () => output, exited };
+  }
+
+  it('attach gives an interactive terminal in raw mode, with resize, and Ctrl-] detaches', async () => {
+    const pid = (await json(['spawn'])).pid;
+    const { term, screen, exited } = await attachInTerminal(pid);
     term.write('echo typed-$((6*7))\r');
-    await waitFor(() => screen.includes('typed-42'), 10_000, 'the command output');
+    await waitFor(() => screen().includes('typed-42'), 10_000, 'the command output');
     term.write('stty size\r');
-    await waitFor(() => screen.includes('30 100'), 10_000, 'the size');
+    await waitFor(() => screen().includes('30 100'), 10_000, 'the size');
     term.resize(120, 40);
     await new Promise((r) => setTimeout(r, 300));
     term.write('stty size\r');
-    await waitFor(() => screen.includes('40 120'), 10_000, 'the new size');
+    await waitFor(() => screen().includes('40 120'), 10_000, 'the new size');
     term.write('\x1d');
     expect(await exited).toBe(0);
-    expect(screen).toContain(`[detached from ${pid}]`);
+    expect(screen()).toContain(`[detached from ${pid}]`);
   });
 
   it('attach ends with the code a shell would give when the agent is killed: 128 + the signal', async () => {
     const pid = (await json(['spawn'])).pid;
-    const term = spawnPty(process.execPath, [...CLI, '--data-dir', dataDir, 'attach', String(pid)], {
-      cols: 100,
-      rows: 30,
-      env: process.env as Record<string, string>,
-    });
-    let screen = '';
-    term.onData((d) => (screen += d));
-    const exited = new Promise<number>((resolve) => term.onExit(({ exitCode }) => resolve(exitCode)));
-    await waitFor(() => /agent@\d+/.test(screen), 15_000, 'the prompt');
+    const { exited } = await attachInTerminal(pid);
     await run(['kill', '-s', 'KILL', String(pid)]);
     expect(await exited).toBe(137);
     const record = async (): Promise<{ state: string; exitCode: number | null }> =>
