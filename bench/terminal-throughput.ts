@@ -46,6 +46,19 @@ function sharesNote(kind: string, list: { idle: number; steal: number }[]): stri
   ];
 }
 
+/**
+ * Each round's Habitat run against the same round's raw run (at most a forwarder run apart, so under much the same
+ * steal): how far the ratio swings from round to round, beside the best-of-rounds figures.
+ */
+function pairedNote(rawNs: number[], habitatNs: number[]): string {
+  const ratios = rawNs.map((ns, round) => ns / habitatNs[round]!);
+  const median = [...ratios].sort((a, b) => a - b)[Math.floor(ratios.length / 2)]!;
+  return (
+    `Habitat's speed over raw, round by round: ${ratios.map((r) => r.toFixed(2)).join(', ')} ` +
+    `(median ${median.toFixed(2)})`
+  );
+}
+
 async function rawRead(): Promise<number> {
   const start = now();
   const pty = spawnPty('/bin/bash', ['-c', PRODUCER], {
@@ -184,6 +197,7 @@ export async function run(): Promise<BenchResult> {
           (100 * habitatMbps) /
           forwarderMbps
         ).toFixed(0)}% of what it does`,
+        pairedNote(raw, habitat),
         ...sharesNote('raw', shares.raw),
         ...sharesNote('Habitat', shares.habitat),
         `CPU per MiB: raw reader ${perMib(cpu.raw)}; through Habitat: kernel ${
