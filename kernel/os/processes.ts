@@ -175,44 +175,59 @@ export function signalTree(root: number, signal: NodeJS.Signals): boolean {
  * covers systems without /proc); returns how many processes and groups it signalled. Every pass that signalled
  * something is followed by another: a fork in flight when its parent got the signal completes, and its child shows
  * in /proc, only after that.
+ *
+ * Processes whose command is in `spare` are passed over (a sandbox's launchers, which would die of a signal meant for
+ * what they run, taking it all down with them); their groups then get nothing either where /proc lists the rest.
  */
-export function signalTrees(roots: readonly number[], signal: NodeJS.Signals): number {
+export function signalTrees(
+  roots: readonly number[],
+  signal: NodeJS.Signals,
+  spare: ReadonlySet<string> = NONE,
+): number {
   const signalled = new Set<number>();
   for (let pass = 0; pass < 4; pass++) {
     const fresh = treesIn(listProcesses(), roots).filter((p) => !signalled.has(p.pid));
     if (fresh.length === 0) break;
     for (const p of fresh) {
       signalled.add(p.pid);
-      signalOne(p.pid, signal);
+      if (!spare.has(p.command)) signalOne(p.pid, signal);
     }
   }
-  return signalled.size + roots.filter((root) => signalGroup(root, signal)).length;
+  const groups = spare.size > 0 && process.platform === 'linux' ? [] : roots;
+  return signalled.size + groups.filter((root) => signalGroup(root, signal)).length;
 }
+const NONE: ReadonlySet<string> = new Set();
 
 /**
  * Signals queued in this turn of the event loop go out together, in the order asked, with one walk of /proc for each
  * run of the same signal (signalTrees): a kernel that kills two hundred agents on its way out walks it once, not two
- * hundred times. Resolves once the signal has been sent.
+ * hundred times. Resolves once the signal has been sent. `spare` as for signalTrees.
  */
-export function queueSignalTree(root: number, signal: NodeJS.Signals): Promise<void> {
+export function queueSignalTree(
+  root: number,
+  signal: NodeJS.Signals,
+  spare: ReadonlySet<string> = NONE,
+): Promise<void> {
   return new Promise((resolve) => {
     if (queued.length === 0) queueMicrotask(sendQueued);
-    queued.push({ root, signal, resolve });
+    queued.push({ root, signal, spare, resolve });
   });
 }
-let queued: { root: number; signal: NodeJS.Signals; resolve: () => void }[] = [];
+let queued: { root: number; signal: NodeJS.Signals; spare: ReadonlySet<string>; resolve: () => void }[] = [];
 
 function sendQueued(): void {
   const batch = queued;
   queued = [];
   for (let start = 0; start < batch.length;) {
+    const { signal, spare } = batch[start]!;
     let end = start + 1;
-    while (end < batch.length && batch[end]!.signal === batch[start]!.signal) end++;
+    while (end < batch.length && batch[end]!.signal === signal && batch[end]!.spare === spare) end++;
     const run = batch.slice(start, end);
     try {
       signalTrees(
         run.map((entry) => entry.root),
-        run[0]!.signal,
+        signal,
+        spare,
       );
     } catch (error) {
       console.error('[os] walking the process trees to signal failed:', error);

@@ -6,7 +6,7 @@ import {
   type ProcessState,
   type Signal,
 } from '../../shared/protocol/index.js';
-import { isGroupAlive, queueSignalTree, signalTree } from '../os/index.js';
+import { isGroupAlive, signalTree } from '../os/index.js';
 import type { AgentSandbox, SandboxExecResult, TerminalLaunch } from '../sandbox/index.js';
 import { LoopControl } from './LoopControl.js';
 import { SpawnPlanner, spawnRecord } from './spawnPlan.js';
@@ -115,7 +115,7 @@ export class ProcessTable {
     // wedges the engine (see kernel/docker's PauseGate). One left paused by a snapshot's hold runs on.
     const stopped = record.state === 'stopped';
     if (stopped) proc.control.pause();
-    await sandbox.signal(stopped ? 'STOP' : 'CONT', null);
+    await sandbox.signal(stopped ? 'STOP' : 'CONT', []);
     this.startShell(proc);
     this.attachAddons(proc);
     this.update(proc, {}, 'process.reattached');
@@ -443,16 +443,15 @@ export class ProcessTable {
 
   private deliver(proc: LiveProcess, signal: Signal): Promise<void> {
     const send = async () => {
+      const shell = proc.record.sandbox.osPid;
+      const others = (this.options.otherTerminals?.(proc.record.pid) ?? []).filter(
+        (osPid) => osPid !== shell,
+      );
       try {
-        await proc.sandbox?.signal(signal, proc.record.sandbox.osPid);
+        await proc.sandbox?.signal(signal, shell ? [shell, ...others] : others);
       } catch (error) {
         this.log(proc.record.pid, 'process.signal.failed', { signal, error: String(error) });
       }
-      if (proc.sandbox?.kind !== 'host') return;
-      const others = (this.options.otherTerminals?.(proc.record.pid) ?? []).filter(
-        (osPid) => osPid !== proc.record.sandbox.osPid,
-      );
-      await Promise.all(others.map((osPid) => queueSignalTree(osPid, `SIG${signal}`)));
     };
     if (signal !== 'STOP' && signal !== 'CONT') return send();
     // STOP and CONT reach the sandbox in the order they were sent: a container's pause must not overtake the

@@ -120,7 +120,8 @@ export interface ProcessTableOptions {
   addons?: ProcessAddon[];
   /**
    * Host PIDs of an agent's terminals besides its shell (pty.open, the runtime's commands): a host sandbox tracks
-   * only its shell and execs, so signals reach these through here. A container's signals reach them already.
+   * only its shell and execs, so signals reach these through here (see AgentSandbox.signal). A container's signals
+   * reach them already.
    */
   otherTerminals?(pid: number): number[];
 }

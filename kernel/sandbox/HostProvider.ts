@@ -22,6 +22,9 @@ const OS_SIGNAL: Record<Signal, NodeJS.Signals> = {
   WINCH: 'SIGWINCH',
 };
 
+/** Signals a program may handle, which must not end the sandbox around it (see HostSandbox.launchers). */
+const CATCHABLE: ReadonlySet<Signal> = new Set(['TERM', 'INT', 'WINCH']);
+
 /** Agents as host processes (bubblewrap where installed): signals reach the shell's whole tree and every exec. */
 class HostAgentSandbox implements AgentSandbox {
   readonly kind = 'host' as const;
@@ -58,11 +61,12 @@ class HostAgentSandbox implements AgentSandbox {
     });
   }
 
-  async signal(signal: Signal, shellOsPid: number | null): Promise<void> {
+  async signal(signal: Signal, terminals: readonly number[]): Promise<void> {
     const os = OS_SIGNAL[signal];
+    const spare = CATCHABLE.has(signal) ? this.backend.launchers : undefined;
     // queued: the signals of every agent asked for in this turn share their walks of /proc
-    const roots = shellOsPid ? [shellOsPid, ...this.execGroups] : [...this.execGroups];
-    await Promise.all(roots.map((root) => queueSignalTree(root, os)));
+    const roots = [...terminals, ...this.execGroups];
+    await Promise.all(roots.map((root) => queueSignalTree(root, os, spare)));
   }
 
   async destroy(): Promise<void> {

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
 import { bubblewrapArgs, detectBubblewrap, HOME_INSIDE } from './bubblewrap.js';
 import { scrubbedEnvironment } from './environment.js';
 import { prlimitArgs } from './limits.js';
@@ -18,6 +19,11 @@ export class HostSandbox implements SandboxBackend {
   readonly kind = 'host' as const;
   readonly isolation: Isolation;
   readonly warning: string | undefined;
+  /**
+   * Commands of the processes that launch an agent's programs rather than being them (bwrap): a signal its programs
+   * may catch (TERM, INT, WINCH) passes them over, since they would die of it and take the whole sandbox with them.
+   */
+  readonly launchers: ReadonlySet<string>;
   private readonly bwrap: string | undefined;
   private readonly prlimit: string | undefined;
 
@@ -26,6 +32,8 @@ export class HostSandbox implements SandboxBackend {
     const prlimit = options.prlimit ?? '/usr/bin/prlimit';
     this.prlimit = existsSync(prlimit) ? prlimit : undefined;
     this.isolation = this.bwrap ? 'bubblewrap' : 'none';
+    // /proc names a process by its file's name, cut to 15 characters
+    this.launchers = new Set(this.bwrap ? [basename(this.bwrap).slice(0, 15)] : []);
     this.warning = this.bwrap
       ? undefined
       : 'bubblewrap is not installed: host agents run as plain processes with full access to your files and network. Install bubblewrap (apt-get install bubblewrap) for isolation.';

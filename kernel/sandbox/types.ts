@@ -86,8 +86,11 @@ export interface AgentSandbox {
   readonly containerId: string | null;
   terminal(argv: string[]): TerminalLaunch;
   exec(argv: string[], options: SandboxExecOptions): Promise<SandboxExecResult>;
-  /** Delivers a signal to every real process of the sandbox; shellOsPid is the main terminal's process (host). */
-  signal(signal: Signal, shellOsPid: number | null): Promise<void>;
+  /**
+   * Delivers a signal to every real process of the sandbox; `terminals` are the OS processes of the agent's terminals
+   * on the host, the main shell first (a container's are inside it).
+   */
+  signal(signal: Signal, terminals: readonly number[]): Promise<void>;
   /** Ends whatever still runs and releases the sandbox (a container is removed). */
   destroy(): Promise<void>;
   /** Adds a bind mount for the terminals and execs started from now on; absent where mounts are fixed (containers). */
