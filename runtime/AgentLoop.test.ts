@@ -222,6 +222,55 @@ describe('AgentLoop', () => {
       });
       expect(Date.now() - started).toBeLessThan(2000);
     });
+
+    it('a run that goes on (firstStep, spent) counts on from what was used before', async () => {
+      const t = setup(
+        () => ({ ...call('think', { thought: 'hmm' }), usage: { inputTokens: 100, outputTokens: 10 } }),
+        {
+          budgets: { maxSteps: 5, maxTokens: 10_000 },
+          firstStep: 4,
+          spent: { tokens: { input: 3000, output: 300 }, durationMs: 60_000 },
+        },
+      );
+      const result = await t.loop.run();
+      expect(result).toMatchObject({
+        outcome: 'failed',
+        reason: 'the step budget (5 steps) ran out before the goal was done',
+        steps: 5,
+        tokens: { input: 3100, output: 310 },
+      });
+      expect(result.durationMs).toBeGreaterThanOrEqual(60_000);
+      expect(t.provider.requests).toHaveLength(1);
+      expect(t.ofType('usage')).toMatchObject([{ step: 5, totalInput: 3100, totalOutput: 310 }]);
+      expect(t.ofType('phase')[0]).toMatchObject({ phase: 'booting', step: 4 });
+    });
+
+    it('tokens used before count against the token budget', async () => {
+      const t = setup(() => call('think', { thought: 'hmm' }), {
+        budgets: { maxTokens: 1000 },
+        spent: { tokens: { input: 900, output: 100 }, durationMs: 0 },
+      });
+      const result = await t.loop.run();
+      expect(result).toMatchObject({ outcome: 'failed', steps: 0 });
+      expect(result.reason).toMatch(/token budget \(1000 tokens\) ran out: 1000 used/);
+      expect(t.provider.requests).toHaveLength(0);
+    });
+
+    it('time used before counts against the time budget: only what is left is given', async () => {
+      const t = setup(
+        () => call('think', { thought: 'slow' }),
+        { budgets: { maxDurationMs: 10_000 }, spent: { tokens: { input: 0, output: 0 }, durationMs: 9_850 } },
+        { delayMs: 10_000 },
+      );
+      const started = Date.now();
+      const result = await t.loop.run();
+      expect(result).toMatchObject({
+        outcome: 'failed',
+        reason: 'the time budget (10 s) ran out before the goal was done',
+      });
+      expect(Date.now() - started).toBeLessThan(2000);
+      expect(result.durationMs).toBeGreaterThanOrEqual(10_000);
+    });
   });
 
   describe('signals (LoopControl)', () => {

@@ -67,6 +67,17 @@ export interface AgentLoopOptions {
   onStepEnd?(step: number): void;
   /** Steps already done (a run that goes on from a checkpoint counts on from there). */
   firstStep?: number;
+  /**
+   * Tokens and time earlier runs of the same agent used (a run resumed after a restart, or rolled back): the budgets
+   * count on from there, and the run's totals (usage events, its end) include them.
+   */
+  spent?: RunSpent;
+}
+
+/** What a run has used of its token and time budgets. */
+export interface RunSpent {
+  tokens: { input: number; output: number };
+  durationMs: number;
 }
 
 /** Text of a tool result kept in events; the model gets the full result. */
@@ -99,6 +110,10 @@ export class AgentLoop {
   private step = 0;
   private tokens = { input: 0, output: 0 };
   private startedAt = 0;
+  /** Time earlier runs of the agent used (options.spent): the time budget counts on from there. */
+  private readonly priorMs: number;
+  /** The run's whole duration, once it ended. */
+  private endedMs: number | undefined;
   private notes = '';
   private completion: { summary: string; success: boolean } | undefined;
   private running = false;
@@ -128,11 +143,21 @@ export class AgentLoop {
     };
     this.signal = AbortSignal.any([options.control.signal, this.deadline.signal]);
     this.step = options.firstStep ?? 0;
+    this.tokens = { input: options.spent?.tokens.input ?? 0, output: options.spent?.tokens.output ?? 0 };
+    this.priorMs = Math.max(0, options.spent?.durationMs ?? 0);
   }
 
   /** Steps done so far. */
   get steps(): number {
     return this.step;
+  }
+
+  /** Tokens and time used so far, those of earlier runs (options.spent) included. */
+  get spent(): RunSpent {
+    return {
+      tokens: { ...this.tokens },
+      durationMs: this.endedMs ?? (this.running ? this.now() - this.startedAt : this.priorMs),
+    };
   }
 
   /**
@@ -146,8 +171,9 @@ export class AgentLoop {
   async run(): Promise<AgentRunResult> {
     if (this.running) throw new Error('this loop is already running');
     this.running = true;
-    this.startedAt = this.now();
-    const timer = setTimeout(() => this.deadline.abort(new Error('time budget')), this.budgets.maxDurationMs);
+    this.startedAt = this.now() - this.priorMs;
+    const left = Math.max(0, this.budgets.maxDurationMs - this.priorMs);
+    const timer = setTimeout(() => this.deadline.abort(new Error('time budget')), left);
     timer.unref?.();
     try {
       this.phase('booting');
@@ -521,13 +547,14 @@ export class AgentLoop {
             'failed',
             `the runtime failed: ${error instanceof Error ? error.message : String(error)}`,
           );
+    this.endedMs = this.now() - this.startedAt;
     const result: AgentRunResult = {
       outcome: ended.outcome,
       reason: ended.reason,
       ...(this.completion ? { summary: this.completion.summary } : {}),
       steps: this.step,
       tokens: { ...this.tokens },
-      durationMs: this.now() - this.startedAt,
+      durationMs: this.endedMs,
     };
     if (this.retired) return result; // its successor speaks for the agent now
     this.phase(ended.outcome === 'completed' ? 'completed' : 'failed');

@@ -9,7 +9,7 @@ import {
   type ProviderStatus,
   sameModelName,
 } from '../../shared/protocol/index.js';
-import { AgentLoop } from '../AgentLoop.js';
+import { AgentLoop, type RunSpent } from '../AgentLoop.js';
 import { ApprovalGate, type ApprovalRequest } from '../approvals/index.js';
 import { StoredConversation } from '../conversation/index.js';
 import type { AgentEvent, AgentRunResult } from '../events.js';
@@ -28,6 +28,7 @@ import { agentTools, kernelHost, type WebAccess } from '../tools/index.js';
 import { WebBrowser } from '../web/index.js';
 import { PluginToolSync } from './pluginSync.js';
 import { AgentEventPublisher } from './publisher.js';
+import { runProgress } from './runSpent.js';
 import { snapshotState } from './snapshotState.js';
 import {
   checkNeedsGoal,
@@ -137,7 +138,8 @@ export class AgentSupervisor {
   /**
    * After a restart: agents that live on (re-attached containers) in the middle of a run resume it from their
    * saved conversation; a tool call the restart cut off is answered as interrupted, so the model checks its effect.
-   * Returns the PIDs that resumed.
+   * Their budgets count on from what they had used (steps, tokens, time: see runProgress), so restarts never give
+   * a run more than its budgets. Returns the PIDs that resumed.
    */
   recover(): number[] {
     const resumed: number[] = [];
@@ -162,8 +164,10 @@ export class AgentSupervisor {
       return false;
     }
     const saved = this.kernel.store.messageCount(pid);
-    const note = `resumed after a kernel restart from its saved conversation (${saved} messages)`;
-    this.start(info, this.provider(settings), settings, note);
+    // its budgets count on: the steps, tokens and time it had used before the restart
+    const { steps, ...spent } = runProgress(this.kernel.store, pid);
+    const note = `resumed after a kernel restart from its saved conversation (${saved} messages) after step ${steps}`;
+    this.start(info, this.provider(settings), settings, { note, firstStep: steps, spent });
     return true;
   }
 
@@ -293,7 +297,13 @@ export class AgentSupervisor {
       old.loop.retire();
     }
     if (this.closing || !provider || !settings) return;
-    this.start(info, provider, settings, `rolled back to step ${step}`, step);
+    // the steps go back with the conversation; the tokens and time it used stay used
+    const spent = old?.loop.spent;
+    this.start(info, provider, settings, {
+      note: `rolled back to step ${step}`,
+      firstStep: step,
+      ...(spent ? { spent } : {}),
+    });
   }
 
   /**
@@ -309,27 +319,31 @@ export class AgentSupervisor {
     this.kernel.processes.configure(pid, { agent: { ...settings } });
     const why = kept ? note : `${note} (the snapshot kept no run settings: the defaults run it)`;
     try {
-      this.start(info, this.provider(settings), settings, why, step);
+      this.start(info, this.provider(settings), settings, { note: why, firstStep: step });
     } catch (error) {
       this.exit(pid, 'failed', `could not start its run: ${message(error)}`);
     }
   }
 
+  /**
+   * Starts the agent's run. `from` says where it goes on from (a restart, a rollback, a restore): its first event
+   * (note), the steps already done, and the tokens and time already used.
+   */
   private start(
     info: ProcessInfo,
     provider: Provider,
     settings: AgentRunSettings,
-    note?: string,
-    firstStep?: number,
+    from: { note?: string; firstStep?: number; spent?: RunSpent } = {},
   ): void {
     const { pid } = info;
+    const { note, firstStep, spent } = from;
     const publisher = new AgentEventPublisher(this.kernel, pid, { flushMs: this.options.thoughtFlushMs });
-    if (note) publisher.publish({ type: 'warning', message: note, at: Date.now(), step: 0 });
+    if (note) publisher.publish({ type: 'warning', message: note, at: Date.now(), step: firstStep ?? 0 });
     const host = kernelHost(this.kernel, pid, this.web ? { web: this.web } : {});
     // computer use for a graphical agent (decided by its spawn), browse_web, then its plugins' tools
     const tools = agentTools(host);
     const warn = (message: string) =>
-      publisher.publish({ type: 'warning', message, at: Date.now(), step: 0 });
+      publisher.publish({ type: 'warning', message, at: Date.now(), step: firstStep ?? 0 });
     const plugins = new PluginToolSync(this.kernel, pid, tools, warn);
     const loop = new AgentLoop({
       goal: info.goal!,
@@ -347,6 +361,7 @@ export class AgentSupervisor {
       sink: (event: AgentEvent) => publisher.publish(event),
       onStepEnd: (step) => void this.kernel.snapshots.afterStep(pid, step),
       ...(firstStep ? { firstStep } : {}),
+      ...(spent ? { spent } : {}),
     });
     const run: Run = { loop, done: Promise.resolve(), plugins };
     run.done = loop
