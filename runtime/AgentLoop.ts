@@ -80,7 +80,7 @@ export interface RunSpent {
   durationMs: number;
 }
 
-/** Text of a tool result kept in events; the model gets the full result. */
+/** Text of a tool result or a thought kept in events; the model gets the whole text. */
 const EVENT_OUTPUT_CHARS = 8000;
 const MAX_SILENT_TURNS = 2;
 const MAX_INVALID_STREAK = 5;
@@ -302,7 +302,8 @@ export class AgentLoop {
         totalInput: this.tokens.input,
         totalOutput: this.tokens.output,
       });
-      if (response.text) this.emit({ type: 'thought', text: response.text });
+      // clipped like tool output: the model keeps the whole answer, the log and the watchers a readable part
+      if (response.text) this.emit({ type: 'thought', text: clip(response.text, EVENT_OUTPUT_CHARS) });
       return response;
     } catch (error) {
       this.checkKilled();

@@ -18,6 +18,8 @@ export class Attempt {
   private timedOut = false;
   private status: number | undefined;
   private retryAfterMs: number | undefined;
+  /** Characters of the answer gathered so far (gather). */
+  private gathered = 0;
   private readonly onCallerAbort = () => this.controller.abort(this.caller?.reason);
 
   constructor(
@@ -53,6 +55,23 @@ export class Attempt {
       this.controller.abort(new Error('idle timeout'));
     }, this.idleTimeoutMs);
     this.timer.unref?.();
+  }
+
+  /**
+   * Counts `chars` more of the model's answer, before they are kept or shown. Past `max` the attempt is cut off (the
+   * stream aborted) and this throws a ProviderError that is not retried: a model or server that does not stop must
+   * not fill memory, the log and the conversation until the run's time runs out.
+   */
+  gather(chars: number, max: number): void {
+    this.gathered += chars;
+    if (this.gathered <= max) return;
+    const error = new ProviderError(
+      'bad_response',
+      `the answer of ${this.provider} passed ${max.toLocaleString('en-US')} characters without ending: it was cut off there`,
+      this.provider,
+    );
+    this.controller.abort(error);
+    throw error;
   }
 
   dispose(): void {

@@ -3,7 +3,12 @@ import { z } from 'zod';
 import { GeminiProvider } from './gemini.js';
 import { ProviderError } from './errors.js';
 import { toolJsonSchema } from './schema.js';
-import type { ChatMessage, ProviderEvent } from './types.js';
+import {
+  DEFAULT_MAX_OUTPUT_TOKENS,
+  MAX_ANSWER_CHARS,
+  type ChatMessage,
+  type ProviderEvent,
+} from './types.js';
 import {
   GEMINI_STREAM_PATH,
   geminiCall,
@@ -278,6 +283,60 @@ describe('GeminiProvider', () => {
       kind: 'aborted',
     });
     expect(server.requests).toHaveLength(1);
+  });
+
+  it('asks for at most DEFAULT_MAX_OUTPUT_TOKENS, or what it was told', async () => {
+    server.on(GEMINI_STREAM_PATH, geminiStream([geminiText('hi'), geminiDone()]));
+    server.on(GEMINI_STREAM_PATH, geminiStream([geminiText('hi'), geminiDone()]));
+    await provider().chat({ system: '', messages: goal, tools });
+    await provider({ maxOutputTokens: 1000 }).chat({ system: '', messages: goal, tools });
+    const config = (i: number) =>
+      (server.requests[i]!.body as { generationConfig: { maxOutputTokens: number } }).generationConfig;
+    expect(config(0).maxOutputTokens).toBe(DEFAULT_MAX_OUTPUT_TOKENS);
+    expect(config(1).maxOutputTokens).toBe(1000);
+  });
+
+  it('cuts off an answer that passes its cap, before showing or keeping more, and does not retry', async () => {
+    // a server that streams without end (as far as the client can tell): 64 KiB chunks, six megabytes of them, twelve times the cap
+    const chunk = 'x'.repeat(64 * 1024);
+    server.on(
+      GEMINI_STREAM_PATH,
+      geminiStream(
+        Array.from({ length: 100 }, () => geminiText(chunk)),
+        1,
+      ),
+    );
+    const deltas: string[] = [];
+    const started = Date.now();
+    const error = await provider()
+      .chat({ system: '', messages: goal, tools, onText: (d) => deltas.push(d) })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error).toMatchObject({
+      kind: 'bad_response',
+      retryable: false,
+      message: `the answer of gemini passed ${MAX_ANSWER_CHARS.toLocaleString('en-US')} characters without ending: it was cut off there`,
+    });
+    expect(deltas.join('').length).toBeLessThanOrEqual(MAX_ANSWER_CHARS);
+    expect(server.requests).toHaveLength(1);
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it('counts function call arguments against the cap too', async () => {
+    server.on(
+      GEMINI_STREAM_PATH,
+      geminiStream([
+        geminiCall('write_file', { path: 'a.txt', content: 'y'.repeat(600) }),
+        geminiCall('write_file', { path: 'b.txt', content: 'y'.repeat(600) }),
+        geminiDone(),
+      ]),
+    );
+    await expect(
+      provider({ maxAnswerChars: 1000 }).chat({ system: '', messages: goal, tools }),
+    ).rejects.toMatchObject({
+      kind: 'bad_response',
+      message: expect.stringMatching(/passed 1,000 characters/),
+    });
   });
 
   it('needs an API key', () => {

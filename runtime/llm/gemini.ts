@@ -4,7 +4,16 @@ import { Attempt } from './attempt.js';
 import { ProviderError } from './errors.js';
 import { chatWithRetries, type RetryOptions } from './retry.js';
 import { isMintedId, mintCallId } from './ids.js';
-import type { ChatMessage, ChatRequest, ChatResponse, ImagePart, Provider, ToolCall } from './types.js';
+import {
+  DEFAULT_MAX_OUTPUT_TOKENS,
+  MAX_ANSWER_CHARS,
+  type ChatMessage,
+  type ChatRequest,
+  type ChatResponse,
+  type ImagePart,
+  type Provider,
+  type ToolCall,
+} from './types.js';
 
 export const GEMINI_DEFAULT_MODEL = DEFAULT_MODELS.gemini;
 
@@ -19,6 +28,10 @@ export interface GeminiOptions {
   /** Longest silence from the server before an attempt is abandoned (and retried). Default 120 s. */
   idleTimeoutMs?: number;
   temperature?: number;
+  /** Output tokens asked for at most per turn (maxOutputTokens). Default DEFAULT_MAX_OUTPUT_TOKENS. */
+  maxOutputTokens?: number;
+  /** Characters of one answer gathered at most: past it the turn fails. Default MAX_ANSWER_CHARS. */
+  maxAnswerChars?: number;
 }
 
 /** Gemini through @google/genai: generateContentStream with function declarations, retried with backoff. */
@@ -70,10 +83,13 @@ export class GeminiProvider implements Provider {
               }
             : {}),
           ...(this.options.temperature === undefined ? {} : { temperature: this.options.temperature }),
+          maxOutputTokens: this.options.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
         },
       });
+      const maxChars = this.options.maxAnswerChars ?? MAX_ANSWER_CHARS;
       for await (const chunk of stream) {
         attempt.touch();
+        attempt.gather(answerChars(chunk), maxChars);
         absorb(chunk, result, (delta) => {
           onStreamed();
           request.onText?.(delta);
@@ -91,6 +107,16 @@ export class GeminiProvider implements Provider {
 function statusOf(error: unknown): number | undefined {
   const status = (error as { status?: unknown } | null)?.status;
   return typeof status === 'number' ? status : undefined;
+}
+
+/** Characters a chunk adds to the answer: its text and its function calls' arguments. */
+function answerChars(chunk: GenerateContentResponse): number {
+  let chars = 0;
+  for (const part of chunk.candidates?.[0]?.content?.parts ?? []) {
+    if (typeof part.text === 'string') chars += part.text.length;
+    if (part.functionCall) chars += JSON.stringify(part.functionCall.args ?? {}).length;
+  }
+  return chars;
 }
 
 /** Folds one streamed chunk into the turn's result. */

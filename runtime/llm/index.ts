@@ -11,7 +11,7 @@ export type {
   ToolDeclaration,
   Usage,
 } from './types.js';
-export { LOOP_NOTE_PREFIX } from './types.js';
+export { DEFAULT_MAX_OUTPUT_TOKENS, LOOP_NOTE_PREFIX, MAX_ANSWER_CHARS } from './types.js';
 export { ProviderError, isProviderError, parseRetryAfter } from './errors.js';
 export { backoffDelay, withRetries, type RetryOptions } from './retry.js';
 export { toolJsonSchema } from './schema.js';

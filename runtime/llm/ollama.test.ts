@@ -2,7 +2,12 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { OllamaProvider, type PullProgress } from './ollama.js';
 import { toolJsonSchema } from './schema.js';
-import type { ChatMessage, ProviderEvent } from './types.js';
+import {
+  DEFAULT_MAX_OUTPUT_TOKENS,
+  MAX_ANSWER_CHARS,
+  type ChatMessage,
+  type ProviderEvent,
+} from './types.js';
 import {
   ndjson,
   ollamaCalls,
@@ -86,6 +91,58 @@ describe('OllamaProvider', () => {
         },
       },
     ]);
+  });
+
+  it('asks for at most DEFAULT_MAX_OUTPUT_TOKENS (num_predict), or what it was told, with the temperature', async () => {
+    server.on(
+      '/api/chat',
+      ndjson([ollamaText('hi'), ollamaDone()]),
+      ndjson([ollamaText('hi'), ollamaDone()]),
+    );
+    await provider().chat({ system: '', messages: goal, tools });
+    await provider({ maxOutputTokens: 500, temperature: 0.2 }).chat({ system: '', messages: goal, tools });
+    const options = (i: number) => (server.requests[i]!.body as { options: unknown }).options;
+    expect(options(0)).toEqual({ num_predict: DEFAULT_MAX_OUTPUT_TOKENS });
+    expect(options(1)).toEqual({ num_predict: 500, temperature: 0.2 });
+  });
+
+  it('cuts off an answer that passes its cap, thinking and tool call arguments included, and does not retry', async () => {
+    const chunk = 'x'.repeat(64 * 1024);
+    server.on(
+      '/api/chat',
+      ndjson(
+        Array.from({ length: 100 }, () => ollamaText(chunk)),
+        1,
+      ),
+    );
+    const deltas: string[] = [];
+    const started = Date.now();
+    const error = await provider()
+      .chat({ system: '', messages: goal, tools, onText: (d) => deltas.push(d) })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      kind: 'bad_response',
+      retryable: false,
+      message: `the answer of ollama passed ${MAX_ANSWER_CHARS.toLocaleString('en-US')} characters without ending: it was cut off there`,
+    });
+    expect(deltas.join('').length).toBeLessThanOrEqual(MAX_ANSWER_CHARS);
+    expect(server.requests).toHaveLength(1);
+    expect(Date.now() - started).toBeLessThan(3000);
+
+    server.on(
+      '/api/chat',
+      ndjson([
+        { ...ollamaText(''), message: { role: 'assistant', content: '', thinking: 't'.repeat(600) } },
+        ollamaCalls([{ name: 'run_command', arguments: { command: 'c'.repeat(600) } }]),
+        ollamaDone(),
+      ]),
+    );
+    await expect(
+      provider({ maxAnswerChars: 1000 }).chat({ system: '', messages: goal, tools }),
+    ).rejects.toMatchObject({
+      kind: 'bad_response',
+      message: expect.stringMatching(/passed 1,000 characters/),
+    });
   });
 
   it('sends history with tool calls and tool results; images only to vision models', async () => {

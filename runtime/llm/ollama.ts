@@ -3,7 +3,15 @@ import { DEFAULT_MODELS, sameModelName as sameModel } from '../../shared/protoco
 import { Attempt } from './attempt.js';
 import { mintCallId } from './ids.js';
 import { chatWithRetries, type RetryOptions } from './retry.js';
-import type { ChatMessage, ChatRequest, ChatResponse, ModelProgress, Provider } from './types.js';
+import {
+  DEFAULT_MAX_OUTPUT_TOKENS,
+  MAX_ANSWER_CHARS,
+  type ChatMessage,
+  type ChatRequest,
+  type ChatResponse,
+  type ModelProgress,
+  type Provider,
+} from './types.js';
 
 export const OLLAMA_DEFAULT_HOST = 'http://127.0.0.1:11434';
 export const OLLAMA_DEFAULT_MODEL = DEFAULT_MODELS.ollama;
@@ -17,6 +25,10 @@ export interface OllamaOptions {
   temperature?: number;
   /** Whether the model may take images (a vision model such as llava or qwen2.5vl). */
   vision?: boolean;
+  /** Output tokens asked for at most per turn (num_predict). Default DEFAULT_MAX_OUTPUT_TOKENS. */
+  maxOutputTokens?: number;
+  /** Characters of one answer gathered at most: past it the turn fails. Default MAX_ANSWER_CHARS. */
+  maxAnswerChars?: number;
 }
 
 export interface PullProgress extends ModelProgress {
@@ -119,19 +131,26 @@ export class OllamaProvider implements Provider {
           },
         })),
         stream: true,
-        ...(this.options.temperature === undefined
-          ? {}
-          : { options: { temperature: this.options.temperature } }),
+        options: {
+          num_predict: this.options.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
+          ...(this.options.temperature === undefined ? {} : { temperature: this.options.temperature }),
+        },
       });
+      const maxChars = this.options.maxAnswerChars ?? MAX_ANSWER_CHARS;
       for await (const part of stream) {
         attempt.touch();
         const delta = (part.message?.thinking ?? '') + (part.message?.content ?? '');
+        const calls = part.message?.tool_calls ?? [];
+        attempt.gather(
+          delta.length + calls.reduce((n, call) => n + argsChars(call.function?.arguments), 0),
+          maxChars,
+        );
         if (delta) {
           result.text += delta;
           onStreamed();
           request.onText?.(delta);
         }
-        for (const call of part.message?.tool_calls ?? []) {
+        for (const call of calls) {
           result.toolCalls.push({
             id: mintCallId(),
             name: call.function?.name ?? '',
@@ -155,6 +174,12 @@ export class OllamaProvider implements Provider {
 function statusOf(error: unknown): number | undefined {
   const status = (error as { status_code?: unknown } | null)?.status_code;
   return typeof status === 'number' ? status : undefined;
+}
+
+/** Characters of a call's arguments, as sent. */
+function argsChars(args: unknown): number {
+  if (args === undefined || args === null) return 0;
+  return typeof args === 'string' ? args.length : JSON.stringify(args).length;
 }
 
 /** Some servers send arguments as a JSON string; what does not parse stays a string for the loop to refuse. */

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodePng, LoopControl } from '../../kernel/index.js';
 import { AgentLoop } from '../AgentLoop.js';
+import { InMemoryConversation } from '../conversation/index.js';
 import type { AgentEvent } from '../events.js';
 import { KernelAgents } from '../testing/kernelAgent.js';
 import { agentTools, coreTools, type AgentHost } from '../tools/index.js';
@@ -143,6 +144,52 @@ describe('providers in the loop', () => {
     expect(bad.events.find((e) => e.type === 'llm.error')).toMatchObject({
       error: { kind: 'bad_response', provider: 'gemini' },
     });
+  });
+
+  it('Gemini: an answer without end fails the run at once; a long one is kept whole but clipped in the events', async () => {
+    const chunk = 'x'.repeat(64 * 1024);
+    server.on(
+      GEMINI_STREAM_PATH,
+      geminiStream(
+        Array.from({ length: 100 }, () => geminiText(chunk)),
+        1,
+      ),
+    );
+    const started = Date.now();
+    const endless = await run(new GeminiProvider({ apiKey: 'k', baseUrl: server.url, retry }));
+    expect(endless.result).toMatchObject({
+      outcome: 'failed',
+      reason: expect.stringMatching(
+        /^the model \(gemini\) failed: the answer of gemini passed 500,000 characters/,
+      ),
+    });
+    expect(endless.events.find((e) => e.type === 'llm.error')).toMatchObject({
+      error: { kind: 'bad_response', provider: 'gemini', retryable: false },
+    });
+    expect(Date.now() - started).toBeLessThan(5000);
+
+    const long = 'y'.repeat(100_000);
+    server.on(
+      GEMINI_STREAM_PATH,
+      geminiStream([geminiText(long), geminiCall('complete', { summary: 's' }), geminiDone()]),
+    );
+    const conversation = new InMemoryConversation();
+    const events: AgentEvent[] = [];
+    const result = await new AgentLoop({
+      goal: 'do it',
+      provider: new GeminiProvider({ apiKey: 'k', baseUrl: server.url, retry }),
+      tools: coreTools(),
+      host: new FakeHost(),
+      control: new LoopControl(),
+      conversation,
+      sink: (e) => events.push(e),
+    }).run();
+    expect(result.outcome).toBe('completed');
+    const thought = events.find((e) => e.type === 'thought');
+    expect(thought && thought.type === 'thought' && thought.text.length).toBeLessThan(8100);
+    expect(thought).toMatchObject({ text: expect.stringContaining('characters cut') });
+    const stored = (await conversation.load()).find((m) => m.role === 'assistant');
+    expect(stored?.content).toBe(long); // the model keeps its whole answer
   });
 
   it('Ollama: runs a command in a real sandbox and sends its result back as a tool message', async () => {

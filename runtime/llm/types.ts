@@ -107,5 +107,19 @@ export interface ModelProgress {
   percent?: number;
 }
 
+/**
+ * The most output tokens a turn asks the model for (Gemini's maxOutputTokens, Ollama's num_predict): room for a long
+ * file in a tool call and for a thinking model's thoughts (Gemini counts them in it), and an end to a model that
+ * repeats itself forever.
+ */
+export const DEFAULT_MAX_OUTPUT_TOKENS = 32_768;
+
+/**
+ * The most characters of one answer a provider gathers (text, thoughts and tool call arguments), some four times what
+ * DEFAULT_MAX_OUTPUT_TOKENS make: past it the turn fails, as a server that streams without end would otherwise run
+ * until the run's time budget.
+ */
+export const MAX_ANSWER_CHARS = 500_000;
+
 /** Marks user messages the loop adds itself (reminders, not the person's words), so planners can tell them apart. */
 export const LOOP_NOTE_PREFIX = '[habitat] ';
