@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   HabitatError,
@@ -23,6 +23,7 @@ import {
   type ProgramSandbox,
   type SandboxLauncher,
 } from './sandboxLauncher.js';
+import { removeShared } from './sharedFolder.js';
 import { VncTokens } from './tokens.js';
 import type { VncProxy } from './VncProxy.js';
 
@@ -65,7 +66,10 @@ export interface DisplayExtras {
 interface Entry {
   pid: number;
   size: ScreenSize;
+  /** Bound into the container, so the agent can write it: see sharedFolder.ts for what the kernel does there. */
   runDir: string;
+  /** x11vnc's socket, moved out of runDir into the kernel's own folder (<data>/run/vnc/<pid>.sock). */
+  socketPath: string;
   display: Display | undefined;
   sandbox: DisplaySandbox | undefined;
   state: DisplayStateName;
@@ -142,6 +146,7 @@ export class AgentDisplays {
       pid,
       size,
       runDir,
+      socketPath: this.socketPathOf(pid),
       display: undefined,
       sandbox: undefined,
       state: 'idle',
@@ -168,6 +173,7 @@ export class AgentDisplays {
         pid,
         size,
         runDir: join(this.options.runDir, String(pid)),
+        socketPath: this.socketPathOf(pid),
         display: undefined,
         sandbox: undefined,
         state: 'idle',
@@ -183,9 +189,13 @@ export class AgentDisplays {
     entry.reason = null;
     const previous = { display: entry.display, launcher: entry.launcher };
     entry.display = undefined;
-    void previous.display?.stop().finally(() => previous.launcher?.closeAll());
+    // the new display starts once the old one is gone: its stop removes files the new one makes (socket, cookie)
+    const previousStopped = previous.display
+      ?.stop()
+      .catch(() => undefined)
+      .finally(() => previous.launcher?.closeAll());
     const attempt = ++entry.attempt;
-    entry.started = this.start(entry, sandbox, home, attempt).catch((error: unknown) => {
+    entry.started = this.start(entry, sandbox, home, attempt, previousStopped).catch((error: unknown) => {
       if (this.entries.get(pid) !== entry || entry.attempt !== attempt) return;
       entry.state = 'failed';
       entry.reason = error instanceof Error ? error.message : String(error);
@@ -208,7 +218,9 @@ export class AgentDisplays {
       this.tokens.revoke(pid);
       await entry.display?.stop().catch(() => undefined);
       entry.launcher?.closeAll();
-      await rm(entry.runDir, { recursive: true, force: true }).catch(() => undefined);
+      // the agent's processes may still run (its container is killed beside this, or outlives a kernel's shutdown)
+      await removeShared(entry.runDir).catch(() => undefined);
+      await removeShared(entry.socketPath).catch(() => undefined);
       if (wasUp) this.publish('vnc.stopped', entry);
     })();
     this.stopping.add(stop);
@@ -216,13 +228,16 @@ export class AgentDisplays {
     return stop;
   }
 
-  /** At boot, after re-attaching: display folders of agents that are gone are removed. */
+  /**
+   * At boot, after re-attaching: display folders and sockets of agents that are gone are removed, and whatever a
+   * removal cut short left (.removing-*).
+   */
   async sweep(): Promise<void> {
     const names = await readdir(this.options.runDir).catch(() => [] as string[]);
     await Promise.all(
       names
-        .filter((name) => !this.entries.has(Number(name)))
-        .map((name) => rm(join(this.options.runDir, name), { recursive: true, force: true }).catch(() => {})),
+        .filter((name) => !this.entries.has(Number(/^(\d+)(?:\.sock)?$/.exec(name)?.[1])))
+        .map((name) => removeShared(join(this.options.runDir, name)).catch(() => {})),
     );
   }
 
@@ -321,9 +336,16 @@ export class AgentDisplays {
     return this.entries.has(pid);
   }
 
-  private async start(entry: Entry, sandbox: DisplaySandbox, home: string, attempt: number): Promise<void> {
+  private async start(
+    entry: Entry,
+    sandbox: DisplaySandbox,
+    home: string,
+    attempt: number,
+    previousStopped: Promise<void> | undefined,
+  ): Promise<void> {
     if (!sandbox.spawn)
       throw new Error('this sandbox cannot run a display (graphical agents need a container)');
+    await previousStopped;
     const programs: ProgramSandbox = { spawn: sandbox.spawn.bind(sandbox), exec: sandbox.exec.bind(sandbox) };
     await mkdir(entry.runDir, { recursive: true, mode: 0o700 });
     await cleanupDisplayPrograms(programs, CONTAINER_DISPLAY); // a previous kernel's, if this is a re-attach
@@ -333,6 +355,7 @@ export class AgentDisplays {
       launcher,
       runDir: entry.runDir,
       runDirInside: DISPLAY_DIR_INSIDE,
+      socketPath: entry.socketPath,
       display: CONTAINER_DISPLAY,
       width: entry.size.width,
       height: entry.size.height,
@@ -379,6 +402,10 @@ export class AgentDisplays {
       }
       await sleep(50);
     }
+  }
+
+  private socketPathOf(pid: number): string {
+    return join(this.options.runDir, `${pid}.sock`);
   }
 
   private require(pid: number): Entry {

@@ -1,4 +1,4 @@
-import { chmod, chown, mkdir, rm } from 'node:fs/promises';
+import { lstat, mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   DEFAULT_WINDOW_MANAGERS,
@@ -18,6 +18,7 @@ import {
   type LaunchSpec,
   type ProgramExit,
 } from './launcher.js';
+import { describeEntry, lockFolder, removeShared, unlinkEntry } from './sharedFolder.js';
 import { writeXauthority } from './xauth.js';
 
 export type DisplayState = 'idle' | 'starting' | 'ready' | 'restarting' | 'failed' | 'stopped';
@@ -33,6 +34,13 @@ export interface DisplayOptions {
   launcher?: DisplayLauncher;
   /** Folder for the VNC socket and the X cookie, as the kernel sees it; created with mode 0700. */
   runDir: string;
+  /**
+   * Where the kernel keeps x11vnc's socket once it has appeared in runDir: a path in a folder that only the kernel
+   * can write, on runDir's file system. Needed wherever the programs can write runDir (a container's bind mount):
+   * whatever they can write they can swap for a symlink to another display's socket, which the kernel would follow.
+   * Default: runDir/vnc.sock, left where x11vnc made it, for a runDir that is the kernel's alone (a host display).
+   */
+  socketPath?: string;
   /** The same folder as the launcher's programs see it (a container's bind-mount target); default runDir. */
   runDirInside?: string;
   /** Who the programs run as where that is not the kernel's user (a container's): the folder and cookie are theirs. */
@@ -68,8 +76,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * (a dead X server takes the whole stack with it), and stop() tears everything down and removes its files.
  */
 export class Display {
-  /** x11vnc's socket as the kernel sees it: what the proxy connects to. */
+  /** x11vnc's socket as the kernel sees it, in a folder of the kernel's: what the proxy connects to. */
   readonly socketPath: string;
+  /** Where x11vnc makes its socket (runDir/vnc.sock), as the kernel sees it. */
+  private readonly madeSocket: string;
   private readonly launcher: DisplayLauncher;
   private readonly geometry: Geometry;
   private readonly inside: DisplayPaths;
@@ -96,7 +106,8 @@ export class Display {
       depth: options.depth ?? 24,
     };
     const insideDir = options.runDirInside ?? options.runDir;
-    this.socketPath = join(options.runDir, 'vnc.sock');
+    this.madeSocket = join(options.runDir, 'vnc.sock');
+    this.socketPath = options.socketPath ?? this.madeSocket;
     this.cookiePath = join(options.runDir, 'Xauthority');
     this.inside = { socket: join(insideDir, 'vnc.sock'), cookie: join(insideDir, 'Xauthority') };
     this.homeInside = insideDir;
@@ -143,14 +154,11 @@ export class Display {
     if (this.current !== 'idle') throw new Error(`display already ${this.current}`);
     this.set('starting');
     try {
+      // The folder may hold what a previous run's programs left there, links included (a re-attached container):
+      // it is changed through a descriptor, and the cookie replaces whatever is in its place (sharedFolder.ts).
       await mkdir(this.options.runDir, { recursive: true, mode: 0o700 });
-      await chmod(this.options.runDir, 0o700); // x11vnc asks no password: this folder is the lock on the door
-      await writeXauthority(this.cookiePath);
-      const owner = this.options.owner;
-      if (owner) {
-        await chown(this.options.runDir, owner.uid, owner.gid);
-        await chown(this.cookiePath, owner.uid, owner.gid);
-      }
+      await lockFolder(this.options.runDir, this.options.owner); // x11vnc asks no password: 0700 is the lock
+      await writeXauthority(this.cookiePath, this.options.owner);
       await this.launchStack();
     } catch (error) {
       await this.killAll();
@@ -182,8 +190,10 @@ export class Display {
     clearInterval(this.healthTimer);
     clearTimeout(this.repairTimer);
     await this.killAll();
-    await rm(this.socketPath, { force: true });
-    await rm(this.cookiePath, { force: true });
+    // never followed, and whatever the programs put in their place cannot make stop() fail
+    await removeShared(this.socketPath).catch(() => undefined);
+    if (this.madeSocket !== this.socketPath) await unlinkEntry(this.madeSocket).catch(() => undefined);
+    await unlinkEntry(this.cookiePath).catch(() => undefined);
   }
 
   private set(state: DisplayState, reason?: string): void {
@@ -248,16 +258,23 @@ export class Display {
   }
 
   private async launchVnc(): Promise<void> {
-    await rm(this.socketPath, { force: true }); // a stale socket file must never pass for a live display
+    // a stale socket file must never pass for a live display
+    await removeShared(this.socketPath);
+    if (this.madeSocket !== this.socketPath) await unlinkEntry(this.madeSocket).catch(() => false);
     const proc = this.spawn('vnc', x11vncCommand(this.number!, this.inside), this.env);
     let exit: ProgramExit | undefined;
     void proc.exited.then((e) => (exit = e));
     const deadline = Date.now() + (this.options.startTimeoutMs ?? 15_000);
     for (;;) {
       try {
+        await this.adoptSocket();
         await probeRfb(this.socketPath, 1_000);
         return;
       } catch (error) {
+        if (error instanceof DisplaySocketRefused) {
+          proc.kill('SIGKILL');
+          throw error;
+        }
         if (exit) throw new Error(`x11vnc ${describeExit(exit)}: ${lastLines(proc)}`, { cause: error });
         if (Date.now() > deadline) {
           proc.kill('SIGKILL');
@@ -266,6 +283,28 @@ export class Display {
       }
       await sleep(100);
     }
+  }
+
+  /**
+   * Takes x11vnc's socket into the kernel's folder once it is there (rename moves a symlink itself, never what it
+   * points to), and accepts it only if it is a socket: a link planted in its place (to another agent's display, say)
+   * is refused, never connected to. Throws ENOENT while there is none yet.
+   *
+   * A socket the programs bound themselves in its place is accepted: it can only be one they can name inside their
+   * sandbox, which holds no other display's socket, and x11vnc runs as them anyway.
+   */
+  private async adoptSocket(): Promise<void> {
+    if (this.madeSocket !== this.socketPath) {
+      await rename(this.madeSocket, this.socketPath).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error; // not there (yet, or taken by an earlier round)
+      });
+    }
+    const stats = await lstat(this.socketPath);
+    if (stats.isSocket()) return;
+    await removeShared(this.socketPath).catch(() => undefined);
+    throw new DisplaySocketRefused(
+      `refused the display's socket: ${this.madeSocket} was ${describeEntry(stats)}, not x11vnc's socket`,
+    );
   }
 
   private spawn(part: Part, spec: LaunchSpec, env: Record<string, string>): DisplayProcess {
@@ -381,6 +420,11 @@ export class Display {
   private alive(): boolean {
     return this.current !== 'stopped' && this.current !== 'failed';
   }
+}
+
+/** What is in the place of x11vnc's socket is not a socket (a symlink planted there, say): never connected to. */
+export class DisplaySocketRefused extends Error {
+  override readonly name = 'DisplaySocketRefused';
 }
 
 function describeExit(exit: ProgramExit): string {

@@ -49,7 +49,8 @@ const RAW = 0;
 /**
  * A viewer of its own that takes one frame: the RFB 3.8 handshake with security None (the display's socket is
  * reachable by the kernel alone), 32-bit true colour, Raw encoding, one full (non-incremental) update. Needs nothing
- * installed where the display runs.
+ * installed where the display runs. `socketPath` is followed as any path is: give Display.socketPath, in a folder only
+ * the kernel can write, never a path in a display folder an agent can write.
  */
 export async function captureFrame(socketPath: string, timeoutMs = 10_000): Promise<Frame> {
   const socket = connect({ path: socketPath });

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { VNC_CLOSE_CODES } from './closeCodes.js';
 import { startProxyServer, type ProxyServer } from './testing/proxyServer.js';
 import { readFullFrame, rfbHandshake, WsReader } from './testing/rfbClient.js';
 import { handshake, rfb } from './testing/rfbMessages.js';
+import { startFakeDisplay } from './testing/fakeDisplay.js';
 import { closeOf, opened, vncClient } from './testing/vncClient.js';
 
 // The marker window's magenta, less its button and entry, is 30% of an 800x600 screen.
@@ -110,7 +111,9 @@ describe.skipIf(!docker)('graphical agents: a display in the container', () => {
     const folder = statSync(runDir);
     expect(folder.mode & 0o777).toBe(0o700);
     expect(folder.uid).toBe(1000);
-    expect(statSync(join(runDir, 'vnc.sock')).isSocket()).toBe(true);
+    // x11vnc's socket is taken out of it into the kernel's own folder: what the agent can write it could swap
+    expect(statSync(join(dir.path, 'run', 'vnc', `${pid}.sock`)).isSocket()).toBe(true);
+    expect(existsSync(join(runDir, 'vnc.sock'))).toBe(false);
 
     const ps = await exec(kernel, pid, 'ps -eo user,args');
     expect(ps).toMatch(/agent +Xvfb :99 -screen 0 800x600x24/);
@@ -217,6 +220,32 @@ describe.skipIf(!docker)('graphical agents: a display in the container', () => {
     expect(kernel.displays.list()[0]).toMatchObject({ state: 'ready', restarts: 1 });
   });
 
+  it('links the agent plants in its display folder lead the kernel nowhere: not to another display, not out', async () => {
+    const other = await startFakeDisplay(join(dir.path, 'other.sock'), (c) => c.socket.end('RFB 003.008\n'));
+    try {
+      // another agent's display socket, and the kernel's whole data folder for when the folder is removed
+      await exec(
+        kernel,
+        pid,
+        `ln -sf ${other.path} /run/habitat-display/vnc.sock && mkdir -p /run/habitat-display/d && ` +
+          `ln -s ${dir.path} /run/habitat-display/d/data && ln -s ${dir.path} /run/habitat-display/data`,
+      );
+      expect(colourShare(await screen(kernel, pid), MAGENTA)).toBeGreaterThan(0.25); // its own screen
+      const ws = vncClient(host.url(pid), { token: (await kernel.displays.open(pid, 'view')).token });
+      const reader = new WsReader(ws);
+      await opened(ws);
+      expect(await rfbHandshake(ws, reader)).toMatchObject({ width: 800, height: 600 });
+      ws.close();
+      // a restarted x11vnc: the link in its socket's place is removed, not followed
+      await exec(kernel, pid, 'pkill -KILL -x x11vnc');
+      await waitFor(() => started(pid) === 3, 20_000, 'the display ready again');
+      expect(colourShare(await screen(kernel, pid), MAGENTA)).toBeGreaterThan(0.25);
+      expect(other.connections).toHaveLength(0);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('ends with the agent: viewers cut off, vnc.stopped, the folder removed, no more tickets', async () => {
     const runDir = join(dir.path, 'run', 'vnc', String(pid));
     const ws = vncClient(host.url(pid), { token: (await kernel.displays.open(pid, 'view')).token });
@@ -230,6 +259,8 @@ describe.skipIf(!docker)('graphical agents: a display in the container', () => {
     );
     await waitFor(() => events.some((e) => e.topic === `vnc.stopped.${pid}`), 15_000, 'vnc.stopped');
     await waitFor(() => !existsSync(runDir), 15_000, 'the display folder removed');
+    expect(existsSync(join(dir.path, 'run', 'vnc', `${pid}.sock`))).toBe(false);
+    expect(existsSync(join(dir.path, 'habitat.db'))).toBe(true); // the links in it were removed, not followed
     expect(kernel.displays.list()).toEqual([]);
     await expect(kernel.displays.open(pid, 'view')).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
   });
@@ -238,10 +269,24 @@ describe.skipIf(!docker)('graphical agents: a display in the container', () => {
     'comes back after a kernel crash: the re-attached container gets a fresh display, leftovers ended',
     async () => {
       const crashDir = tempDir();
+      // a host file the agent points its cookie at, and another display it points its socket at, before the crash:
+      // the second kernel starts the display again in the same folder, as root
+      const victim = join(crashDir.path, 'shadow');
+      writeFileSync(victim, 'root:$6$secret:19000::::::\n', { mode: 0o640 });
+      const other = await startFakeDisplay(join(crashDir.path, 'other.sock'), (c) =>
+        c.socket.end('RFB 003.008\n'),
+      );
+      const plant = `ln -sf ${victim} /run/habitat-display/Xauthority && ln -sf ${other.path} /run/habitat-display/vnc.sock`;
       try {
         const child = spawn(
           process.execPath,
-          ['--import', 'tsx', join(import.meta.dirname, 'testing', 'graphicalKernel.ts'), crashDir.path],
+          [
+            '--import',
+            'tsx',
+            join(import.meta.dirname, 'testing', 'graphicalKernel.ts'),
+            crashDir.path,
+            plant,
+          ],
           { stdio: ['ignore', 'pipe', 'inherit'] },
         );
         const line = await new Promise<string>((resolve, reject) => {
@@ -270,8 +315,15 @@ describe.skipIf(!docker)('graphical agents: a display in the container', () => {
         expect((await exec(second, agent, 'pgrep -c -x Xvfb; pgrep -c -x x11vnc')).trim()).toBe('1\n1');
         const shot = await screen(second, agent);
         expect([shot.width, shot.height]).toEqual([640, 480]);
+        expect(readFileSync(victim, 'utf8')).toBe('root:$6$secret:19000::::::\n');
+        expect(statSync(victim)).toMatchObject({ uid: process.getuid?.(), mode: 0o100640 });
+        const cookie = lstatSync(join(crashDir.path, 'run', 'vnc', String(agent), 'Xauthority'));
+        expect(cookie.isFile()).toBe(true); // a fresh cookie in the link's place, the agent's
+        expect(cookie.uid).toBe(statSync(second.processes.home(agent)).uid);
+        expect(other.connections).toHaveLength(0);
         await second.close();
       } finally {
+        await other.close();
         crashDir.cleanup();
       }
     },

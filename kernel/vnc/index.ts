@@ -20,7 +20,13 @@ export {
   type VncTokensOptions,
 } from './tokens.js';
 export { RfbViewFilter, RFB_CLIENT_MESSAGES } from './rfb.js';
-export { Display, type DisplayChange, type DisplayOptions, type DisplayState } from './Display.js';
+export {
+  Display,
+  DisplaySocketRefused,
+  type DisplayChange,
+  type DisplayOptions,
+  type DisplayState,
+} from './Display.js';
 export {
   hostLauncher,
   type DisplayLauncher,

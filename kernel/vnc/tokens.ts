@@ -6,6 +6,7 @@ export type VncMode = 'view' | 'control';
 /** What a token grants: one agent's display, in one mode. The client never names the socket. */
 export interface VncGrant {
   agent: number;
+  /** The display's socket (Display.socketPath): in a folder only the kernel can write, never one an agent can. */
   socketPath: string;
   mode: VncMode;
 }
