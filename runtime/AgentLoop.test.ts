@@ -150,6 +150,29 @@ describe('AgentLoop', () => {
     expect(t.ofType('warning')).toHaveLength(1);
   });
 
+  it('fails a model that gives empty answers, never taking them for a summary', async () => {
+    const empty = { text: '  ', finishReason: 'STOP' };
+    const t = setup([empty, empty, empty]);
+    expect(await t.loop.run()).toMatchObject({
+      outcome: 'failed',
+      reason: 'the model gave 3 empty answers in a row (no text, no tool call, finish reason STOP)',
+      steps: 3,
+    });
+    expect(t.provider.requests[1]!.messages.at(-1)!.content).toMatch(/^\[habitat\] Your answer was empty/);
+    expect(t.ofType('warning')).toHaveLength(0);
+
+    const talked = setup([{ text: 'Hello!' }, { text: 'Still here.' }, { finishReason: 'MAX_TOKENS' }]);
+    expect(await talked.loop.run()).toMatchObject({
+      outcome: 'failed',
+      reason:
+        'the model stopped without calling complete: its last answer was empty (no text, no tool call, finish reason MAX_TOKENS)',
+    });
+    expect(talked.loop.steps).toBe(3);
+
+    const recovered = setup([{}, {}, { text: 'All done.' }]);
+    expect(await recovered.loop.run()).toMatchObject({ outcome: 'completed', summary: 'All done.' });
+  });
+
   it('asks again after a call the API itself found malformed', async () => {
     const t = setup([{ finishReason: 'MALFORMED_FUNCTION_CALL' }, done()]);
     expect((await t.loop.run()).outcome).toBe('completed');

@@ -121,6 +121,8 @@ export class AgentLoop {
   private retired = false;
   /** Model turns in a row without a tool call, and malformed calls in a row: both end a run that goes nowhere. */
   private silentTurns = 0;
+  /** Of those, the answers in a row with no text either. */
+  private emptyTurns = 0;
   private invalidStreak = 0;
   /** KILL or the time budget: aborts whatever is in flight. */
   private readonly signal: AbortSignal;
@@ -260,6 +262,7 @@ export class AgentLoop {
     await this.record(history, assistant);
     if (response.toolCalls.length === 0) return this.noToolCalls(history, response);
     this.silentTurns = 0;
+    this.emptyTurns = 0;
 
     this.phase('executing');
     for (const call of response.toolCalls) await this.record(history, await this.act(call));
@@ -321,7 +324,10 @@ export class AgentLoop {
     }
   }
 
-  /** A turn without tool calls: a malformed call the API rejected, or talk. Remind the model, then take it as done. */
+  /**
+   * A turn without tool calls: a malformed call the API rejected, talk, or no answer at all. Remind the model; after
+   * a few such turns in a row, talk is taken as done and no answer as a failure.
+   */
   private async noToolCalls(history: ChatMessage[], response: ChatResponse): Promise<void> {
     if (/MALFORMED/i.test(response.finishReason ?? '')) {
       this.invalidStreak++;
@@ -335,8 +341,12 @@ export class AgentLoop {
       );
       return;
     }
+    // an answer with neither text nor a tool call is no answer: never taken for a summary of work done
+    const empty = !response.text.trim();
+    this.emptyTurns = empty ? this.emptyTurns + 1 : 0;
     if (++this.silentTurns > MAX_SILENT_TURNS) {
-      this.completion = { summary: response.text || '(no summary)', success: true };
+      if (empty) throw new EndRun('failed', this.noAnswer(response));
+      this.completion = { summary: response.text, success: true };
       this.emit({
         type: 'warning',
         message:
@@ -347,9 +357,19 @@ export class AgentLoop {
     await this.record(
       history,
       note(
-        'You answered without calling a tool. Go on with tools, or call complete with a summary if the goal is done.',
+        empty
+          ? 'Your answer was empty. Go on with tools, or call complete with a summary if the goal is done.'
+          : 'You answered without calling a tool. Go on with tools, or call complete with a summary if the goal is done.',
       ),
     );
+  }
+
+  /** Why a run whose model stopped answering failed. */
+  private noAnswer(response: ChatResponse): string {
+    const finish = response.finishReason ? `, finish reason ${response.finishReason}` : '';
+    return this.emptyTurns === this.silentTurns
+      ? `the model gave ${this.emptyTurns} empty answers in a row (no text, no tool call${finish})`
+      : `the model stopped without calling complete: its last answer was empty (no text, no tool call${finish})`;
   }
 
   /** One tool call: validate, approve, run, and turn whatever happens into a tool message for the model. */

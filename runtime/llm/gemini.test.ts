@@ -14,6 +14,7 @@ import {
   geminiCall,
   geminiDone,
   geminiError,
+  geminiPromptBlocked,
   geminiStream,
   geminiText,
   ScriptedServer,
@@ -336,6 +337,38 @@ describe('GeminiProvider', () => {
     ).rejects.toMatchObject({
       kind: 'bad_response',
       message: expect.stringMatching(/passed 1,000 characters/),
+    });
+  });
+
+  it('fails a turn whose prompt Gemini blocked, or whose answer its filters stopped, without retrying', async () => {
+    server.on(GEMINI_STREAM_PATH, geminiStream([geminiPromptBlocked('SAFETY')]));
+    await expect(provider().chat({ system: '', messages: goal, tools })).rejects.toMatchObject({
+      kind: 'bad_request',
+      retryable: false,
+      message: 'gemini blocked the prompt (SAFETY)',
+    });
+    server.on(
+      GEMINI_STREAM_PATH,
+      geminiStream([geminiPromptBlocked('PROHIBITED_CONTENT', 'the prompt breaks the terms')]),
+    );
+    await expect(provider().chat({ system: '', messages: goal, tools })).rejects.toMatchObject({
+      message: 'gemini blocked the prompt (PROHIBITED_CONTENT): the prompt breaks the terms',
+    });
+    for (const reason of ['RECITATION', 'SPII', 'BLOCKLIST']) {
+      server.on(GEMINI_STREAM_PATH, geminiStream([geminiText('Here is the'), geminiDone(10, 3, reason)]));
+      await expect(provider().chat({ system: '', messages: goal, tools })).rejects.toMatchObject({
+        kind: 'bad_response',
+        retryable: false,
+        message: `gemini blocked its answer (${reason})`,
+      });
+    }
+    expect(server.requests).toHaveLength(5);
+    // a turn that ran out of output tokens is not blocked: it is the loop's to judge
+    server.on(GEMINI_STREAM_PATH, geminiStream([geminiDone(10, 3, 'MAX_TOKENS')]));
+    expect(await provider().chat({ system: '', messages: goal, tools })).toMatchObject({
+      text: '',
+      toolCalls: [],
+      finishReason: 'MAX_TOKENS',
     });
   });
 

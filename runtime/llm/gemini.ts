@@ -87,6 +87,7 @@ export class GeminiProvider implements Provider {
         },
       });
       const maxChars = this.options.maxAnswerChars ?? MAX_ANSWER_CHARS;
+      let refusal: Refusal | undefined;
       for await (const chunk of stream) {
         attempt.touch();
         attempt.gather(answerChars(chunk), maxChars);
@@ -94,7 +95,9 @@ export class GeminiProvider implements Provider {
           onStreamed();
           request.onText?.(delta);
         });
+        refusal = refusalIn(chunk) ?? refusal;
       }
+      if (refusal) throw new ProviderError(refusal.kind, refusal.message, 'gemini');
       return result;
     } catch (error) {
       throw attempt.classify(error, statusOf);
@@ -107,6 +110,44 @@ export class GeminiProvider implements Provider {
 function statusOf(error: unknown): number | undefined {
   const status = (error as { status?: unknown } | null)?.status;
   return typeof status === 'number' ? status : undefined;
+}
+
+/** Why Gemini stopped a turn without answering: a prompt it blocked, or an answer its filters stopped. */
+const BLOCKED_ANSWER = new Set([
+  'SAFETY',
+  'RECITATION',
+  'LANGUAGE',
+  'BLOCKLIST',
+  'PROHIBITED_CONTENT',
+  'SPII',
+  'IMAGE_SAFETY',
+  'IMAGE_PROHIBITED_CONTENT',
+  'IMAGE_RECITATION',
+]);
+
+interface Refusal {
+  kind: 'bad_request' | 'bad_response';
+  message: string;
+}
+
+/**
+ * A blocked prompt (promptFeedback.blockReason: no candidates at all) or a blocked answer (a finish reason of its
+ * filters): a failure of the turn that is not retried (the same conversation is blocked again), never an empty answer
+ * the loop would take for talk.
+ */
+function refusalIn(chunk: GenerateContentResponse): Refusal | undefined {
+  const blocked = chunk.promptFeedback?.blockReason;
+  if (blocked) {
+    const why = chunk.promptFeedback?.blockReasonMessage;
+    return { kind: 'bad_request', message: `gemini blocked the prompt (${blocked})${why ? `: ${why}` : ''}` };
+  }
+  const candidate = chunk.candidates?.[0];
+  const finish = candidate?.finishReason ? String(candidate.finishReason) : undefined;
+  if (finish && BLOCKED_ANSWER.has(finish)) {
+    const why = candidate?.finishMessage;
+    return { kind: 'bad_response', message: `gemini blocked its answer (${finish})${why ? `: ${why}` : ''}` };
+  }
+  return undefined;
 }
 
 /** Characters a chunk adds to the answer: its text and its function calls' arguments. */

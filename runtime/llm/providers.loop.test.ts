@@ -13,6 +13,7 @@ import {
   geminiCall,
   geminiDone,
   geminiError,
+  geminiPromptBlocked,
   geminiStream,
   geminiText,
   ndjson,
@@ -190,6 +191,24 @@ describe('providers in the loop', () => {
     expect(thought).toMatchObject({ text: expect.stringContaining('characters cut') });
     const stored = (await conversation.load()).find((m) => m.role === 'assistant');
     expect(stored?.content).toBe(long); // the model keeps its whole answer
+  });
+
+  it('Gemini: a blocked prompt fails the run at once with a clear reason, never as completed', async () => {
+    server.on(
+      GEMINI_STREAM_PATH,
+      ...Array.from({ length: 3 }, () => geminiStream([geminiPromptBlocked('SAFETY')])),
+    );
+    const { result, events } = await run(new GeminiProvider({ apiKey: 'k', baseUrl: server.url, retry }));
+    expect(result).toMatchObject({
+      outcome: 'failed',
+      reason: 'the model (gemini) failed: gemini blocked the prompt (SAFETY)',
+      steps: 1,
+    });
+    expect(result.summary).toBeUndefined();
+    expect(events.find((e) => e.type === 'llm.error')).toMatchObject({
+      error: { kind: 'bad_request', provider: 'gemini', retryable: false },
+    });
+    expect(server.requests).toHaveLength(1);
   });
 
   it('Ollama: runs a command in a real sandbox and sends its result back as a tool message', async () => {

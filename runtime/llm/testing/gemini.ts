@@ -9,6 +9,7 @@ export type GeminiPart =
 export interface GeminiChunk {
   candidates?: { content: { role: 'model'; parts: GeminiPart[] }; finishReason?: string; index?: number }[];
   usageMetadata?: { promptTokenCount: number; candidatesTokenCount: number; totalTokenCount: number };
+  promptFeedback?: { blockReason: string; blockReasonMessage?: string };
 }
 
 export const GEMINI_STREAM_PATH = /^\/v1beta\/models\/[^/:]+:streamGenerateContent\?alt=sse/;
@@ -38,6 +39,14 @@ export function geminiDone(prompt = 10, output = 5, finishReason = 'STOP'): Gemi
       candidatesTokenCount: output,
       totalTokenCount: prompt + output,
     },
+  };
+}
+
+/** What Gemini streams for a prompt it blocks: no candidates, the reason in promptFeedback, and the prompt's tokens. */
+export function geminiPromptBlocked(blockReason = 'SAFETY', blockReasonMessage?: string): GeminiChunk {
+  return {
+    promptFeedback: { blockReason, ...(blockReasonMessage ? { blockReasonMessage } : {}) },
+    usageMetadata: { promptTokenCount: 10, candidatesTokenCount: 0, totalTokenCount: 10 },
   };
 }
 
