@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { AgentLoop } from './AgentLoop.js';
 import type { AgentEvent } from './events.js';
 import { HeuristicProvider } from './llm/heuristic.js';
+import { ScriptedProvider } from './llm/scripted.js';
 import { abortableSleep } from './llm/retry.js';
 import type { ChatRequest, Provider } from './llm/types.js';
 import { KernelAgents } from './testing/kernelAgent.js';
@@ -37,6 +38,15 @@ function processesWith(marker: string): number[] {
     }
   }
   return found;
+}
+
+/** A process's command name, from /proc; undefined once it is gone. */
+function commandOf(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
 }
 
 async function waitFor(
@@ -78,7 +88,8 @@ describe('signals on a real kernel agent', () => {
       sink: (e) => events.push(e),
     }).run();
 
-    await waitFor(() => exists('a'), 5000, 'the first step');
+    // its result, not just its file: a STOP between the two would hold the command's exit back
+    await waitFor(() => events.some((e) => e.type === 'tool.result'), 5000, 'the first step');
     await kernel.processes.signal(pid, 'STOP');
     expect(kernel.processes.get(pid).state).toBe('stopped');
     await new Promise((r) => setTimeout(r, 500));
@@ -138,6 +149,45 @@ describe('signals on a real kernel agent', () => {
     expect(results[0]).toMatchObject({ ok: true, output: expect.stringContaining('one') });
   });
 
+  for (const input of [false, true]) {
+    it(`time spent stopped does not count against a command's timeout (${input ? 'exec with input' : 'on a terminal'})`, async () => {
+      const { kernel, pid, host } = await agents.spawn();
+      const events: AgentEvent[] = [];
+      const provider = new ScriptedProvider([
+        {
+          toolCalls: [
+            {
+              name: 'run_command',
+              args: {
+                command: 'sleep 1; echo finished',
+                timeout_seconds: 2,
+                ...(input ? { input: '' } : {}),
+              },
+            },
+          ],
+        },
+        { toolCalls: [{ name: 'complete', args: { summary: 'ok', success: true } }] },
+      ]);
+      const run = new AgentLoop({
+        goal: 'g',
+        provider,
+        tools: coreTools(),
+        host,
+        control: kernel.processes.control(pid),
+        sink: (e) => events.push(e),
+      }).run();
+      await waitFor(() => events.some((e) => e.type === 'tool.call'), 5000, 'the command to start');
+      await new Promise((r) => setTimeout(r, 300));
+      await kernel.processes.signal(pid, 'STOP');
+      await new Promise((r) => setTimeout(r, 2500)); // longer than the whole timeout
+      await kernel.processes.signal(pid, 'CONT');
+      expect(await run).toMatchObject({ outcome: 'completed' });
+      const result = events.find((e) => e.type === 'tool.result');
+      expect(result).toMatchObject({ output: expect.stringContaining('finished') });
+      expect(result).not.toMatchObject({ output: expect.stringContaining('timed out') });
+    });
+  }
+
   it('INT ends the command that runs, not the agent', async () => {
     const agent = await agents.spawn();
     const { kernel, pid, host } = agent;
@@ -151,7 +201,8 @@ describe('signals on a real kernel agent', () => {
       control: kernel.processes.control(pid),
       sink: (e) => events.push(e),
     }).run();
-    await waitFor(() => processesWith(marker).length > 0, 5000, 'the command to start');
+    // the command itself, not just bubblewrap's command line naming it
+    await waitFor(() => processesWith(marker).some((osPid) => commandOf(osPid) === 'sleep'), 5000, 'sleep');
     await kernel.processes.signal(pid, 'INT');
     const result = await run;
     expect(result.outcome).toBe('completed');

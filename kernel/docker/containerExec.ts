@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { HabitatError } from '../../shared/protocol/index.js';
-import type { SandboxExecOptions, SandboxExecResult } from '../sandbox/index.js';
+import { runningTimeout, type SandboxExecOptions, type SandboxExecResult } from '../sandbox/index.js';
 import type { DockerEngine } from './DockerEngine.js';
 import { execExitCode, startExec, streamClosed } from './execStream.js';
 
@@ -73,13 +73,17 @@ export async function runExec(
 
   let timedOut = false;
   let cutTimer: NodeJS.Timeout | undefined;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    void hooks.onTimeout?.(tag).catch(() => undefined);
-    cutTimer = setTimeout(() => socket.destroy(), AFTER_KILL_MS);
-  }, options.timeoutMs);
+  const cancelTimeout = runningTimeout(
+    options.timeoutMs,
+    () => {
+      timedOut = true;
+      void hooks.onTimeout?.(tag).catch(() => undefined);
+      cutTimer = setTimeout(() => socket.destroy(), AFTER_KILL_MS);
+    },
+    options.clock,
+  );
   await streamClosed(socket);
-  clearTimeout(timer);
+  cancelTimeout();
   clearTimeout(cutTimer);
   const exitCode = await execExitCode(engine, exec);
   return {

@@ -354,7 +354,8 @@ export class ProcessTable {
       throw new HabitatError('E_CONFLICT', `process ${pid} is ${proc.record.state}: exec needs it running`);
     }
     this.log(pid, 'process.exec', { argv });
-    const result = await proc.sandbox.exec(argv, options);
+    // a STOP holds the command too: its time does not count against the timeout
+    const result = await proc.sandbox.exec(argv, { ...options, clock: () => proc.control.runningMs });
     this.log(pid, 'process.exec.result', {
       argv,
       exitCode: result.exitCode,

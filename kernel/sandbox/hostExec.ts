@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { LaunchPlan, SandboxExecOptions, SandboxExecResult } from './types.js';
 import { signalTree } from '../os/index.js';
+import { runningTimeout } from './runningTimeout.js';
 
 export interface ExecOptions extends SandboxExecOptions {
   /** Called with the child's process group id once it runs, and on exit with undefined: signals reach it too. */
@@ -40,17 +41,21 @@ export function execPlan(plan: LaunchPlan, options: ExecOptions): Promise<ExecRe
     child.stdin.on('error', () => {}); // a command that does not read its input closes the pipe early
     child.stdin.end(options.input ?? '');
     if (child.pid) options.track?.(child.pid);
-    const timer = setTimeout(() => {
-      timedOut = true;
-      if (child.pid) signalTree(child.pid, 'SIGKILL');
-    }, options.timeoutMs);
+    const cancelTimeout = runningTimeout(
+      options.timeoutMs,
+      () => {
+        timedOut = true;
+        if (child.pid) signalTree(child.pid, 'SIGKILL');
+      },
+      options.clock,
+    );
     child.on('error', (error) => {
-      clearTimeout(timer);
+      cancelTimeout();
       options.track?.(undefined);
       reject(error);
     });
     child.on('close', (code, signal) => {
-      clearTimeout(timer);
+      cancelTimeout();
       if (child.pid) signalTree(child.pid, 'SIGKILL'); // leftovers that outlived the leader
       options.track?.(undefined);
       resolve({

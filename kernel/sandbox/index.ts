@@ -15,6 +15,7 @@ export type {
 export { HostSandbox, type HostSandboxOptions } from './HostSandbox.js';
 export { HostProvider } from './HostProvider.js';
 export { execPlan, type ExecOptions, type ExecResult } from './hostExec.js';
+export { runningTimeout } from './runningTimeout.js';
 export { detectBubblewrap, HOME_INSIDE } from './bubblewrap.js';
 export { agentIdentityEnvironment, scrubbedEnvironment } from './environment.js';
 export { DEFAULT_LIMITS } from './limits.js';

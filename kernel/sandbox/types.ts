@@ -65,6 +65,11 @@ export interface SandboxExecOptions {
   maxOutputBytes: number;
   /** Written to the command's standard input, which is then closed. */
   input?: string;
+  /**
+   * What the timeout counts, in milliseconds: the agent's running time (LoopControl.runningMs), which stands still
+   * while it is stopped, so that a STOP does not use a command's time up; default wall-clock time.
+   */
+  clock?: () => number;
 }
 
 export interface SandboxExecResult {

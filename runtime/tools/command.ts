@@ -55,7 +55,7 @@ export const runCommand = defineTool({
       const session = sessions.start(args.command, ['env', ...TERMINAL_ENV, '/bin/bash', '-c', args.command]);
       return report(
         session,
-        await session.settle(timeoutMs, ctx.signal),
+        await session.settle(timeoutMs, ctx.signal, runningClock(ctx)),
         timeoutMs,
         ctx,
         `$ ${clip(args.command, 500)}`,
@@ -125,7 +125,13 @@ export const sendInput = defineTool({
     } catch {
       // it ended as the text went out: what it printed says the rest
     }
-    return report(session, await session.settle(timeoutMs, ctx.signal), timeoutMs, ctx, head);
+    return report(
+      session,
+      await session.settle(timeoutMs, ctx.signal, runningClock(ctx)),
+      timeoutMs,
+      ctx,
+      head,
+    );
   },
 });
 
@@ -197,4 +203,10 @@ export function describeRun(command: string, result: ExecResult, timeoutMs: numb
   if (result.truncated)
     parts.push(`[output truncated: only the first ${COMMAND_OUTPUT_CAP} bytes of each stream were kept]`);
   return parts.join('\n');
+}
+
+/** What a command's timeout counts: the agent's running time where the host knows it (a STOP does not count). */
+function runningClock(ctx: ToolContext): () => number {
+  const { host } = ctx;
+  return host.runningMs ? () => host.runningMs!() : Date.now;
 }

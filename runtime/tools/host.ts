@@ -17,6 +17,7 @@ export function kernelHost(kernel: Kernel, pid: number, extras: { web?: WebAcces
   const home = kernel.processes.home(pid);
   const record = kernel.processes.record(pid);
   const display = graphicalDisplay(kernel, pid, screenOf(record.config));
+  const control = kernel.processes.control(pid);
   return {
     pid,
     // without bubblewrap the agent sees its real home path, so both name the home
@@ -24,6 +25,7 @@ export function kernelHost(kernel: Kernel, pid: number, extras: { web?: WebAcces
     files: kernel.fs(pid),
     exec: (argv, { signal, ...options }) => untilAborted(kernel.processes.exec(pid, argv, options), signal),
     startProgram: (argv) => terminalProgram(kernel, pid, argv),
+    runningMs: () => control.runningMs,
     network: record.sandbox.network,
     cooperation: kernelCooperation(kernel, pid),
     ...(display ? { display } : {}),

@@ -44,9 +44,10 @@ export class CommandSession {
     return this.program.id;
   }
 
-  async settle(timeoutMs: number, signal: AbortSignal): Promise<Settled> {
+  /** `clock` is what the timeout counts (see AgentHost.runningMs); default wall-clock time. */
+  async settle(timeoutMs: number, signal: AbortSignal, clock: () => number = Date.now): Promise<Settled> {
     const since = Date.now(); // input just typed gets its own moment before the program counts as quiet
-    const deadline = since + timeoutMs;
+    const deadline = clock() + timeoutMs;
     let probeEvery = QUIET_BEFORE_PROBE_MS;
     let lastProbe = 0;
     while (!this.exit) {
@@ -55,7 +56,7 @@ export class CommandSession {
         throw abandoned(signal);
       }
       const now = Date.now();
-      if (now >= deadline) {
+      if (clock() >= deadline) {
         await this.close();
         return 'timeout';
       }
@@ -68,7 +69,7 @@ export class CommandSession {
         if (waiting && !this.exit && this.lastOutputAt === outputBefore) return 'waiting';
         probeEvery = Math.min(probeEvery * 2, PROBE_MAX_INTERVAL_MS);
       }
-      await Promise.race([this.ended, sleep(Math.min(POLL_MS, Math.max(1, deadline - Date.now())))]);
+      await Promise.race([this.ended, sleep(Math.min(POLL_MS, Math.max(1, deadline - clock())))]);
     }
     return 'exited';
   }

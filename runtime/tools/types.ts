@@ -52,6 +52,11 @@ export interface AgentHost {
   startProgram?(argv: string[]): TerminalProgram;
   /** Fetches web pages for browse_web, from the kernel's host (see runtime/web); absent: no browsing here. */
   readonly web?: WebAccess;
+  /**
+   * Milliseconds the agent has run, less the time it was stopped: what a command's timeout counts, so that a STOP
+   * does not use it up (absent: wall-clock time).
+   */
+  runningMs?(): number;
 }
 
 /** A program on its own terminal in the agent's sandbox. */
