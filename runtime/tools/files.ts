@@ -62,8 +62,10 @@ export const writeFile = defineTool({
   assess: writeAssess,
   async handler(args, ctx) {
     const target = homeRelative(args.path, ctx.host);
-    let content = args.content;
-    if (args.append) content = (await readOrEmpty(ctx.host, target)) + content;
+    // an append adds bytes to the bytes there: a file that is not UTF-8 keeps what it has
+    const content = args.append
+      ? Buffer.concat([await bytesOrNone(ctx.host, target), Buffer.from(args.content)])
+      : args.content;
     const entry = await ctx.host.files.write(target, content, { createParents: true });
     const bytes = Buffer.byteLength(args.content);
     return {
@@ -86,7 +88,16 @@ export const editFile = defineTool({
   assess: writeAssess,
   async handler(args, ctx) {
     const target = homeRelative(args.path, ctx.host);
-    const { content } = await ctx.host.files.read(target);
+    const content = utf8Text(await bytesOf(ctx.host, target));
+    if (content === undefined) {
+      // decoding it would replace what is not UTF-8 with U+FFFD, and writing it back would lose those bytes
+      return {
+        content:
+          `${target} is not UTF-8 text, so edit_file leaves it alone (an edit would corrupt its other bytes); ` +
+          'change it with a command (sed, a script), or replace it whole with write_file',
+        isError: true,
+      };
+    }
     const count = content.split(args.find).length - 1;
     if (count === 0)
       return {
@@ -151,12 +162,29 @@ export const makeDirectory = defineTool({
   },
 });
 
-async function readOrEmpty(host: AgentHost, path: string): Promise<string> {
+/** A file's bytes as they are, whatever their encoding. */
+async function bytesOf(host: AgentHost, path: string): Promise<Buffer> {
+  return Buffer.from((await host.files.read(path, { encoding: 'base64' })).content, 'base64');
+}
+
+/** A file's bytes, or none where there is no file yet. */
+async function bytesOrNone(host: AgentHost, path: string): Promise<Buffer> {
   try {
-    return (await host.files.read(path)).content;
+    return await bytesOf(host, path);
   } catch (error) {
-    if (isHabitatError(error) && error.code === 'E_NOT_FOUND') return '';
+    if (isHabitatError(error) && error.code === 'E_NOT_FOUND') return Buffer.alloc(0);
     throw error;
+  }
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The bytes as text when they are valid UTF-8 (a byte order mark kept), else undefined. */
+function utf8Text(bytes: Buffer): string | undefined {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return undefined;
   }
 }
 

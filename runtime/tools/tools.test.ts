@@ -234,6 +234,20 @@ describe('core tools on a fake host', () => {
     });
     await call(registry, host, 'edit_file', { path: 'notes/b.md', find: 'x', replace: '$&y', all: true });
     expect(host.files.data.get('notes/b.md')).toBe('$&y $&y $&y');
+    // bytes that are not UTF-8 survive an append; an edit refuses the file
+    host.files.bytes.set('notes/c.bin', Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]));
+    await call(registry, host, 'write_file', { path: 'notes/c.bin', content: 'more\n', append: true });
+    expect(host.files.bytes.get('notes/c.bin')).toEqual(Buffer.from('caf\xe9\nmore\n', 'latin1'));
+    expect(
+      await call(registry, host, 'edit_file', { path: 'notes/c.bin', find: 'more', replace: 'x' }),
+    ).toMatchObject({ isError: true, content: expect.stringMatching(/is not UTF-8 text/) });
+    expect(host.files.bytes.get('notes/c.bin')).toEqual(Buffer.from('caf\xe9\nmore\n', 'latin1'));
+    host.files.bytes.delete('notes/c.bin');
+    // appending to a file that is not there yet creates it
+    await call(registry, host, 'write_file', { path: 'notes/new/d.md', content: 'd', append: true });
+    expect(host.files.data.get('notes/new/d.md')).toBe('d');
+    host.files.bytes.delete('notes/new/d.md');
+    host.files.dirs.delete('notes/new');
     expect((await call(registry, host, 'mkdir', { path: 'projects/web' })).content).toBe(
       'folder ~/projects/web is ready',
     );
@@ -291,6 +305,35 @@ describe('core tools on a real kernel agent', () => {
   const agents = new KernelAgents();
   afterAll(() => agents.close());
   const registry = coreTools();
+
+  it('append adds bytes to a file that is not UTF-8, and edit_file refuses it rather than corrupt it', async () => {
+    const { host, kernel, pid } = await agents.spawn();
+    const files = kernel.fs(pid);
+    const bytes = async (path: string) =>
+      Buffer.from((await files.read(path, { encoding: 'base64' })).content, 'base64');
+    await files.write('latin1.txt', Buffer.from('caf\xe9\n', 'latin1'));
+    expect(
+      (await call(registry, host, 'write_file', { path: 'latin1.txt', content: 'more\n', append: true }))
+        .content,
+    ).toBe('appended 5 bytes to latin1.txt (now 10 bytes)');
+    expect(await bytes('latin1.txt')).toEqual(Buffer.from('caf\xe9\nmore\n', 'latin1'));
+
+    const edit = await call(registry, host, 'edit_file', {
+      path: 'latin1.txt',
+      find: 'more',
+      replace: 'less',
+    });
+    expect(edit).toMatchObject({
+      isError: true,
+      content: expect.stringMatching(/^latin1\.txt is not UTF-8 text, so edit_file leaves it alone/),
+    });
+    expect(await bytes('latin1.txt')).toEqual(Buffer.from('caf\xe9\nmore\n', 'latin1'));
+
+    // UTF-8 with a byte order mark is text: edited, its mark kept
+    await files.write('bom.txt', Buffer.from('\ufeffcafé\n', 'utf8'));
+    await call(registry, host, 'edit_file', { path: 'bom.txt', find: 'café', replace: 'thé' });
+    expect(await bytes('bom.txt')).toEqual(Buffer.from('\ufeffthé\n', 'utf8'));
+  });
 
   it('files land in the agent home and commands run in its sandbox', async () => {
     const { host, kernel, pid } = await agents.spawn();

@@ -1,5 +1,6 @@
 import {
   HabitatError,
+  type FsEncoding,
   type FsEntry,
   type FsListResult,
   type FsReadResult,
@@ -42,21 +43,30 @@ export class FakeHost implements AgentHost {
 }
 
 export class MemoryFiles implements AgentFiles {
-  readonly data = new Map<string, string>();
+  /** The files' bytes, as the kernel keeps them: a file need not be UTF-8. */
+  readonly bytes = new Map<string, Buffer>();
   readonly dirs = new Set<string>(['.']);
 
-  async read(path: string, options: { offset?: number; length?: number } = {}): Promise<FsReadResult> {
+  /** The files as UTF-8 text (what tests usually compare). */
+  get data(): ReadonlyMap<string, string> {
+    return new Map([...this.bytes].map(([key, bytes]) => [key, bytes.toString('utf8')]));
+  }
+
+  async read(
+    path: string,
+    options: { encoding?: FsEncoding; offset?: number; length?: number } = {},
+  ): Promise<FsReadResult> {
     const key = norm(path);
-    const content = this.data.get(key);
-    if (content === undefined)
+    const bytes = this.bytes.get(key);
+    if (bytes === undefined)
       throw new HabitatError(this.dirs.has(key) ? 'E_CONFLICT' : 'E_NOT_FOUND', `~/${key} does not exist`);
-    const bytes = Buffer.from(content);
+    const encoding = options.encoding ?? 'utf8';
     const offset = Math.min(options.offset ?? 0, bytes.length);
     const slice = bytes.subarray(offset, options.length === undefined ? undefined : offset + options.length);
     return {
       path: key,
-      content: slice.toString('utf8'),
-      encoding: 'utf8',
+      content: slice.toString(encoding),
+      encoding,
       size: bytes.length,
       offset,
       length: slice.length,
@@ -67,7 +77,7 @@ export class MemoryFiles implements AgentFiles {
   async write(
     path: string,
     content: string | Uint8Array,
-    options: { createParents?: boolean } = {},
+    options: { encoding?: FsEncoding; createParents?: boolean } = {},
   ): Promise<FsEntry> {
     const key = norm(path);
     const parent = parentOf(key);
@@ -75,7 +85,10 @@ export class MemoryFiles implements AgentFiles {
       if (!options.createParents) throw new HabitatError('E_NOT_FOUND', `~/${parent} does not exist`);
       await this.mkdir(parent, { recursive: true });
     }
-    this.data.set(key, typeof content === 'string' ? content : Buffer.from(content).toString('utf8'));
+    this.bytes.set(
+      key,
+      typeof content === 'string' ? Buffer.from(content, options.encoding ?? 'utf8') : Buffer.from(content),
+    );
     return this.stat(key);
   }
 
@@ -83,7 +96,7 @@ export class MemoryFiles implements AgentFiles {
     const key = norm(path);
     if (!this.dirs.has(key)) throw new HabitatError('E_NOT_FOUND', `~/${key} does not exist`);
     const names = new Set<string>();
-    for (const p of [...this.data.keys(), ...this.dirs]) if (p !== key && parentOf(p) === key) names.add(p);
+    for (const p of [...this.bytes.keys(), ...this.dirs]) if (p !== key && parentOf(p) === key) names.add(p);
     const entries = await Promise.all([...names].sort().map((p) => this.stat(p)));
     return { path: key, entries, truncated: false };
   }
@@ -102,14 +115,14 @@ export class MemoryFiles implements AgentFiles {
 
   async stat(path: string): Promise<FsEntry> {
     const key = norm(path);
-    const content = this.data.get(key);
+    const content = this.bytes.get(key);
     if (content === undefined && !this.dirs.has(key))
       throw new HabitatError('E_NOT_FOUND', `~/${key} does not exist`);
     return {
       name: key.split('/').pop()!,
       path: key,
       type: content === undefined ? 'dir' : 'file',
-      size: content === undefined ? 0 : Buffer.byteLength(content),
+      size: content === undefined ? 0 : content.length,
       mtime: new Date(0).toISOString(),
       mode: 0o644,
     };
