@@ -1,8 +1,8 @@
-import { z } from 'zod';
 import {
   describeIssues,
   isHabitatError,
   PluginManifestSchema,
+  pluginParametersSchema,
   type PluginError,
   type PluginInfo,
   type PluginManifest,
@@ -30,14 +30,16 @@ export function parseManifest(
   }
   const parsed = PluginManifestSchema.safeParse(json);
   if (!parsed.success) {
-    return {
-      ok: false,
-      error: { folder, message: 'manifest.json is invalid', issues: describeIssues(parsed.error) },
-    };
+    const issues = describeIssues(parsed.error);
+    // the first issue in the message too: it is all that some readers show (an agent's warnings, plugin.run)
+    const first = issues[0] ? ` (${issues[0].path}: ${issues[0].message})` : '';
+    return { ok: false, error: { folder, message: `manifest.json is invalid${first}`, issues } };
   }
   for (const tool of parsed.data.tools) {
     try {
-      z.fromJSONSchema(tool.parameters as Parameters<typeof z.fromJSONSchema>[0]);
+      // the schema already kept parameters to the subset whose checking is linear (pattern, $ref and the like
+      // are refused above); this catches what zod cannot read
+      pluginParametersSchema(tool.parameters);
     } catch (error) {
       return {
         ok: false,

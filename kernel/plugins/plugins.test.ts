@@ -27,6 +27,24 @@ const manifest = (name: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
+/** A tool whose pattern takes exponential time to fail on 'aaa…a!' (the reviewer's: 25 s for 32 characters). */
+const redosTool = {
+  name: 'go',
+  description: 'go',
+  parameters: { type: 'object', properties: { q: { type: 'string', pattern: '^(a+)+$' } } },
+};
+/** Twenty $defs of anyOf [next, next]: 2^20 ways through for a value that fails (10 s from 1.3 KB). */
+const refBombTool = (() => {
+  const defs: Record<string, unknown> = { a20: { type: 'string', minLength: 5 } };
+  for (let i = 0; i < 20; i++)
+    defs[`a${i}`] = { anyOf: [{ $ref: `#/$defs/a${i + 1}` }, { $ref: `#/$defs/a${i + 1}` }] };
+  return {
+    name: 'go',
+    description: 'go',
+    parameters: { type: 'object', $defs: defs, properties: { q: { $ref: '#/$defs/a0' } } },
+  };
+})();
+
 // Plugins through the whole kernel: discovery in real homes, handlers run in the real sandbox (bubblewrap here).
 describe('plugins', () => {
   const dir = tempDir('habitat-plugins-');
@@ -102,9 +120,12 @@ describe('plugins', () => {
       }),
       '',
     );
+    // parameters whose checking would freeze the kernel: a regular expression, and references that multiply
+    await writePlugin(join(plugins, 'redos'), manifest('redos', { tools: [redosTool] }), '');
+    await writePlugin(join(plugins, 'ref-bomb'), manifest('ref-bomb', { tools: [refBombTool] }), '');
     await fsp.symlink('/etc', join(plugins, 'escape'));
     await waitFor(
-      () => changes.at(-1)?.pid === agent.pid && changes.at(-1)!.errors.length >= 7,
+      () => changes.at(-1)?.pid === agent.pid && changes.at(-1)!.errors.length >= 9,
       10_000,
       'reloaded',
     );
@@ -119,8 +140,26 @@ describe('plugins', () => {
       'no-handler': expect.stringMatching(/handler missing\.py/),
       climbs: expect.stringMatching(/invalid/),
       'bad-schema': expect.stringMatching(/invalid/),
+      redos: expect.stringMatching(
+        /invalid \(tools\.0\.parameters\.properties\.q\.pattern: pattern is not allowed/,
+      ),
+      'ref-bomb': expect.stringMatching(/invalid \(tools\.0\.parameters\.\$defs: \$defs is not allowed/),
       escape: expect.stringMatching(/not a folder/),
     });
+    expect(errors.find((e) => e.folder === 'ref-bomb')?.issues).toEqual(
+      expect.arrayContaining([
+        {
+          path: 'tools.0.parameters.properties.q.$ref',
+          message: expect.stringMatching(/^\$ref is not allowed/),
+        },
+      ]),
+    );
+    // a call is refused at once rather than checked
+    const started = Date.now();
+    await expect(
+      kernel.plugins.run(agent.pid, 'redos', 'go', { q: `${'a'.repeat(40)}!` }),
+    ).rejects.toMatchObject({ code: 'E_INVALID', message: expect.stringMatching(/does not load.*pattern/) });
+    expect(Date.now() - started).toBeLessThan(1000);
     await expect(kernel.plugins.run(agent.pid, 'no-handler', 'go', {})).rejects.toMatchObject({
       code: 'E_INVALID',
     });
@@ -167,6 +206,13 @@ describe('plugins', () => {
     await writePlugin(linked, manifest('linked'), '');
     await fsp.symlink('/etc/passwd', join(linked, 'passwd'));
     await expect(kernel.plugins.install(agent.pid, linked)).rejects.toMatchObject({ code: 'E_INVALID' });
+    const redos = join(sources.path, 'redos');
+    await writePlugin(redos, manifest('redos', { tools: [redosTool] }), '');
+    await expect(kernel.plugins.install(agent.pid, redos)).rejects.toMatchObject({
+      code: 'E_INVALID',
+      message: expect.stringMatching(/pattern is not allowed/),
+      details: { issues: [{ path: 'tools.0.parameters.properties.q.pattern', message: expect.any(String) }] },
+    });
     expect((await kernel.plugins.list(agent.pid)).plugins).toEqual([]);
   });
 

@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
-import type { PluginInfo, PluginRunResult } from '../../shared/protocol/index.js';
+import type { z } from 'zod';
+import {
+  pluginParametersSchema,
+  type PluginInfo,
+  type PluginRunResult,
+} from '../../shared/protocol/index.js';
 import { clip } from './paths.js';
 import type { Tool } from './types.js';
 
@@ -37,7 +41,8 @@ export function pluginTools(plugins: readonly PluginInfo[], run: PluginToolRunne
       const schema = spec.parameters as Record<string, unknown>;
       let parameters: z.ZodType;
       try {
-        parameters = z.fromJSONSchema(schema as Parameters<typeof z.fromJSONSchema>[0]);
+        // the subset check again (the kernel's list passed it): a schema outside it is not checked on this loop
+        parameters = pluginParametersSchema(schema);
       } catch {
         return []; // the kernel lists such a plugin as broken already (plugin.list errors)
       }

@@ -169,6 +169,33 @@ describe('ToolRegistry', () => {
     expect(() => new ToolRegistry().register({ ...tool!, name: long })).not.toThrow();
   });
 
+  it('leaves out a plugin tool whose schema is outside the safe subset, and bounds the arguments it checks', () => {
+    const plugin = (properties: Record<string, unknown>) => ({
+      name: 'probe',
+      version: '1.0.0',
+      description: 'probe',
+      handler: 'probe.sh',
+      requiresApproval: false,
+      timeoutMs: 1000,
+      path: '.config/plugins/probe',
+      tools: [{ name: 'go', description: 'Go.', parameters: { type: 'object' as const, properties } }],
+    });
+    const run = async () => {
+      throw new Error('not called');
+    };
+    // a list that did not come through the kernel's manifest check: a pattern would be matched on this loop
+    expect(pluginTools([plugin({ q: { type: 'string', pattern: '^(a+)+$' } })], run)).toEqual([]);
+    const [tool] = pluginTools([plugin({ n: { type: 'array', items: { type: 'number' } } })], run);
+    const registry = new ToolRegistry([tool!]);
+    expect(registry.prepare({ id: '1', name: tool!.name, args: { n: Array(1000).fill(1) } }).ok).toBe(true);
+    const started = performance.now();
+    expect(registry.prepare({ id: '2', name: tool!.name, args: { n: Array(100_000).fill('x') } })).toEqual({
+      ok: false,
+      error: expect.stringMatching(/invalid arguments for plugin__probe__go: .*at most 32768 values/),
+    });
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+
   it('takes new tool groups, and refuses duplicates and bad names', () => {
     const registry = new ToolRegistry();
     const hello = defineTool({
