@@ -174,7 +174,12 @@ export class Kernel {
       // a container agent's home belongs to its user: what the kernel (root) writes there must stay theirs
       const home = statSync(root);
       const owner = process.getuid?.() === 0 && home.uid !== 0 ? { uid: home.uid, gid: home.gid } : undefined;
-      files = new AgentFs({ root, quotaBytes: this.options.homeQuotaBytes, owner });
+      files = new AgentFs({
+        root,
+        quotaBytes: this.options.homeQuotaBytes,
+        owner,
+        sharedFolders: () => this.workspaces.mountedBy(pid),
+      });
       this.files.set(pid, files);
     }
     return files;

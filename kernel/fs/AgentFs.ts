@@ -57,6 +57,12 @@ export interface AgentFsOptions {
   resolution?: ResolutionMode;
   /** Test seam, see ResolverHooks. */
   hooks?: ResolverHooks;
+  /**
+   * Names of the shared folders mounted at shared/<name> inside the agent's sandbox. Their files live in the
+   * workspace, not in the home, which holds only an empty mount point: paths into one are refused (E_UNAVAILABLE)
+   * rather than reading that emptiness or writing where no sandbox sees it.
+   */
+  sharedFolders?: () => ReadonlySet<string>;
 }
 
 export interface ReadOptions {
@@ -104,6 +110,7 @@ export class AgentFs {
   private readonly watches = new Map<string, HomeWatcher>();
   private watchSeq = 0;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly sharedFolders: (() => ReadonlySet<string>) | undefined;
 
   constructor(options: AgentFsOptions) {
     this.root = resolve(options.root);
@@ -111,6 +118,7 @@ export class AgentFs {
     this.maxWriteBytes = positive(options.maxWriteBytes ?? FS_MAX_WRITE_BYTES, 'maxWriteBytes');
     this.maxWatches = positive(options.maxWatches ?? 32, 'maxWatches');
     this.watchDebounceMs = options.watchDebounceMs ?? 50;
+    this.sharedFolders = options.sharedFolders;
     this.resolver = new HomeResolver(this.root, options.resolution ?? 'auto', options.hooks, options.owner);
     this.quota = new HomeQuota(
       this.resolver,
@@ -121,7 +129,7 @@ export class AgentFs {
 
   /** One entry, lstat semantics: a symlink is described, not followed. */
   async stat(path: string): Promise<FsEntry> {
-    const components = parseHomePath(path);
+    const components = this.parse(path);
     if (components.length === 0) {
       const root = await this.resolver.openRoot();
       try {
@@ -137,7 +145,7 @@ export class AgentFs {
 
   /** A folder's entries, sorted by name (code unit order). */
   async list(path = '.', options: { limit?: number } = {}): Promise<FsListResult> {
-    const components = parseHomePath(path);
+    const components = this.parse(path);
     const limit = options.limit ?? FS_MAX_LIST_ENTRIES;
     if (!Number.isInteger(limit) || limit < 1 || limit > FS_MAX_LIST_ENTRIES) {
       throw fsError('E_INVALID', `limit must be an integer from 1 to ${FS_MAX_LIST_ENTRIES}`);
@@ -163,7 +171,7 @@ export class AgentFs {
 
   /** A file, or a byte range of it. Without a length, the rest of the file, which must fit maxReadBytes. */
   async read(path: string, options: ReadOptions = {}): Promise<FsReadResult> {
-    const components = parseHomePath(path);
+    const components = this.parse(path);
     const encoding = checkEncoding(options.encoding ?? 'utf8');
     const offset = byteCount(options.offset ?? 0, 'offset');
     const length = options.length === undefined ? undefined : byteCount(options.length, 'length');
@@ -210,7 +218,7 @@ export class AgentFs {
 
   /** Creates or replaces a file atomically. A string is decoded with `encoding`; bytes are written as they are. */
   async write(path: string, content: string | Uint8Array, options: WriteOptions = {}): Promise<FsEntry> {
-    const components = parseHomePath(path);
+    const components = this.parse(path);
     const name = components.at(-1);
     if (name === undefined) throw fsError('E_CONFLICT', '~ is a folder');
     const data = decodeContent(content, options.encoding ?? 'utf8');
@@ -246,7 +254,7 @@ export class AgentFs {
 
   /** Creates a folder; with recursive, its missing parents too, and an existing folder is not an error. */
   async mkdir(path: string, options: { recursive?: boolean } = {}): Promise<FsEntry> {
-    const components = parseHomePath(path);
+    const components = this.parse(path);
     return this.exclusive(async () => {
       if (options.recursive) {
         const dir = await this.resolver.openDir(components, { create: true });
@@ -276,8 +284,8 @@ export class AgentFs {
    * the rename are two steps (Node has no renameat2), which is harmless inside one home.
    */
   async move(from: string, to: string, options: { overwrite?: boolean } = {}): Promise<FsEntry> {
-    const source = parseHomePath(from);
-    const target = parseHomePath(to);
+    const source = this.parse(from);
+    const target = this.parse(to);
     if (source.length === 0) throw fsError('E_DENIED', "the agent's home itself cannot be moved");
     if (target.length === 0) throw fsError('E_DENIED', "the agent's home itself cannot be replaced");
     if (isWithin(target, source)) {
@@ -312,8 +320,8 @@ export class AgentFs {
    * place, so a failure (quota included) leaves nothing behind.
    */
   async copy(from: string, to: string, options: { overwrite?: boolean } = {}): Promise<FsEntry> {
-    const source = parseHomePath(from);
-    const target = parseHomePath(to);
+    const source = this.parse(from);
+    const target = this.parse(to);
     if (target.length === 0) throw fsError('E_DENIED', "the agent's home itself cannot be replaced");
     if (isWithin(target, source)) throw fsError('E_INVALID', `cannot copy ${display(source)} into itself`);
     return this.exclusive(() =>
@@ -357,7 +365,7 @@ export class AgentFs {
 
   /** Deletes a file, a symlink (never its target) or a folder; a non-empty folder only with recursive. */
   async delete(path: string, options: { recursive?: boolean } = {}): Promise<{ path: string }> {
-    const components = parseHomePath(path);
+    const components = this.parse(path);
     if (components.length === 0) throw fsError('E_DENIED', "the agent's home itself cannot be deleted");
     return this.exclusive(() =>
       this.inParent(components, async (dir, name) => {
@@ -383,7 +391,7 @@ export class AgentFs {
 
   /** Watches a file, or a folder recursively; the listener gets home-relative changes. */
   async watch(path: string, listener: FsChangeListener): Promise<FsWatch> {
-    const components = parseHomePath(path);
+    const components = this.parse(path);
     if (this.watches.size >= this.maxWatches) {
       throw fsError('E_LIMIT', `at most ${this.maxWatches} watches per home; unwatch one first`);
     }
@@ -414,6 +422,20 @@ export class AgentFs {
   }
 
   /** Stops every watch. */
+  /** A home path's components; one into a mounted shared folder is refused (see AgentFsOptions.sharedFolders). */
+  private parse(path: string): string[] {
+    const components = parseHomePath(path);
+    const [top, name] = components;
+    if (top === 'shared' && name !== undefined && this.sharedFolders?.().has(name)) {
+      throw fsError(
+        'E_UNAVAILABLE',
+        `${joinHomePath(['shared', name])} is a shared folder, mounted only inside the agent's sandbox: work in it ` +
+          'with commands there (run_command, habitat exec)',
+      );
+    }
+    return components;
+  }
+
   close(): void {
     for (const id of [...this.watches.keys()]) this.dropWatch(id);
   }

@@ -219,6 +219,14 @@ export class Workspaces implements MountResolver {
     this.db.transaction(() => mounts.forEach((m) => upsert.run(m.name, pid, m.mode)))();
   }
 
+  /** Names of the workspaces mounted into one agent's sandbox (at shared/<name> in its home). */
+  mountedBy(pid: number): Set<string> {
+    const rows = this.db.prepare('SELECT name FROM workspace_mounts WHERE pid = ?').all(pid) as {
+      name: string;
+    }[];
+    return new Set(rows.map((row) => row.name));
+  }
+
   /** Mounts of live agents; rows of agents that ended are dropped on the way. */
   private liveMounts(name: string): { pid: number; mode: MountMode }[] {
     const live = this.options.processes.livePids();

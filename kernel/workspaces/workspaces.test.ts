@@ -73,6 +73,36 @@ describe('shared workspaces', () => {
     });
   });
 
+  it("the kernel's file API refuses paths into a mounted shared folder instead of using the empty mount point", async () => {
+    const crew = await kernel.workspaces.create('crew');
+    const agent = await kernel.processes.spawn({
+      network: false,
+      workspaces: [{ name: 'crew', mode: 'rw' }],
+    });
+    expect((await sh(agent.pid, 'echo in-sandbox > shared/crew/a.txt')).exitCode).toBe(0);
+    const files = kernel.fs(agent.pid);
+    for (const attempt of [
+      () => files.write('shared/crew/b.txt', 'lost'),
+      () => files.read('shared/crew/a.txt'),
+      () => files.list('shared/crew'),
+      () => files.mkdir('shared/crew/sub'),
+      () => files.delete('shared/crew', { recursive: true }),
+      () => files.move('notes.txt', 'shared/crew/notes.txt'),
+      () => files.copy('shared/crew/a.txt', 'copy.txt'),
+    ]) {
+      await expect(attempt()).rejects.toMatchObject({
+        code: 'E_UNAVAILABLE',
+        message: expect.stringContaining('shared/crew is a shared folder'),
+      });
+    }
+    // nothing went to the mount point in the home, the workspace holds what the sandbox wrote
+    expect(await fsp.readdir(join(kernel.processes.home(agent.pid), 'shared/crew'))).toEqual([]);
+    expect(await fsp.readdir(crew.path)).toEqual(['a.txt']);
+    // the rest of shared/ is the home's own
+    await files.write('shared/plain.txt', 'mine');
+    expect((await files.read('shared/plain.txt')).content).toBe('mine');
+  });
+
   it('lets only the owner and granted agents mount, in the granted mode', async () => {
     const owner = await kernel.processes.spawn({ network: false });
     const stranger = await kernel.processes.spawn({ network: false });
