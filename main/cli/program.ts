@@ -17,11 +17,38 @@ import { createContext, EXIT, type CliIo } from './context.js';
 
 export { EXIT, type CliIo } from './context.js';
 
+/**
+ * Standard output or error whose reader has gone (`habitat logs -f | head -1`, a FIFO closed by its reader) fails
+ * its writes with EPIPE, reported as an 'error' event that would crash the process. The CLI marks the stream closed
+ * instead and drops what it would have written there; see guardOutput for what the running verb then does.
+ */
+const closed = { stdout: false, stderr: false };
+
 const defaultIo: CliIo = {
-  out: (text) => process.stdout.write(text + '\n'),
-  err: (text) => process.stderr.write(text + '\n'),
-  write: (data) => process.stdout.write(data),
+  out: (text) => void (closed.stdout || process.stdout.write(text + '\n')),
+  err: (text) => void (closed.stderr || process.stderr.write(text + '\n')),
+  write: (data) => void (closed.stdout || process.stdout.write(data)),
 };
+
+let guarded = false;
+
+/**
+ * Handles write errors of this process's standard output and error (EPIPE mostly). When standard output closes
+ * while a verb runs, `onStdoutClosed` decides: a client verb stops there (its reader wants no more), `serve` serves
+ * on and shuts down as usual on its signal.
+ */
+function guardOutput(onStdoutClosed: () => void): void {
+  if (guarded) return;
+  guarded = true;
+  process.stdout.on('error', () => {
+    if (closed.stdout) return;
+    closed.stdout = true;
+    onStdoutClosed();
+  });
+  process.stderr.on('error', () => {
+    closed.stderr = true;
+  });
+}
 
 export function buildProgram(io: CliIo = defaultIo, setExit: (code: number) => void = () => {}): Command {
   const program = new Command('habitat')
@@ -59,6 +86,18 @@ export function buildProgram(io: CliIo = defaultIo, setExit: (code: number) => v
 export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<number> {
   let code: number = EXIT.ok;
   const program = buildProgram(io, (c) => (code = c));
+  let serving = false;
+  let done = false;
+  program.hook('preAction', (_program, action) => {
+    serving = action.parent === program && action.name() === 'serve';
+  });
+  if (io === defaultIo) {
+    // A reader that went away (`| head`) wanted no more output: like a Unix filter killed by SIGPIPE, a client verb
+    // stops at once (exit status so far, 0 unless an error was reported). A finished verb exits as it would have.
+    guardOutput(() => {
+      if (!serving && !done) process.exit(code);
+    });
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
@@ -67,6 +106,8 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
       return benign ? EXIT.ok : EXIT.usage;
     }
     throw error;
+  } finally {
+    done = true;
   }
   return code;
 }
