@@ -9,6 +9,7 @@ import {
   type ChatResponse,
   type ModelProgress,
   type Provider,
+  type ProviderErrorInfo,
   type ToolCall,
 } from './llm/types.js';
 import type { AgentMemory } from './memory/index.js';
@@ -29,7 +30,10 @@ export interface LoopSignals {
 export interface AgentBudgets {
   /** Model turns. Default 50. */
   maxSteps?: number;
-  /** Wall-clock time of the whole run, waits for approval included. Default 30 minutes. */
+  /**
+   * Wall-clock time of the whole run, waits for approval included, from when its model is ready (a model pull before
+   * the first turn is not counted). Default 30 minutes.
+   */
   maxDurationMs?: number;
   /** Input plus output tokens, as the provider reports them. Default 2,000,000. */
   maxTokens?: number;
@@ -174,11 +178,16 @@ export class AgentLoop {
     if (this.running) throw new Error('this loop is already running');
     this.running = true;
     this.startedAt = this.now() - this.priorMs;
-    const left = Math.max(0, this.budgets.maxDurationMs - this.priorMs);
-    const timer = setTimeout(() => this.deadline.abort(new Error('time budget')), left);
-    timer.unref?.();
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       this.phase('booting');
+      await this.options.toolsReady?.catch(() => undefined);
+      await this.prepareModel();
+      // the time budget counts from here: getting the model (a pull of gigabytes) is not the agent's work
+      this.startedAt = this.now() - this.priorMs;
+      const left = Math.max(0, this.budgets.maxDurationMs - this.priorMs);
+      timer = setTimeout(() => this.deadline.abort(new Error('time budget')), left);
+      timer.unref?.();
       const history = await this.boot();
       for (;;) {
         await this.runStep(history);
@@ -204,8 +213,6 @@ export class AgentLoop {
   }
 
   private async boot(): Promise<ChatMessage[]> {
-    await this.options.toolsReady?.catch(() => undefined);
-    await this.prepareModel();
     const history = await this.conversation.load();
     // a run cut off mid-step left calls without results: answer them, so every provider accepts the history
     const lastTurn = history.findLastIndex((m) => m.role === 'assistant');
@@ -218,12 +225,16 @@ export class AgentLoop {
     return history;
   }
 
-  /** Gets the model ready (a pull), its progress reported when the status or the whole percent changes. */
+  /**
+   * Gets the model ready (a pull), its progress reported when the status or the whole percent changes. Not counted
+   * against the time budget (a pull has its own idle timeout); KILL aborts it. A failure is reported as the model's
+   * (llm.error) and fails the run.
+   */
   private async prepareModel(): Promise<void> {
     const { provider } = this.options;
     if (!provider.prepare) return;
     let last = '';
-    await provider.prepare((progress) => {
+    const onProgress = (progress: ModelProgress) => {
       const key = `${progress.status} ${progress.percent ?? ''}`;
       if (key === last) return;
       last = key;
@@ -236,7 +247,15 @@ export class AgentLoop {
         ...(progress.completed === undefined ? {} : { completed: progress.completed }),
         ...(progress.total === undefined ? {} : { total: progress.total }),
       });
-    }, this.signal);
+    };
+    try {
+      await provider.prepare(onProgress, this.signal);
+    } catch (error) {
+      this.checkKilled();
+      const info = this.errorInfo(error);
+      this.emit({ type: 'llm.error', error: info });
+      throw new EndRun('failed', `the model (${provider.name}) could not be made ready: ${info.message}`);
+    }
   }
 
   private async runStep(history: ChatMessage[]): Promise<void> {
@@ -311,17 +330,21 @@ export class AgentLoop {
     } catch (error) {
       this.checkKilled();
       this.checkDeadline();
-      const info = isProviderError(error)
-        ? error.info()
-        : {
-            kind: 'unavailable' as const,
-            message: error instanceof Error ? error.message : String(error),
-            provider: provider.name,
-            retryable: false,
-          };
+      const info = this.errorInfo(error);
       this.emit({ type: 'llm.error', error: info });
       throw new EndRun('failed', `the model (${provider.name}) failed: ${info.message}`);
     }
+  }
+
+  /** A provider's failure as the llm.error event reports it. */
+  private errorInfo(error: unknown): ProviderErrorInfo {
+    if (isProviderError(error)) return error.info();
+    return {
+      kind: 'unavailable',
+      message: error instanceof Error ? error.message : String(error),
+      provider: this.options.provider.name,
+      retryable: false,
+    };
   }
 
   /**

@@ -266,8 +266,73 @@ describe('providers in the loop', () => {
     expect(paths).toEqual(['/api/tags', '/api/pull', '/api/chat']);
 
     const failed = await run(new OllamaProvider({ host: server.url, retry }));
-    expect(failed.result.outcome).toBe('failed');
-    expect(failed.result.reason).toMatch(/file does not exist/);
+    expect(failed.result).toMatchObject({
+      outcome: 'failed',
+      reason:
+        'the model (ollama) could not be made ready: ollama answered HTTP 500: pull model manifest: file does not exist',
+      steps: 0,
+    });
+    // reported as the model's failure, like one in a turn
+    expect(failed.events.find((e) => e.type === 'llm.error')).toMatchObject({
+      error: { kind: 'server', provider: 'ollama', status: 500 },
+    });
     expect(server.requestsTo(/\/api\/chat/)).toHaveLength(1); // no turn without the model
+  });
+
+  describe('a long model pull', () => {
+    // 50 progress lines 20 ms apart: a pull of about a second
+    const slowPull = () =>
+      ndjson(
+        [
+          ...Array.from({ length: 50 }, (_, i) => ({
+            status: 'pulling abc',
+            digest: 'abc',
+            total: 50,
+            completed: i,
+          })),
+          { status: 'success' },
+        ],
+        20,
+      );
+    const loop = (control: LoopControl, events: AgentEvent[], maxDurationMs: number) =>
+      new AgentLoop({
+        goal: 'do it',
+        provider: new OllamaProvider({ host: server.url, retry }),
+        tools: coreTools(),
+        host: new FakeHost(),
+        control,
+        sink: (e) => events.push(e),
+        budgets: { maxDurationMs },
+      });
+
+    it('ended by KILL: the run is killed, not failed by the runtime', async () => {
+      server.on('/api/tags', ollamaTags());
+      server.on('/api/pull', slowPull());
+      const control = new LoopControl();
+      const events: AgentEvent[] = [];
+      const running = loop(control, events, 60_000).run();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(events.some((e) => e.type === 'model.pull')).toBe(true);
+      control.kill();
+      expect(await running).toMatchObject({ outcome: 'killed', reason: 'killed (KILL)', steps: 0 });
+      expect(events.filter((e) => e.type === 'llm.error')).toEqual([]);
+      expect(server.requestsTo(/\/api\/chat/)).toHaveLength(0);
+    });
+
+    it('does not count against the time budget: the run starts its clock once the model is ready', async () => {
+      server.on('/api/tags', ollamaTags());
+      server.on('/api/pull', slowPull());
+      server.on(
+        '/api/chat',
+        ndjson([ollamaCalls([{ name: 'complete', arguments: { summary: 'ok' } }]), ollamaDone()]),
+      );
+      const events: AgentEvent[] = [];
+      const started = Date.now();
+      const result = await loop(new LoopControl(), events, 500).run();
+      expect(Date.now() - started).toBeGreaterThan(900); // the pull took longer than the whole budget
+      expect(result).toMatchObject({ outcome: 'completed', steps: 1 });
+      expect(result.durationMs).toBeLessThan(500);
+      expect(events.filter((e) => e.type === 'model.pull').at(-1)).toMatchObject({ status: 'success' });
+    });
   });
 });

@@ -55,6 +55,25 @@ describe('runProgress: what a run had used when the kernel stopped', () => {
     expect(progress).toEqual({ steps: 3, tokens: { input: 250, output: 25 }, durationMs: 1_500 + 500 });
   });
 
+  it('leaves out the time its model was being pulled, as the loop does', () => {
+    const pull = (at: number) => ({
+      type: 'agent.model.pull',
+      at,
+      payload: { type: 'model.pull', at, step: 0, model: 'm', status: 'pulling', message: 'm: pulling' },
+    });
+    const progress = runProgress(
+      store([
+        phase(0, 0, 'booting'),
+        pull(10),
+        pull(50_000),
+        phase(50_100, 1, 'thinking'),
+        phase(50_400, 1, 'executing'),
+      ]),
+      1,
+    );
+    expect(progress.durationMs).toBe(400);
+  });
+
   it('after a rollback, the step is the one it went back to and on from there', () => {
     const progress = runProgress(
       store([

@@ -24,9 +24,10 @@ const PAGE = 10_000;
  * - steps: the step of its latest phase event (a step under way counts as done: the model turn was asked for), and at
  *   least the model turns in its conversation;
  * - tokens: the totals of its latest usage event (a run's totals include those of the runs it went on from);
- * - time: the time each of its runs was running, from its `booting` phase to its last logged event. The time the
- *   kernel was down is not counted, nor the time between a run's last logged event and the stop (a model call or a
- *   wait for a person in progress then).
+ * - time: the time each of its runs was running, from its `booting` phase (or, after a model pull, the pull's last
+ *   event: a pull is not counted, as in AgentLoop) to its last logged event. The time the kernel was down is not
+ *   counted, nor the time between a run's last logged event and the stop (a model call or a wait for a person in
+ *   progress then).
  */
 export function runProgress(store: SpentStore, pid: number): RunProgress {
   let step = 0;
@@ -45,6 +46,8 @@ export function runProgress(store: SpentStore, pid: number): RunProgress {
           segment = { from: at, to: at };
         }
         if (isCount(payload.step)) step = payload.step;
+      } else if (event.type === 'agent.model.pull' && segment) {
+        segment.from = at; // a run's clock starts once its model is ready: a pull is not counted
       } else if (
         event.type === 'agent.usage' &&
         isCount(payload.totalInput) &&
