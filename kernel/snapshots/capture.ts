@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { FileWorker, WalkResult } from './fileWorker.js';
 import { symlinkStaysInside, type Entry } from './manifest.js';
 import type { ObjectStore, Stored } from './objects.js';
@@ -12,6 +11,8 @@ export interface CaptureOptions {
   onProgress?(done: number, total: number, bytes: number): void;
   /** For tests: the clock that decides which files changed too recently to be remembered. */
   now?: () => number;
+  /** For tests: runs between the walk and the reading of files (where an agent may swap a folder for a link). */
+  afterWalk?(): void | Promise<void>;
 }
 
 export interface CaptureResult {
@@ -44,12 +45,14 @@ interface Pending {
 }
 
 /**
- * Walks a home without ever following a symlink (lstat; files opened with O_NOFOLLOW) and stores each file's
- * content in the object store. Folders come before what they hold, in name order. Symlinks are kept as symlinks
- * when they point inside the home; those that lead out, sockets, FIFOs, devices and unreadable files are skipped
- * and listed with the reason. Call it with the agent held still (ProcessTable.freeze). Files whose fingerprint
- * (device, inode, size, mtime, ctime) matches the previous capture are not read again; the others are read,
- * hashed and copied into the store on the file workers, several at once, largest first.
+ * Walks a home without ever following a symlink, in any component (each folder opened relative to its open parent
+ * with O_NOFOLLOW|O_DIRECTORY, entries lstat'ed, files opened with O_NOFOLLOW in their open folder: see the file
+ * worker), and stores each file's content in the object store. Folders come before what they hold, in name order.
+ * Symlinks are kept as symlinks when they point inside the home; those that lead out, sockets, FIFOs, devices and
+ * unreadable files are skipped and listed with the reason, and so is a folder swapped for a link while it is read
+ * (a checkpoint leaves the sandbox running). Call it with the agent held still (ProcessTable.freeze). Files whose
+ * fingerprint (device, inode, size, mtime, ctime) matches the previous capture are not read again; the others are
+ * read, hashed and copied into the store on the file workers, several at once, largest first.
  */
 export async function captureHome(
   home: string,
@@ -59,6 +62,7 @@ export async function captureHome(
 ): Promise<CaptureResult> {
   const startedAt = (options.now ?? Date.now)();
   const walked = await walkHome(home, worker);
+  await options.afterWalk?.();
   const skipped: CaptureResult['skipped'] = walked.unreadable.map(({ path, code }) => ({
     path,
     reason: `unreadable folder: ${code}`,
@@ -124,9 +128,10 @@ export async function captureHome(
   await settleAll(
     batches(toRead).map(async (batch) => {
       const results = await worker.run('store', {
+        home,
         objects: store.objects,
         tmp: store.tmp,
-        paths: batch.map(({ entry }) => join(home, entry.path)),
+        paths: batch.map(({ entry }) => entry.path),
       });
       results.forEach((result, i) => {
         const file = batch[i]!;

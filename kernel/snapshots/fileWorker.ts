@@ -49,7 +49,8 @@ interface Jobs {
     args: { home: string; from: string; depth?: number };
     result: { entries: WalkEntry[]; unreadable: { path: string; code: string }[]; cut: string[] };
   };
-  store: { args: { objects: string; tmp: string; paths: string[] }; result: StoreResult[] };
+  /** Files of the home, by home-relative path (opened folder by folder, never through a link). */
+  store: { args: { home: string; objects: string; tmp: string; paths: string[] }; result: StoreResult[] };
   restore: {
     args: { objects: string; files: RestoreFile[] };
     result: { failed: { index: number; why: 'missing' | 'mismatch' } | null };
@@ -76,7 +77,7 @@ function workerBody(): void {
   const fs = process.getBuiltinModule('node:fs');
   const { createHash, randomBytes } = process.getBuiltinModule('node:crypto');
   const { join } = process.getBuiltinModule('node:path');
-  const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
+  const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK, O_DIRECTORY } = fs.constants;
   /** Files up to this size are read whole; larger ones go through one reused buffer, hashed as they pass. */
   const WHOLE = 8 * 1024 * 1024;
   const chunk = Buffer.allocUnsafe(4 * 1024 * 1024);
@@ -84,23 +85,91 @@ function workerBody(): void {
   const objectPath = (objects: string, hash: string) => join(objects, hash.slice(0, 2), hash);
   const code = (error: unknown) => String((error as { code?: string }).code ?? error);
 
+  /**
+   * Folders of the home are opened one name at a time, each relative to the folder already open and never through
+   * a symlink (O_NOFOLLOW|O_DIRECTORY), and kept open while what they hold is read: an agent that swaps a folder
+   * for a link between the walk and the read (a checkpoint leaves its sandbox running) gets the open folder read,
+   * or the name refused, never the link followed. On Linux a folder is named by its descriptor
+   * ('/proc/self/fd/<fd>/<name>' is openat(fd, name), which Node lacks), so no ancestor can be swapped either.
+   * Without a usable /proc (macOS...) each folder's realpath must be the path built from the home's: links in
+   * place are refused, a swap that lands between check and use is not prevented there.
+   */
+  const DIR_FLAGS = O_RDONLY | O_DIRECTORY | O_NOFOLLOW;
+  interface Dir {
+    fd: number;
+    /** Names the folder for path-taking calls: append '/' and one name. */
+    path: string;
+  }
+  let procfd: boolean | undefined;
+  const refused = (name: string, errno: string) =>
+    Object.assign(new Error(`${name}: not a folder (${errno})`), { code: errno });
+  const openHome = (home: string): Dir => {
+    const fd = fs.openSync(home, DIR_FLAGS);
+    try {
+      if (procfd === undefined) {
+        try {
+          const opened = fs.fstatSync(fd);
+          const viaProc = fs.statSync(`/proc/self/fd/${fd}`);
+          procfd = opened.dev === viaProc.dev && opened.ino === viaProc.ino;
+        } catch {
+          procfd = false;
+        }
+      }
+      return { fd, path: procfd ? `/proc/self/fd/${fd}` : fs.realpathSync(home) };
+    } catch (error) {
+      fs.closeSync(fd);
+      throw error;
+    }
+  };
+  const openChild = (parent: Dir, name: string): Dir => {
+    const path = `${parent.path}/${name}`;
+    const fd = fs.openSync(path, DIR_FLAGS); // a link: ELOOP or ENOTDIR
+    if (procfd) return { fd, path: `/proc/self/fd/${fd}` };
+    try {
+      const opened = fs.fstatSync(fd);
+      const named = fs.lstatSync(path);
+      if (fs.realpathSync(path) !== path || opened.dev !== named.dev || opened.ino !== named.ino)
+        throw refused(name, 'ELOOP');
+      return { fd, path };
+    } catch (error) {
+      fs.closeSync(fd);
+      throw error;
+    }
+  };
+  /** Opens home/<rel> folder by folder (rel '' is the home); the caller closes what it gets. */
+  const openDir = (home: string, rel: string): Dir => {
+    let dir = openHome(home);
+    for (const name of rel === '' ? [] : rel.split('/')) {
+      try {
+        const next = openChild(dir, name);
+        fs.closeSync(dir.fd);
+        dir = next;
+      } catch (error) {
+        fs.closeSync(dir.fd);
+        throw error;
+      }
+    }
+    return dir;
+  };
+
   const walk = ({ home, from, depth }: { home: string; from: string; depth?: number }) => {
     const entries: unknown[] = [];
     const unreadable: { path: string; code: string }[] = [];
     const cut: string[] = [];
-    const visit = (rel: string, level: number) => {
+    const visit = (dir: Dir, rel: string, level: number) => {
       let names: string[];
       try {
-        names = fs.readdirSync(rel === '' ? home : join(home, rel)).sort();
+        names = fs.readdirSync(dir.path).sort();
       } catch (error) {
         unreadable.push({ path: rel || '.', code: code(error) });
         return;
       }
       for (const name of names) {
         const path = rel === '' ? name : `${rel}/${name}`;
+        const named = `${dir.path}/${name}`;
         let stat;
         try {
-          stat = fs.lstatSync(join(home, path), { bigint: true });
+          stat = fs.lstatSync(named, { bigint: true });
         } catch {
           continue; // gone meanwhile
         }
@@ -108,8 +177,23 @@ function workerBody(): void {
         const mode = Number(stat.mode & 0o7777n);
         if (stat.isDirectory()) {
           entries.push({ type: 'dir', path, mode, mtime });
-          if (depth !== undefined && level + 1 >= depth) cut.push(path);
-          else visit(path, level + 1);
+          if (depth !== undefined && level + 1 >= depth) {
+            cut.push(path);
+            continue;
+          }
+          let child: Dir;
+          try {
+            child = openChild(dir, name);
+          } catch (error) {
+            // swapped for a link (or removed) since the lstat: its contents are not read
+            unreadable.push({ path, code: code(error) });
+            continue;
+          }
+          try {
+            visit(child, path, level + 1);
+          } finally {
+            fs.closeSync(child.fd);
+          }
         } else if (stat.isFile()) {
           // any write or metadata change moves ctime, which no one can set back
           const fp = `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
@@ -117,13 +201,31 @@ function workerBody(): void {
           const coarse = stat.ctimeNs % 1_000_000_000n === 0n;
           entries.push({ type: 'file', path, mode, mtime, size: Number(stat.size), fp, ctime, coarse });
         } else if (stat.isSymbolicLink()) {
-          entries.push({ type: 'symlink', path, mtime, target: fs.readlinkSync(join(home, path)) });
+          let target: string;
+          try {
+            target = fs.readlinkSync(named);
+          } catch {
+            continue; // gone (or no longer a link) since the lstat: left out, like an entry gone before it
+          }
+          entries.push({ type: 'symlink', path, mtime, target });
         } else {
           entries.push({ type: 'other', path });
         }
       }
     };
-    visit(from, 0);
+    let top: Dir;
+    try {
+      top = openDir(home, from);
+    } catch (error) {
+      // a folder swapped for a link (or gone) since the walk above listed it: skipped
+      unreadable.push({ path: from || '.', code: code(error) });
+      return { entries, unreadable, cut };
+    }
+    try {
+      visit(top, from, 0);
+    } finally {
+      fs.closeSync(top.fd);
+    }
     return { entries, unreadable, cut };
   };
 
@@ -161,32 +263,69 @@ function workerBody(): void {
     return { hash, size, added: adopt(temp, objectPath(objects, hash), size) };
   };
 
-  // opened without following links (O_NONBLOCK: a FIFO swapped in must not hang), checked, read, stored if new
-  const store = ({ objects, tmp, paths }: { objects: string; tmp: string; paths: string[] }) =>
-    paths.map((path) => {
-      let fd: number;
-      try {
-        fd = fs.openSync(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
-      } catch (error) {
-        return { error: code(error) };
+  /**
+   * Files of the home (home-relative paths), each opened in its folder opened as the walk does (see openChild):
+   * without following a link in any component (O_NONBLOCK: a FIFO swapped in must not hang), checked, read,
+   * stored if new. The folders a job opens stay open for its next files (a few hundred at most).
+   */
+  const store = ({
+    home,
+    objects,
+    tmp,
+    paths,
+  }: {
+    home: string;
+    objects: string;
+    tmp: string;
+    paths: string[];
+  }) => {
+    const dirs = new Map<string, Dir>();
+    const dirOf = (rel: string): Dir => {
+      const known = dirs.get(rel);
+      if (known) return known;
+      const cut = rel.lastIndexOf('/');
+      const dir =
+        rel === ''
+          ? openHome(home)
+          : openChild(dirOf(cut === -1 ? '' : rel.slice(0, cut)), rel.slice(cut + 1));
+      if (dirs.size >= 256) {
+        for (const open of dirs.values()) fs.closeSync(open.fd);
+        dirs.clear();
       }
-      try {
-        const stat = fs.fstatSync(fd);
-        if (!stat.isFile()) return { error: 'ENOTREG' };
-        if (stat.size > WHOLE) return storeStreamed(fd, objects, tmp);
-        const data = fs.readFileSync(fd);
-        const hash = sha256(data);
-        const target = objectPath(objects, hash);
-        if (fs.existsSync(target)) return { hash, size: data.byteLength, added: 0 };
-        const temp = join(tmp, `put-${randomBytes(8).toString('hex')}`);
-        fs.writeFileSync(temp, data, { mode: 0o400 });
-        return { hash, size: data.byteLength, added: adopt(temp, target, data.byteLength) };
-      } catch (error) {
-        return { error: code(error) };
-      } finally {
-        fs.closeSync(fd);
-      }
-    });
+      dirs.set(rel, dir);
+      return dir;
+    };
+    try {
+      return paths.map((path) => {
+        let fd: number;
+        try {
+          const cut = path.lastIndexOf('/');
+          const dir = dirOf(cut === -1 ? '' : path.slice(0, cut));
+          fd = fs.openSync(`${dir.path}/${path.slice(cut + 1)}`, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+        } catch (error) {
+          return { error: code(error) };
+        }
+        try {
+          const stat = fs.fstatSync(fd);
+          if (!stat.isFile()) return { error: 'ENOTREG' };
+          if (stat.size > WHOLE) return storeStreamed(fd, objects, tmp);
+          const data = fs.readFileSync(fd);
+          const hash = sha256(data);
+          const target = objectPath(objects, hash);
+          if (fs.existsSync(target)) return { hash, size: data.byteLength, added: 0 };
+          const temp = join(tmp, `put-${randomBytes(8).toString('hex')}`);
+          fs.writeFileSync(temp, data, { mode: 0o400 });
+          return { hash, size: data.byteLength, added: adopt(temp, target, data.byteLength) };
+        } catch (error) {
+          return { error: code(error) };
+        } finally {
+          fs.closeSync(fd);
+        }
+      });
+    } finally {
+      for (const open of dirs.values()) fs.closeSync(open.fd);
+    }
+  };
 
   /** Writes one file from its object, checking size and sha256 on the way; false when they do not match. */
   const restoreOne = (objects: string, file: RestoreFile): 'missing' | 'mismatch' | null => {
