@@ -1,8 +1,10 @@
 import { Option } from 'commander';
+import type { WebSocketClient } from '../../../shared/client/index.js';
 import {
   AgentProviderSchema,
   ApprovalPolicySchema,
   HabitatError,
+  isHabitatError,
   SignalSchema,
   type AgentProvider,
   type ApprovalPolicy,
@@ -226,48 +228,123 @@ export function registerProcesses(ctx: CliContext): void {
   program
     .command('logs')
     .description("an agent's log: its lifecycle, signals, commands and the events of its run")
-    .option('-f, --follow', 'keep printing new entries')
+    .option('-f, --follow', 'keep printing new entries until the process ends')
     .option('-n, --lines <n>', 'how many of the latest entries', '100')
     .argument('<pid>', 'kernel PID')
     .action(
       withClient(async (client, pidText: string, flags: { follow?: boolean; lines: string }) => {
         const pid = parsePid(pidText);
         const json = ctx.globals().json;
-        const show = (entry: LogEntry): void => io.out(json ? JSON.stringify(entry) : formatEntry(entry));
+        const show = (entry: LogEntry): void => {
+          if (entry.seq <= last) return;
+          io.out(json ? JSON.stringify(entry) : formatEntry(entry));
+          last = entry.seq;
+          if (ENDED_ENTRIES.has(entry.type)) ended = true;
+        };
         let last = -1;
+        let ended = false;
         const live: LogEntry[] = [];
         const unsubscribe = flags.follow
-          ? client.subscribe(`process.log.${pid}`, (payload) => live.push(payload as LogEntry))
+          ? [
+              client.subscribe(`process.log.${pid}`, (payload) => live.push(payload as LogEntry)),
+              // the end also shows in the process's state, should a slow reader miss the log entry
+              client.subscribe('process.changed', (payload) => {
+                const info = payload as ProcessInfo;
+                if (info.pid === pid && ENDED_STATES.has(info.state)) ended = true;
+              }),
+            ]
           : undefined;
-        const { entries } = await client.call('process.logs', { pid, limit: Number(flags.lines) });
-        for (const entry of entries) {
-          show(entry);
-          last = entry.seq;
-        }
-        if (!unsubscribe) return;
-        // Entries that arrived while the history loaded are printed once, in order.
-        const drain = (): void => {
-          for (const entry of live.splice(0)) {
-            if (entry.seq <= last) continue;
-            show(entry);
-            last = entry.seq;
+        try {
+          const { entries } = await client.call('process.logs', { pid, limit: Number(flags.lines) });
+          for (const entry of entries) show(entry);
+          if (!unsubscribe) return;
+          try {
+            // an agent that has already ended: its log is all there is
+            if (ENDED_STATES.has((await client.call('process.get', { pid })).state)) ended = true;
+          } catch (error) {
+            if (!isHabitatError(error) || error.code !== 'E_UNAVAILABLE') throw error;
+            ctx.reportError(error, EXIT.unavailable); // the host went away: as watch, 3
+            return;
           }
-        };
-        await new Promise<void>((resolve) => {
-          const timer = setInterval(drain, 50);
-          const stop = (): void => {
-            clearInterval(timer);
-            drain();
-            unsubscribe();
-            resolve();
-          };
-          process.once('SIGINT', stop);
-          process.once('SIGTERM', stop);
-          client.onConnectionChange((state) => {
-            if (state === 'closed') stop();
-          });
-        });
-        setExit(EXIT.ok);
+          setExit(
+            await followLog(
+              client,
+              pid,
+              live,
+              show,
+              () => ended,
+              () => last,
+            ),
+          );
+        } finally {
+          for (const off of unsubscribe ?? []) off();
+        }
       }),
     );
+}
+
+const ENDED_STATES: ReadonlySet<ProcessState> = new Set(['zombie', 'dead']);
+const ENDED_ENTRIES: ReadonlySet<string> = new Set(['process.exited', 'process.reaped']);
+const LOG_PAGE = 500;
+
+/**
+ * `logs -f` after the history: prints entries as they come (those that arrived while the history loaded once, in
+ * order) until the process has ended (0, once the rest of its log is printed), SIGINT or SIGTERM (0), or the host is
+ * lost (3, like watch).
+ */
+async function followLog(
+  client: WebSocketClient,
+  pid: number,
+  live: LogEntry[],
+  show: (entry: LogEntry) => void,
+  ended: () => boolean,
+  last: () => number,
+): Promise<number> {
+  // whatever the log holds past what was printed (entries a slow reader may have been dropped included)
+  const catchUp = async (): Promise<void> => {
+    for (;;) {
+      const { entries } = await client.call('process.logs', { pid, after: last(), limit: LOG_PAGE });
+      for (const entry of entries) show(entry);
+      if (entries.length < LOG_PAGE) return;
+    }
+  };
+  return await new Promise<number>((resolve) => {
+    let done = false;
+    let busy = false;
+    const stop = (code: number): void => {
+      if (done) return;
+      done = true;
+      clearInterval(timer);
+      process.off('SIGINT', interrupt);
+      process.off('SIGTERM', interrupt);
+      offConnection();
+      resolve(code);
+    };
+    const interrupt = (): void => {
+      for (const entry of live.splice(0).sort((a, b) => a.seq - b.seq)) show(entry);
+      stop(EXIT.ok);
+    };
+    const tick = async (): Promise<void> => {
+      if (busy || done) return;
+      busy = true;
+      try {
+        for (const entry of live.splice(0).sort((a, b) => a.seq - b.seq)) show(entry);
+        if (!ended()) return;
+        await catchUp();
+        stop(EXIT.ok);
+      } catch (error) {
+        if (!done)
+          stop(isHabitatError(error) && error.code !== 'E_UNAVAILABLE' ? EXIT.error : EXIT.unavailable);
+      } finally {
+        busy = false;
+      }
+    };
+    const timer = setInterval(() => void tick(), 50);
+    process.once('SIGINT', interrupt);
+    process.once('SIGTERM', interrupt);
+    const offConnection = client.onConnectionChange((state) => {
+      if (state === 'closed') stop(EXIT.unavailable);
+    });
+    void tick();
+  });
 }
