@@ -106,7 +106,7 @@ describe('habitat CLI', () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ pong: true, nonce: 'cli' });
   });
 
-  it('reports error values with exit code 1, as JSON with --json', async () => {
+  it('reports error values with exit code 1, as JSON with --json; bad JSON arguments exit 2', async () => {
     const env = { HABITAT_HOME: join(dir.path, 'data') };
     const unknown = await run(['call', 'no.such'], env);
     expect(unknown.code).toBe(EXIT.error);
@@ -114,8 +114,9 @@ describe('habitat CLI', () => {
     const invalid = await run(['--json', 'call', 'system.ping', '{"nonce":5}'], env);
     expect(invalid.code).toBe(EXIT.error);
     expect(JSON.parse(invalid.stdout).error.code).toBe('E_INVALID');
+    // malformed arguments are found before the CLI connects: a usage error
     const badJson = await run(['call', 'system.ping', '{nope'], env);
-    expect(badJson.code).toBe(EXIT.error);
+    expect(badJson.code).toBe(EXIT.usage);
     expect(badJson.stderr).toContain('not valid JSON');
   });
 

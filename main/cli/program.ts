@@ -58,7 +58,13 @@ export function buildProgram(io: CliIo = defaultIo, setExit: (code: number) => v
     .option('--url <url>', 'host URL (default: HABITAT_URL, else run/host.json of the data folder)')
     .option('--token <token>', 'host token (default: HABITAT_TOKEN, else run/host.json)')
     .option('--data-dir <dir>', 'data folder (default: HABITAT_HOME, else ~/.habitat)')
-    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    // with --json a usage error is one JSON line on stdout (runCli), not commander's text and the help
+    .configureOutput({
+      writeOut: (s) => io.out(s.trimEnd()),
+      writeErr: (s) => {
+        if (!program.opts<{ json?: boolean }>().json) io.err(s.trimEnd());
+      },
+    })
     .exitOverride()
     .showHelpAfterError();
   const context = createContext(program, io, setExit);
@@ -82,6 +88,15 @@ export function buildProgram(io: CliIo = defaultIo, setExit: (code: number) => v
   return program;
 }
 
+/** --json, as parsed, or as given before `--` when commander stopped before it got to it. */
+function wantsJson(program: Command, argv: string[]): boolean {
+  const end = argv.indexOf('--');
+  return (
+    program.opts<{ json?: boolean }>().json === true ||
+    argv.slice(0, end < 0 ? undefined : end).includes('--json')
+  );
+}
+
 /** Parses argv and runs; resolves with the exit code. */
 export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<number> {
   let code: number = EXIT.ok;
@@ -102,8 +117,20 @@ export async function runCli(argv: string[], io: CliIo = defaultIo): Promise<num
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
-      const benign = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);
-      return benign ? EXIT.ok : EXIT.usage;
+      // --help, -V and `help VERB` asked for what they print; everything else commander stops on is a usage error:
+      // an unknown verb or option, a missing or invalid argument, and a verb group without its verb (`habitat fs`,
+      // bare `habitat`: the help goes to stderr).
+      // (`habitat help` is commander.help with exit code 0, a missing verb the same with 1)
+      const asked = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);
+      if (asked && error.exitCode === 0) return EXIT.ok;
+      if (wantsJson(program, argv)) {
+        const message =
+          error.code === 'commander.help'
+            ? 'a verb is needed (habitat --help lists them)'
+            : error.message.replace(/^error: /, '');
+        io.out(JSON.stringify({ error: { code: 'E_INVALID', message } }));
+      }
+      return EXIT.usage;
     }
     throw error;
   } finally {

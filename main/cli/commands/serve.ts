@@ -3,13 +3,15 @@ import { defaultDataDir } from '../../../kernel/datadir/index.js';
 import type { EngineConfig } from '../../../kernel/index.js';
 import { DEFAULT_PORT, LOOPBACK } from '../../host/defaults.js';
 import type { HeadlessHost } from '../../host/HeadlessHost.js';
+import { HabitatError } from '../../../shared/protocol/index.js';
 import { HABITAT_VERSION } from '../../version.js';
 import { EXIT, type CliContext } from '../context.js';
 
 /** How long `serve` waits for the kernel to stop its agents on SIGINT/SIGTERM before it exits regardless. */
 const SHUTDOWN_DEADLINE_MS = 30_000;
 
-export function registerServe({ program, io, globals, setExit }: CliContext): void {
+export function registerServe({ program, io, globals, reportError }: CliContext): void {
+  const usage = (message: string): void => reportError(new HabitatError('E_INVALID', message), EXIT.usage);
   program
     .command('serve')
     .description('run the kernel headless and serve the UI and the bridge on one origin')
@@ -32,14 +34,12 @@ export function registerServe({ program, io, globals, setExit }: CliContext): vo
     .action(async (flags: { host: string; port: string; warmPool?: string; dockerEngine: string[] }) => {
       const port = Number(flags.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
-        io.err(`habitat: E_INVALID: --port must be 0..65535, not ${flags.port}`);
-        setExit(EXIT.usage);
+        usage(`--port must be 0..65535, not ${flags.port}`);
         return;
       }
       const poolSize = flags.warmPool === undefined ? undefined : Number(flags.warmPool);
       if (poolSize !== undefined && !(Number.isInteger(poolSize) && poolSize >= 0 && poolSize <= 32)) {
-        io.err(`habitat: E_INVALID: --warm-pool must be 0..32, not ${flags.warmPool}`);
-        setExit(EXIT.usage);
+        usage(`--warm-pool must be 0..32, not ${flags.warmPool}`);
         return;
       }
       // loaded here, not at the top: every other verb is a client and starts without the kernel
@@ -51,10 +51,7 @@ export function registerServe({ program, io, globals, setExit }: CliContext): vo
       try {
         dockerEngines = flags.dockerEngine.map(parseEngineSpec);
       } catch (error) {
-        io.err(
-          `habitat: E_INVALID: --docker-engine: ${error instanceof Error ? error.message : String(error)}`,
-        );
-        setExit(EXIT.usage);
+        usage(`--docker-engine: ${error instanceof Error ? error.message : String(error)}`);
         return;
       }
       const dataDir = globals().dataDir ?? defaultDataDir();
@@ -85,8 +82,8 @@ export function registerServe({ program, io, globals, setExit }: CliContext): vo
       } catch (error) {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
-        io.err(`habitat: E_UNAVAILABLE: ${error instanceof Error ? error.message : String(error)}`);
-        setExit(EXIT.unavailable);
+        const message = error instanceof Error ? error.message : String(error);
+        reportError(new HabitatError('E_UNAVAILABLE', message), EXIT.unavailable);
         return;
       }
       const info = host.habitat.kernel.info();
@@ -115,7 +112,13 @@ export function registerServe({ program, io, globals, setExit }: CliContext): vo
       if (!globals().json) io.out(`received ${signal}, shutting down`);
       // a shutdown that hangs (a Docker call that never answers) must not keep the port and the terminal forever
       const deadline = setTimeout(() => {
-        io.err(`habitat: shutdown still not done after ${SHUTDOWN_DEADLINE_MS / 1000} s; exiting anyway`);
+        reportError(
+          new HabitatError(
+            'E_TIMEOUT',
+            `shutdown still not done after ${SHUTDOWN_DEADLINE_MS / 1000} s; exiting anyway`,
+          ),
+          EXIT.error,
+        );
         process.exit(EXIT.error);
       }, SHUTDOWN_DEADLINE_MS);
       deadline.unref();
