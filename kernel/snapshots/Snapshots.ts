@@ -459,9 +459,17 @@ export class Snapshots {
       kind: meta.kind,
       step: meta.step,
     };
-    // a checkpoint's ref is not fsynced: a power loss may cost the latest checkpoints, never a damaged one (an
-    // unreadable ref is left out of lists)
-    await this.refs.write({ ...info, imported: false }, { durable: meta.kind === 'snapshot' });
+    // a snapshot's ref is written once all it names is on disk. A checkpoint's ref and new objects are not fsynced:
+    // a power loss may cost the latest checkpoints (an unreadable ref is left out of lists; one whose objects were
+    // torn fails its checksums at restore), and a later capture writes a torn object again (see ObjectStore)
+    const durable = meta.kind === 'snapshot';
+    if (durable) {
+      await this.store.flush([
+        stored.hash,
+        ...captured.entries.flatMap((entry) => (entry.type === 'file' ? [entry.hash] : [])),
+      ]);
+    }
+    await this.refs.write({ ...info, imported: false }, { durable });
     await this.fingerprints.write(pid, captured.fingerprints);
     this.options.events?.emit('snapshot.created', info);
     return info;

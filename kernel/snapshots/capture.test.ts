@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers.js';
 import { captureHome } from './capture.js';
 import { FileWorker } from './fileWorker.js';
+import { materialize } from './materialize.js';
 import { ObjectStore } from './objects.js';
 
 const SECRET = 'HOST-SECRET-KEY';
@@ -125,4 +126,129 @@ describe('capturing a home an agent changes meanwhile', () => {
     }
     expect(await storedSecret()).toBe(false);
   }, 20_000);
+});
+
+// A power loss can leave an object that was never fsynced as a name with no content (ext4: empty). Nothing may
+// de-duplicate against such an object: the next capture of that content writes it again.
+describe('a damaged object in the store', () => {
+  const worker = new FileWorker();
+  let dir: { path: string; cleanup(): void };
+  let home: string;
+  const root = () => join(dir.path, 'snapshots');
+  const CONTENT = 'precious content v1';
+
+  beforeEach(() => {
+    dir = tempDir('habitat-torn-');
+    home = join(dir.path, 'homes', '1');
+    mkdirSync(join(home, 'notes'), { recursive: true });
+    writeFileSync(join(home, 'notes', 'important.md'), CONTENT);
+  });
+  afterEach(() => dir.cleanup());
+  afterAll(() => worker.close());
+
+  /** A first capture, then its object torn and the store opened again, as after a reboot. */
+  const captureThenTear = async () => {
+    const before = new ObjectStore(root());
+    await before.open();
+    const first = await captureHome(home, before, worker, { now: () => Date.now() + 60_000 });
+    const entry = first.entries.find((e) => e.path === 'notes/important.md');
+    if (entry?.type !== 'file') throw new Error('not captured');
+    await fsp.truncate(before.path(entry.hash), 0);
+    const store = new ObjectStore(root());
+    await store.open();
+    return { store, first, hash: entry.hash };
+  };
+  const restores = async (
+    store: ObjectStore,
+    entries: Awaited<ReturnType<typeof captureHome>>['entries'],
+  ) => {
+    const target = join(dir.path, `restored-${Math.random().toString(36).slice(2)}`);
+    await materialize({ entries } as never, store, worker, target);
+    return fsp.readFile(join(target, 'notes', 'important.md'), 'utf8');
+  };
+
+  it('writes the content again when an unchanged file (same fingerprint) names a torn object', async () => {
+    const { store, first, hash } = await captureThenTear();
+    expect(first.fingerprints.get('notes/important.md')?.hash).toBe(hash);
+    const again = await captureHome(home, store, worker, { previous: first.fingerprints });
+    expect(again.added).toBe(CONTENT.length);
+    expect((await fsp.stat(store.path(hash))).size).toBe(CONTENT.length);
+    expect(await restores(store, again.entries)).toBe(CONTENT);
+  });
+
+  it('writes the content again when a changed file (read anew) has the content of a torn object', async () => {
+    const { store } = await captureThenTear();
+    writeFileSync(join(home, 'notes', 'important.md'), CONTENT); // same bytes, new ctime
+    const again = await captureHome(home, store, worker);
+    expect(again.added).toBe(CONTENT.length);
+    expect(await restores(store, again.entries)).toBe(CONTENT);
+  });
+
+  it('writes a buffer again over a torn object of its content', async () => {
+    const store = new ObjectStore(root());
+    await store.open();
+    const { hash } = await store.putBuffer(Buffer.from(CONTENT));
+    await fsp.truncate(store.path(hash), 0);
+    const reopened = new ObjectStore(root());
+    await reopened.open();
+    expect(await reopened.putBuffer(Buffer.from(CONTENT))).toEqual({
+      hash,
+      added: CONTENT.length,
+      size: CONTENT.length,
+    });
+    expect((await reopened.readVerified(hash, 1000)).toString()).toBe(CONTENT);
+  });
+
+  it('makes what a snapshot names durable before its record, and leaves checkpoints unsynced', async () => {
+    const { Kernel } = await import('../Kernel.js');
+    const kernel = await Kernel.open({
+      dataDir: join(dir.path, 'data'),
+      mode: 'headless',
+      version: 'test',
+      termGraceMs: 500,
+      warmPool: { size: 0 },
+    });
+    try {
+      const { pid } = await kernel.processes.spawn({ network: false, goal: 'write things' });
+      await kernel.fs(pid).write('notes/a.md', 'a');
+      kernel.snapshots.checkpoints(pid, { enabled: true });
+      expect(await kernel.snapshots.afterStep(pid, 1)).toBeDefined();
+      expect(kernel.snapshots.store.pending).toBeGreaterThan(0);
+      await kernel.fs(pid).write('notes/b.md', 'b');
+      await kernel.snapshots.create(pid);
+      expect(kernel.snapshots.store.pending).toBe(1); // the checkpoint's manifest, which the snapshot does not name
+    } finally {
+      await kernel.close();
+    }
+  });
+
+  it('a snapshot after a reboot that tore an object of the same content restores (the reviewed case)', async () => {
+    const { Kernel } = await import('../Kernel.js');
+    const open = () =>
+      Kernel.open({
+        dataDir: join(dir.path, 'data'),
+        mode: 'headless',
+        version: 'test',
+        termGraceMs: 500,
+        warmPool: { size: 0 },
+      });
+    let kernel = await open();
+    const { pid } = await kernel.processes.spawn({ network: false });
+    await kernel.fs(pid).write('notes/important.md', CONTENT);
+    const first = await kernel.snapshots.create(pid);
+    const manifest = JSON.parse(await fsp.readFile(kernel.snapshots.store.path(first.manifest), 'utf8')) as {
+      entries: { path: string; hash: string }[];
+    };
+    const hash = manifest.entries.find((e) => e.path === 'notes/important.md')!.hash;
+    await fsp.truncate(kernel.snapshots.store.path(hash), 0);
+    await kernel.close();
+    kernel = await open();
+    try {
+      const second = await kernel.snapshots.create(pid); // the file unchanged: its fingerprint matches
+      const restored = await kernel.snapshots.restore(second.id);
+      expect((await kernel.fs(restored.process.pid).read('notes/important.md')).content).toBe(CONTENT);
+    } finally {
+      await kernel.close();
+    }
+  }, 30_000);
 });

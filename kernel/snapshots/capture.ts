@@ -119,7 +119,8 @@ export async function captureHome(
   const toRead: Pending[] = [];
   for (const file of files) {
     const known = options.previous?.get(file.entry.path);
-    if (known?.fp === file.fp && (store.knows(known.hash) ?? (await store.has(known.hash)))) {
+    // an unchanged file whose object is whole (a power loss may have left it empty) is not read again
+    if (known?.fp === file.fp && (await store.intact(known.hash, file.size))) {
       stored(file, { hash: known.hash, added: 0, size: file.size });
     } else {
       toRead.push(file);
@@ -140,7 +141,7 @@ export async function captureHome(
           skipped.push({ path: file.entry.path, reason: `unreadable file: ${result.error}` });
           return;
         }
-        store.remember(result.hash);
+        store.remember(result.hash, result.added > 0 || result.size === 0);
         stored(file, result);
       });
     }),

@@ -110,6 +110,11 @@ export async function importSnapshot(context: ExportImportContext, file: string)
       kind: ref.kind,
       step: ref.step,
     };
+    // the record is durable: so must be all it names, whether the archive brought it or the store had it
+    await store.flush([
+      ref.manifest,
+      ...manifest.entries.flatMap((entry) => (entry.type === 'file' ? [entry.hash] : [])),
+    ]);
     await refs.write({ ...info, imported: true });
     progress.report('done', archive.objects.size, archive.objects.size, added, {
       force: true,

@@ -229,9 +229,16 @@ function workerBody(): void {
     return { entries, unreadable, cut };
   };
 
+  /**
+   * Whether the store has this content whole enough to de-duplicate against: an object of another size in its
+   * place (what a power loss can leave of one never fsynced: empty) is not trusted, but written again.
+   */
+  const whole = (target: string, size: number) =>
+    fs.statSync(target, { throwIfNoEntry: false })?.size === size;
+
   /** Moves a written temp file to its object name, or drops it when the store has that content already. */
   const adopt = (temp: string, target: string, size: number) => {
-    if (fs.existsSync(target)) {
+    if (whole(target, size)) {
       fs.rmSync(temp, { force: true });
       return 0;
     }
@@ -312,7 +319,7 @@ function workerBody(): void {
           const data = fs.readFileSync(fd);
           const hash = sha256(data);
           const target = objectPath(objects, hash);
-          if (fs.existsSync(target)) return { hash, size: data.byteLength, added: 0 };
+          if (whole(target, data.byteLength)) return { hash, size: data.byteLength, added: 0 };
           const temp = join(tmp, `put-${randomBytes(8).toString('hex')}`);
           fs.writeFileSync(temp, data, { mode: 0o400 });
           return { hash, size: data.byteLength, added: adopt(temp, target, data.byteLength) };

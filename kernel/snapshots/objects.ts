@@ -23,13 +23,20 @@ export function corrupted(what: string, details?: unknown): HabitatError {
 /**
  * Content-addressed storage: each distinct content once, named by its sha256 (objects/ab/abcdef…), so a snapshot
  * of a mostly unchanged home adds only what changed. Objects are written to tmp/ and renamed into place: a name
- * never holds half a content. They are not fsynced one by one (thousands of fsyncs per snapshot); every read
- * verifies the content against its name, so an object torn by a power loss is found, never trusted.
+ * never holds half a content. They are not fsynced as they are written (a checkpoint a step would pay for it);
+ * flush() makes those a snapshot uses durable before its durable record is written. Every read verifies the content
+ * against its name, and an object is trusted for de-duplication only once its size has been seen right (after a
+ * power loss ext4 may leave a name whose content never reached the disk: empty): a damaged one is written again.
  */
 export class ObjectStore {
   readonly objects: string;
   readonly tmp: string;
   private known: Set<string> | undefined;
+  /** Objects whose size was seen right since open (or that were written since): trusted for de-duplication. */
+  private readonly checked = new Set<string>();
+  /** Objects written since open and not fsynced yet. */
+  private readonly unsynced = new Set<string>();
+  private rootSynced = false;
 
   constructor(readonly root: string) {
     this.objects = join(root, 'objects');
@@ -58,11 +65,6 @@ export class ObjectStore {
     return join(this.objects, hash.slice(0, 2), hash);
   }
 
-  /** Whether the store holds an object, from the index alone; undefined before open() (ask has()). */
-  knows(hash: string): boolean | undefined {
-    return this.known?.has(hash);
-  }
-
   async has(hash: string): Promise<boolean> {
     if (this.known) return this.known.has(hash);
     try {
@@ -77,34 +79,83 @@ export class ObjectStore {
     return join(this.tmp, `${prefix}-${randomBytes(8).toString('hex')}`);
   }
 
+  /**
+   * Whether the store holds this object whole enough to de-duplicate against: present, and of this size (checked
+   * with a stat once per object and run, the first time it is relied on; a size that is wrong is not trusted).
+   */
+  async intact(hash: string, size: number): Promise<boolean> {
+    if (this.checked.has(hash)) return true;
+    if (this.known && !this.known.has(hash)) return false;
+    const stat = await fsp.stat(this.path(hash)).catch(() => undefined);
+    if (!stat?.isFile() || stat.size !== size) return false;
+    this.checked.add(hash);
+    return true;
+  }
+
   /** Stores bytes; returns their hash and how many bytes were new to the store. */
   async putBuffer(data: Uint8Array): Promise<Stored> {
     const hash = sha256(data);
     const size = data.byteLength;
-    if (await this.has(hash)) return { hash, added: 0, size };
+    if (await this.intact(hash, size)) return { hash, added: 0, size };
     const temp = this.tempPath('put');
     await fsp.writeFile(temp, data, { mode: 0o400 });
     return { hash, added: await this.adopt(temp, hash, size), size };
   }
 
-  /** Counts in an object another writer (the file worker) put in place. */
-  remember(hash: string): void {
+  /**
+   * Counts in an object another writer (the file worker) put in place (written) or found in place with the right
+   * size.
+   */
+  remember(hash: string, written: boolean): void {
     this.known?.add(hash);
+    this.checked.add(hash);
+    if (written) this.unsynced.add(hash);
   }
 
   /**
    * Moves a verified temp file into place under its hash; returns the bytes added (0 when another writer got
-   * there first: same content, same name).
+   * there first: same content, same name). An object of the wrong size in its place (a damaged one) is replaced.
    */
   async adopt(temp: string, hash: string, size: number): Promise<number> {
     const target = this.path(hash);
-    if (await this.has(hash)) {
+    if (await this.intact(hash, size)) {
       await fsp.rm(temp, { force: true });
       return 0;
     }
     await fsp.rename(temp, target); // the fan folder exists since open()
-    this.known?.add(hash);
+    this.remember(hash, true);
     return size;
+  }
+
+  /** How many objects written since open are not durable yet (tests). */
+  get pending(): number {
+    return this.unsynced.size;
+  }
+
+  /**
+   * Makes these objects durable, those of them written since open (fsync of each, then of the fan folders that
+   * name them): before a record that must survive a power loss names them.
+   */
+  async flush(hashes: Iterable<string>): Promise<void> {
+    const files = [...new Set(hashes)].filter((hash) => this.unsynced.has(hash));
+    const folders = new Set(files.map((hash) => join(this.objects, hash.slice(0, 2))));
+    if (!this.rootSynced) folders.add(this.objects);
+    const sync = async (path: string) => {
+      const handle = await fsp.open(path, 'r');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    };
+    // several at once: each is a round trip to the disk
+    for (let at = 0; at < files.length; at += 32) {
+      await Promise.all(files.slice(at, at + 32).map((hash) => sync(this.path(hash))));
+    }
+    // a folder that cannot be opened for it (not every platform allows that) is left to the system
+    await Promise.all([...folders].map((folder) => sync(folder).catch(() => {})));
+    for (const hash of files) this.unsynced.delete(hash);
+    this.rootSynced = true;
   }
 
   /** An object's bytes, verified against its name (manifests). */
@@ -139,6 +190,8 @@ export class ObjectStore {
 
   async remove(hash: string): Promise<void> {
     this.known?.delete(hash);
+    this.checked.delete(hash);
+    this.unsynced.delete(hash);
     await fsp.rm(this.path(hash), { force: true });
   }
 }

@@ -72,6 +72,7 @@ export class Refs {
       await file.close();
     }
     await fsp.rename(temp, this.path(ref.id));
+    if (options.durable ?? true) await syncFolder(this.dir);
     this.index.set(ref.id, ref);
   }
 
@@ -146,4 +147,13 @@ function sameFingerprints(a: FingerprintCache, b: FingerprintCache): boolean {
     if (other?.fp !== fp || other.hash !== hash) return false;
   }
   return true;
+}
+
+/** Makes a rename into a folder durable; where a folder cannot be opened for it, the system is left to it. */
+async function syncFolder(dir: string): Promise<void> {
+  const handle = await fsp.open(dir, 'r').catch(() => undefined);
+  await handle
+    ?.sync()
+    .catch(() => {})
+    .finally(() => handle.close());
 }
