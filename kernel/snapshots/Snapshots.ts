@@ -15,7 +15,7 @@ import { captureHome } from './capture.js';
 import { CHECKPOINT_WAIT_MS, CheckpointPruner, checkpointConfig, checkpointSetting } from './checkpoints.js';
 import { exportSnapshot, importSnapshot, type ExportImportContext } from './exportImport.js';
 import { FileWorker } from './fileWorker.js';
-import { journalFor, matchOwner, prepareSwap, recoverSwaps } from './homeSwap.js';
+import { journalFor, matchOwner, prepareSwap, recoverSwaps, stagingFor, sweepStaging } from './homeSwap.js';
 import { MANIFEST_FORMAT, readManifest, totals, type Manifest } from './manifest.js';
 import { materialize, removeTree } from './materialize.js';
 import { ObjectStore } from './objects.js';
@@ -54,6 +54,8 @@ export class Snapshots {
   private longOperations = 0;
   /** Rollbacks per agent: a checkpoint asked for before one is not taken after it. */
   private readonly rollbacks = new Map<number, number>();
+  /** Staging folders of restores under way: recover() leaves them alone. */
+  private readonly staging = new Set<string>();
 
   constructor(private readonly options: SnapshotsOptions) {
     this.store = new ObjectStore(options.root);
@@ -279,9 +281,14 @@ export class Snapshots {
     });
   }
 
-  /** At boot, before agents come back: undoes a rollback a crash cut short (see homeSwap). */
+  /**
+   * At boot, before agents come back: undoes a rollback a crash cut short (see homeSwap) and removes the staging
+   * folders of restores one cut short. Returns the homes put back.
+   */
   async recover(): Promise<string[]> {
-    return recoverSwaps(this.options.homesDir);
+    const undone = await recoverSwaps(this.options.homesDir);
+    await sweepStaging(this.options.homesDir, this.staging);
+    return undone;
   }
 
   async list(filter: { pid?: number } = {}): Promise<{ snapshots: SnapshotInfo[]; storeBytes: number }> {
@@ -307,7 +314,8 @@ export class Snapshots {
   async restore(id: string, options: { name?: string } = {}): Promise<RestoreResult> {
     const started = Date.now();
     const progress = this.progress('restore', null, id);
-    const staging = join(this.options.homesDir, `.restore-${randomBytes(8).toString('hex')}`);
+    const staging = stagingFor(this.options.homesDir, randomBytes(8).toString('hex'));
+    this.staging.add(staging);
     const { manifest, warnings } = await this.exclusive(async () => {
       const ref = await this.readRef(id);
       const manifest = await readManifest(this.store, ref.manifest);
@@ -318,6 +326,9 @@ export class Snapshots {
       });
       progress.report('verified', files, files, bytes);
       return { manifest, warnings };
+    }).catch((error: unknown) => {
+      this.staging.delete(staging); // materialize removed what it had made
+      throw error;
     });
     let moved: { home: string; pid: number } | undefined;
     try {
@@ -353,6 +364,7 @@ export class Snapshots {
       throw error;
     } finally {
       if (!moved) await removeTree(staging);
+      this.staging.delete(staging);
     }
   }
 

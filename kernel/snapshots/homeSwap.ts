@@ -98,6 +98,30 @@ export async function recoverSwaps(homesDir: string): Promise<string[]> {
   return undone;
 }
 
+const STAGING = /^\.restore-[0-9a-f]{16}$/;
+
+/** Where a restore builds a new agent's home before it is moved into place (see Snapshots.restore). */
+export function stagingFor(homesDir: string, suffix: string): string {
+  return join(homesDir, `.restore-${suffix}`);
+}
+
+/**
+ * At boot: removes the staging folders of restores a crash cut short (nothing else uses them: a restore moves its
+ * folder into place or removes it), except those `live` names (a restore under way). Returns the names removed.
+ */
+export async function sweepStaging(homesDir: string, live: ReadonlySet<string>): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of await fsp.readdir(homesDir).catch(() => [] as string[])) {
+    const path = join(homesDir, name);
+    if (!STAGING.test(name) || live.has(path)) continue;
+    const stat = await fsp.lstat(path).catch(() => undefined);
+    if (!stat?.isDirectory()) continue;
+    await removeTree(path);
+    removed.push(name);
+  }
+  return removed;
+}
+
 /** Puts the home back as it was: what came in from new/ goes back there, what went to old/ comes back. */
 async function undo(home: string, journal: string, keep: ReadonlySet<string>): Promise<void> {
   const state = await readPhase(journal);

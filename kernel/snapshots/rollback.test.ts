@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir, waitFor } from '../../test/helpers.js';
 import { Kernel } from '../Kernel.js';
+import { stagingFor, sweepStaging } from './homeSwap.js';
 import type { AgentState } from './index.js';
 import { digestTree, populateMixedHome } from './testing/trees.js';
 
@@ -204,5 +205,27 @@ describe('rollback in place and checkpoints', () => {
     expect(await digestTree(home)).toEqual(before);
     expect((await fsp.readdir(kernel.layout.homes)).filter((n) => n.startsWith('.rollback'))).toEqual([]);
     expect(kernel.store.latestEvents(null, 20).map((e) => e.type)).toContain('snapshot.rollback.undone');
+  });
+
+  it('removes at boot the staging folder of a restore a crash cut short, never one a restore still uses', async () => {
+    await kernel.close();
+    // a restore killed while it built the home: a staging folder, a read-only folder in it
+    const stale = join(kernel.layout.homes, '.restore-0123456789abcdef');
+    await fsp.mkdir(join(stale, 'Documents', 'locked'), { recursive: true });
+    await fsp.writeFile(join(stale, 'Documents', 'locked', 'file.txt'), 'half restored');
+    await fsp.chmod(join(stale, 'Documents', 'locked'), 0o500);
+    const notOurs = join(kernel.layout.homes, '.restore-notes'); // not a name a restore gives
+    await fsp.mkdir(notOurs);
+    await open();
+    const left = await fsp.readdir(kernel.layout.homes);
+    expect(left).not.toContain('.restore-0123456789abcdef');
+    expect(left).toContain('.restore-notes');
+    await fsp.rm(notOurs, { recursive: true });
+
+    // one a restore under way owns is left alone
+    const live = stagingFor(kernel.layout.homes, 'fedcba9876543210');
+    await fsp.mkdir(live);
+    expect(await sweepStaging(kernel.layout.homes, new Set([live]))).toEqual([]);
+    expect(await sweepStaging(kernel.layout.homes, new Set())).toEqual(['.restore-fedcba9876543210']);
   });
 });
