@@ -1,4 +1,4 @@
-import { promises as fsp, type Stats } from 'node:fs';
+import { constants, promises as fsp, type Stats } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   FS_MAX_LIST_ENTRIES,
@@ -75,6 +75,11 @@ export interface WriteOptions {
   /** How a string content is encoded; ignored for bytes. Default 'utf8'. */
   encoding?: FsEncoding;
   createParents?: boolean;
+  /**
+   * Add to the end of the file (created if missing) instead of replacing it. Not atomic: for a file written in
+   * parts under a temporary name, then moved into place.
+   */
+  append?: boolean;
 }
 
 export interface FsWatch {
@@ -241,6 +246,12 @@ export class AgentFs {
       try {
         const existing = await this.resolver.lstatOrNull(dir, name);
         if (existing) assertReplaceableFile(existing, components);
+        if (options.append) {
+          await this.quota.reserve(data.byteLength, 0, components);
+          await appendTo(this.resolver, dir, name, components, data);
+          this.quota.adjust(data.byteLength);
+          return entryOf(await this.resolver.lstat(dir, name), components);
+        }
         const reclaimed = existing ? reclaimable(existing) : 0;
         await this.quota.reserve(data.byteLength, reclaimed, components);
         await writeAtomic(this.resolver, dir, name, data, existing ? existing.mode & 0o7777 : undefined);
@@ -604,4 +615,29 @@ function positive(value: number, what: string): number {
 
 function byCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Appends to a regular file in an open folder (created if missing), fsynced. O_NOFOLLOW (openFile) refuses a link,
+ * O_NONBLOCK a FIFO swapped in (no reader: ENXIO, never a hang); the opened file must be a regular one.
+ */
+async function appendTo(
+  resolver: HomeResolver,
+  dir: DirRef,
+  name: string,
+  components: readonly string[],
+  data: Uint8Array,
+): Promise<void> {
+  const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NONBLOCK ?? 0);
+  const handle = await resolver.openFile(dir, name, flags, 0o644);
+  try {
+    if (!(await handle.stat()).isFile())
+      throw fsError('E_CONFLICT', `${display(components)} is not a regular file`);
+    await handle.write(data);
+    await handle.sync();
+  } catch (error) {
+    throw isHabitatError(error) ? error : mapFsError(error, components);
+  } finally {
+    await handle.close();
+  }
 }

@@ -13,8 +13,8 @@ export function fsHandlers(kernel: Kernel): Handlers {
     'fs.list': ({ pid, path, limit }) => home(pid).list(path, { limit }),
     'fs.read': ({ pid, path, encoding, offset, length }) =>
       home(pid).read(path, { encoding, offset, length }),
-    'fs.write': ({ pid, path, content, encoding, createParents }) =>
-      home(pid).write(path, content, { encoding, createParents }),
+    'fs.write': ({ pid, path, content, encoding, createParents, append }) =>
+      home(pid).write(path, content, { encoding, createParents, append }),
     'fs.mkdir': ({ pid, path, recursive }) => home(pid).mkdir(path, { recursive }),
     'fs.move': ({ pid, from, to, overwrite }) => home(pid).move(from, to, { overwrite }),
     'fs.copy': ({ pid, from, to, overwrite }) => home(pid).copy(from, to, { overwrite }),

@@ -52,7 +52,13 @@ export class ClientCore implements HabitatApi {
       try {
         this.sendMessage({ type: 'call', id, command, args: args ?? {} });
       } catch (error) {
-        this.settle(id, { code: 'E_UNAVAILABLE', message: `not connected: ${String(error)}` });
+        // a message the transport refuses to carry (E_LIMIT) fails this call alone
+        this.settle(
+          id,
+          error instanceof HabitatError
+            ? error.toValue()
+            : { code: 'E_UNAVAILABLE', message: `not connected: ${String(error)}` },
+        );
       }
     });
   }

@@ -1,5 +1,5 @@
 import type { CommandArgs, CommandName, CommandResult } from '../protocol/index.js';
-import { WS_SUBPROTOCOL, WS_TOKEN_PREFIX } from '../protocol/envelope.js';
+import { WIRE_LIMITS, WS_SUBPROTOCOL, WS_TOKEN_PREFIX } from '../protocol/envelope.js';
 import { decodeBinaryFrame, encodeAckFrame } from '../protocol/frames.js';
 import { HabitatError } from '../protocol/habitatError.js';
 import type { ClientMessage } from '../protocol/wire.js';
@@ -46,7 +46,9 @@ export class WebSocketClient extends ClientCore {
     });
     this.setSender((message: ClientMessage) => {
       if (this.socket?.readyState !== OPEN) throw new Error('not connected');
-      this.socket.send(JSON.stringify(message));
+      const text = JSON.stringify(message);
+      assertCarried(text, message);
+      this.socket.send(text);
     });
   }
 
@@ -173,4 +175,20 @@ function asBytes(data: unknown): Uint8Array | undefined {
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   return undefined;
+}
+
+/**
+ * A message over WIRE_LIMITS.maxMessageBytes is never sent: the host would close the connection (1009), losing every
+ * call on it. Its call fails alone, with E_LIMIT.
+ */
+function assertCarried(text: string, message: ClientMessage): void {
+  const limit = WIRE_LIMITS.maxMessageBytes;
+  if (text.length * 3 <= limit) return; // UTF-8 takes at most 3 bytes per UTF-16 unit
+  const bytes = new TextEncoder().encode(text).length;
+  if (bytes <= limit) return;
+  const what = message.type === 'call' ? message.command : message.type;
+  throw new HabitatError(
+    'E_LIMIT',
+    `${what} is a ${bytes}-byte message, over the ${limit} bytes one message may have (send it in parts)`,
+  );
 }

@@ -6,9 +6,14 @@ import { isErrorValue, type ErrorValue } from './habitatError.js';
  * schemas (ServerMessageSchema accepts exactly what readServerMessage does; protocol.test.ts checks they agree).
  */
 
-/** Limits that every transport enforces before any kernel code sees a message. */
+/**
+ * Limits that every transport enforces before any kernel code sees a message. maxMessageBytes is above any call the
+ * schemas accept in practice (fs.write's 8 MiB as base64 is 11.2 MB; as JSON-escaped text up to 6 bytes a byte), so
+ * the WebSocket (which closes with 1009 past it) never cuts a valid call; WebSocketClient refuses to send a larger
+ * one (E_LIMIT) rather than lose its connection.
+ */
 export const WIRE_LIMITS = {
-  maxMessageBytes: 1024 * 1024,
+  maxMessageBytes: 64 * 1024 * 1024,
   maxTopicsPerMessage: 64,
   maxNameLength: 128,
 } as const;

@@ -113,7 +113,10 @@ export const fsCommands = {
   }),
   'fs.write': command({
     description:
-      'Replace a file atomically (temp file, fsync, rename): readers see the old or the new content, never a mix.',
+      'Replace a file atomically (temp file, fsync, rename): readers see the old or the new content, never a mix. ' +
+      'With append, add to its end instead (created if missing; not atomic): a file larger than one call, or one ' +
+      'message, is written in parts under a temporary name (.habitat-tmp-*, which watchers ignore), then fs.move ' +
+      'puts it in place atomically.',
     args: z
       .object({
         pid: PidSchema,
@@ -121,6 +124,7 @@ export const fsCommands = {
         content: z.string().max(MAX_CONTENT_CHARS),
         encoding: FsEncodingSchema.default('utf8'),
         createParents: z.boolean().default(false),
+        append: z.boolean().optional(),
       })
       .strict(),
     result: FsEntrySchema,

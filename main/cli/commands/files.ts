@@ -1,7 +1,21 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { closeSync, createReadStream, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { posix } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { WebSocketClient } from '../../../shared/client/index.js';
+import { HabitatError, type FsEntry } from '../../../shared/protocol/index.js';
 import { parsePid, type CliContext } from '../context.js';
 import { formatBytes, table } from '../format.js';
+
+/**
+ * Bytes per fs.read and fs.write call: well under FS_MAX_READ_BYTES and FS_MAX_WRITE_BYTES, and as base64 (5.6 MB)
+ * well under a message's limit. A file larger than one part is read in ranges, and written in parts.
+ */
+export const FS_PART_BYTES = 4 * 1024 * 1024;
+
+/** Names of the kernel's temporary files (kernel/fs/atomicWrite.ts's TEMP_PREFIX): watchers ignore them. */
+const TEMP_PREFIX = '.habitat-tmp-';
 
 /** `habitat fs ls|cat|put|get PID PATH`: an agent's home, always through the kernel's safe path resolution. */
 export function registerFiles({ program, withClient, print, io }: CliContext): void {
@@ -34,8 +48,7 @@ export function registerFiles({ program, withClient, print, io }: CliContext): v
     .description('print a file')
     .action(
       withClient(async (client, pid: string, path: string) => {
-        const result = await client.call('fs.read', { pid: parsePid(pid), path, encoding: 'base64' });
-        io.write(Buffer.from(result.content, 'base64'));
+        await readInRanges(client, parsePid(pid), path, (bytes) => io.write(bytes));
       }),
     );
 
@@ -46,10 +59,33 @@ export function registerFiles({ program, withClient, print, io }: CliContext): v
     .description('copy a file out of the home')
     .action(
       withClient(async (client, pid: string, path: string, local?: string) => {
-        const result = await client.call('fs.read', { pid: parsePid(pid), path, encoding: 'base64' });
         const target = local ?? basename(path);
-        writeFileSync(target, Buffer.from(result.content, 'base64'));
-        print({ path: target, size: result.size }, () => `${target} (${formatBytes(result.size)})`);
+        // written beside the target, then renamed over it: a failed copy leaves what was there
+        const part = join(
+          dirname(target),
+          `.${basename(target)}.habitat-part-${randomBytes(4).toString('hex')}`,
+        );
+        const fd = openSync(part, 'wx', 0o644);
+        let size: number;
+        try {
+          const progress = progressLine(`get ${path}`);
+          size = await readInRanges(client, parsePid(pid), path, (bytes, done, total) => {
+            writeSync(fd, bytes);
+            progress(done, total);
+          });
+          progress.end();
+          closeSync(fd);
+          renameSync(part, target);
+        } catch (error) {
+          try {
+            closeSync(fd);
+          } catch {
+            // closed already
+          }
+          unlinkSync(part);
+          throw error;
+        }
+        print({ path: target, size }, () => `${target} (${formatBytes(size)})`);
       }),
     );
 
@@ -59,16 +95,134 @@ export function registerFiles({ program, withClient, print, io }: CliContext): v
     .argument('<path>', 'destination, relative to the home')
     .description('copy a file into the home (atomically)')
     .action(
-      withClient(async (client, pid: string, local: string, path: string) => {
-        const data = readFileSync(local === '-' ? 0 : local);
-        await client.call('fs.write', {
-          pid: parsePid(pid),
-          path,
-          content: data.toString('base64'),
-          encoding: 'base64',
-          createParents: true,
-        });
-        print({ path, size: data.length }, () => `${path} (${formatBytes(data.length)})`);
+      withClient(async (client, pidText: string, local: string, path: string) => {
+        const pid = parsePid(pidText);
+        const input =
+          local === '-' ? process.stdin : createReadStream(local, { highWaterMark: FS_PART_BYTES });
+        const entry = await writeInParts(client, pid, path, input);
+        print({ path, size: entry.size }, () => `${path} (${formatBytes(entry.size)})`);
       }),
     );
+}
+
+/**
+ * Reads a file of the home in ranges of FS_PART_BYTES, handing each to `sink` with the bytes read so far and the
+ * file's size; returns the size. A file whose size changes meanwhile is refused (E_CONFLICT): the copy would mix
+ * two versions.
+ */
+export async function readInRanges(
+  client: WebSocketClient,
+  pid: number,
+  path: string,
+  sink: (bytes: Buffer, done: number, total: number) => void,
+): Promise<number> {
+  let offset = 0;
+  let size: number | undefined;
+  for (;;) {
+    const result = await client.call('fs.read', {
+      pid,
+      path,
+      encoding: 'base64',
+      offset,
+      length: FS_PART_BYTES,
+    });
+    if (size !== undefined && result.size !== size) {
+      throw new HabitatError(
+        'E_CONFLICT',
+        `${path} changed while it was read (${size} bytes, now ${result.size})`,
+      );
+    }
+    size = result.size;
+    offset += result.length;
+    sink(Buffer.from(result.content, 'base64'), offset, size);
+    if (!result.truncated || result.length === 0) return offset;
+  }
+}
+
+/**
+ * Writes a stream into the home. What fits one part is one atomic fs.write; a larger file goes in parts under a
+ * temporary name in the destination's folder (fs.write, then fs.write with append), which fs.move then renames
+ * over the destination: readers see the old file or the whole new one, never a part. A failure removes the
+ * temporary file.
+ */
+export async function writeInParts(
+  client: WebSocketClient,
+  pid: number,
+  path: string,
+  input: Readable,
+): Promise<FsEntry> {
+  const parts = partsOf(input, FS_PART_BYTES)[Symbol.asyncIterator]();
+  const first = await parts.next();
+  const firstPart = first.done ? Buffer.alloc(0) : first.value;
+  const second = first.done ? first : await parts.next();
+  const write = (target: string, bytes: Buffer, append: boolean) =>
+    client.call('fs.write', {
+      pid,
+      path: target,
+      content: bytes.toString('base64'),
+      encoding: 'base64',
+      createParents: true,
+      append,
+    });
+  if (second.done) return write(path, firstPart, false);
+
+  const temp = posix.join(posix.dirname(path), `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
+  const progress = progressLine(`put ${path}`);
+  try {
+    let done = 0;
+    const send = async (bytes: Buffer, append: boolean): Promise<void> => {
+      await write(temp, bytes, append);
+      done += bytes.length;
+      progress(done);
+    };
+    await send(firstPart, false);
+    await send(second.value, true);
+    for (let next = await parts.next(); !next.done; next = await parts.next()) await send(next.value, true);
+    const entry = await client.call('fs.move', { pid, from: temp, to: path, overwrite: true });
+    progress.end();
+    return entry;
+  } catch (error) {
+    progress.end();
+    await client.call('fs.delete', { pid, path: temp }).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** A stream cut into buffers of `size` bytes (the last one shorter). */
+async function* partsOf(input: Readable, size: number): AsyncGenerator<Buffer> {
+  let pending: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of input as AsyncIterable<Buffer>) {
+    let rest = chunk;
+    while (length + rest.length >= size) {
+      const take = size - length;
+      yield Buffer.concat([...pending, rest.subarray(0, take)]);
+      rest = rest.subarray(take);
+      pending = [];
+      length = 0;
+    }
+    if (rest.length) {
+      pending.push(rest);
+      length += rest.length;
+    }
+  }
+  if (length) yield Buffer.concat(pending);
+}
+
+/** A progress line on stderr, rewritten in place, only when stderr is a terminal. */
+function progressLine(label: string): ((done: number, total?: number) => void) & { end(): void } {
+  const tty = process.stderr.isTTY === true;
+  let shown = false;
+  const update = (done: number, total?: number): void => {
+    if (!tty || (total !== undefined && total <= FS_PART_BYTES)) return;
+    const of = total === undefined ? '' : ` of ${formatBytes(total)} (${Math.floor((done / total) * 100)}%)`;
+    process.stderr.write(`\r\x1b[K${label}: ${formatBytes(done)}${of}`);
+    shown = true;
+  };
+  return Object.assign(update, {
+    end: () => {
+      if (shown) process.stderr.write('\r\x1b[K');
+      shown = false;
+    },
+  });
 }

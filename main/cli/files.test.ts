@@ -1,0 +1,128 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FS_MAX_READ_BYTES, WIRE_LIMITS } from '../../shared/protocol/index.js';
+import { CLI, servedCli } from '../../test/servedCli.js';
+import { connect } from './connect.js';
+import { EXIT } from './context.js';
+
+// fs put, get and cat of files larger than one call or one message, as real subprocesses against a served host.
+describe('habitat fs: large files go in parts', () => {
+  const { run, json, dataDir, dir } = servedCli();
+
+  /** Runs the CLI with a file or bytes on its stdin; its output as bytes. */
+  const runBytes = (args: string[], input: Buffer | string = '') =>
+    new Promise<{ code: number | null; stdout: Buffer; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [...CLI, '--data-dir', dataDir, ...args]);
+      const out: Buffer[] = [];
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => out.push(c));
+      child.stderr.on('data', (c) => (stderr += c));
+      child.stdin.end(input);
+      child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr }));
+    });
+
+  const homeNames = async (pid: number, folder = '.'): Promise<string[]> =>
+    (await json(['fs', 'ls', String(pid), folder])).entries.map((e: { name: string }) => e.name);
+
+  it('put, get and cat a 20 MiB file byte for byte (over a message, and over one read)', async () => {
+    const pid = (await json(['spawn'])).pid as number;
+    const bytes = randomBytes(20 * 1024 * 1024 + 123);
+    expect(bytes.length).toBeGreaterThan(FS_MAX_READ_BYTES);
+    const local = join(dir.path, 'big.bin');
+    writeFileSync(local, bytes);
+
+    const put = await run(['--json', 'fs', 'put', String(pid), local, 'data/big.bin']);
+    expect(put.code, put.stderr).toBe(EXIT.ok);
+    expect(JSON.parse(put.stdout)).toEqual({ path: 'data/big.bin', size: bytes.length });
+    // in place under its name, no temporary part left beside it
+    expect(await homeNames(pid, 'data')).toEqual(['big.bin']);
+    const inside = await runBytes(['exec', String(pid), '--', 'md5sum', 'data/big.bin']);
+    expect(inside.stdout.toString().split(' ')[0]).toBe(
+      (await import('node:crypto')).createHash('md5').update(bytes).digest('hex'),
+    );
+
+    const out = join(dir.path, 'back.bin');
+    const get = await run(['--json', 'fs', 'get', String(pid), 'data/big.bin', out]);
+    expect(get.code, get.stderr).toBe(EXIT.ok);
+    expect(JSON.parse(get.stdout)).toEqual({ path: out, size: bytes.length });
+    expect(readFileSync(out).equals(bytes)).toBe(true);
+    expect(readdirSync(dir.path).filter((n) => n.includes('habitat-part'))).toEqual([]);
+
+    const cat = await runBytes(['fs', 'cat', String(pid), 'data/big.bin']);
+    expect(cat.code).toBe(EXIT.ok);
+    expect(cat.stdout.equals(bytes)).toBe(true);
+  });
+
+  it('put from standard input in parts replaces a file atomically; a small one is one write', async () => {
+    const pid = (await json(['spawn'])).pid as number;
+    expect((await runBytes(['fs', 'put', String(pid), '-', 'note.txt'], 'old\n')).code).toBe(EXIT.ok);
+    const bytes = randomBytes(9 * 1024 * 1024);
+    const put = await runBytes(['fs', 'put', String(pid), '-', 'note.txt'], bytes);
+    expect(put.code, put.stderr).toBe(EXIT.ok);
+    expect((await runBytes(['fs', 'cat', String(pid), 'note.txt'])).stdout.equals(bytes)).toBe(true);
+    expect(await homeNames(pid)).not.toContainEqual(expect.stringMatching(/^\.habitat-tmp-/));
+    const empty = await runBytes(['fs', 'put', String(pid), '-', 'empty.txt'], '');
+    expect(empty.code).toBe(EXIT.ok);
+    expect((await runBytes(['fs', 'cat', String(pid), 'empty.txt'])).stdout.length).toBe(0);
+  });
+
+  it('a failed put leaves neither the destination changed nor a temporary part', async () => {
+    const pid = (await json(['spawn'])).pid as number;
+    await runBytes(['exec', String(pid), '--', 'mkdir', '-p', 'target/inside']);
+    const local = join(dir.path, 'nine.bin');
+    writeFileSync(local, randomBytes(9 * 1024 * 1024));
+    const refused = await run(['fs', 'put', String(pid), local, 'target']); // a folder: not replaced by a file
+    expect(refused.code).toBe(EXIT.error);
+    expect(await homeNames(pid)).toEqual(expect.arrayContaining(['target']));
+    expect(await homeNames(pid)).not.toContainEqual(expect.stringMatching(/^\.habitat-tmp-/));
+    expect(await homeNames(pid, 'target')).toEqual(['inside']);
+  });
+
+  it('get of a missing file fails and leaves nothing behind', async () => {
+    const pid = (await json(['spawn'])).pid as number;
+    const out = join(dir.path, 'never.bin');
+    const missing = await run(['fs', 'get', String(pid), 'nope.bin', out]);
+    expect(missing.code).toBe(EXIT.error);
+    expect(missing.stderr).toContain('E_NOT_FOUND');
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(dir.path).filter((n) => n.includes('habitat-part'))).toEqual([]);
+  });
+
+  it('fs.write append adds to a file, and refuses a link', async () => {
+    const pid = (await json(['spawn'])).pid as number;
+    const client = await connect({ dataDir });
+    try {
+      await client.call('fs.write', { pid, path: 'log.txt', content: 'a' });
+      await client.call('fs.write', { pid, path: 'log.txt', content: 'b', append: true });
+      const entry = await client.call('fs.write', { pid, path: 'new.txt', content: 'c', append: true });
+      expect(entry.size).toBe(1);
+      expect((await client.call('fs.read', { pid, path: 'log.txt' })).content).toBe('ab');
+      await runBytes(['exec', String(pid), '--', 'ln', '-s', '/etc/hostname', 'link']);
+      await expect(
+        client.call('fs.write', { pid, path: 'link', content: 'x', append: true }),
+      ).rejects.toMatchObject({ code: 'E_DENIED' });
+    } finally {
+      client.close();
+    }
+  });
+
+  it('a call over the message limit fails alone with E_LIMIT; the connection keeps working', async () => {
+    const client = await connect({ dataDir });
+    try {
+      const closed: string[] = [];
+      client.onConnectionChange((state) => closed.push(state));
+      const nonce = 'x'.repeat(WIRE_LIMITS.maxMessageBytes + 1);
+      await expect(client.call('system.ping', { nonce })).rejects.toMatchObject({
+        code: 'E_LIMIT',
+        message: expect.stringContaining('system.ping'),
+      });
+      expect((await client.call('system.ping', { nonce: 'after' })).nonce).toBe('after');
+      expect(closed).toEqual([]);
+    } finally {
+      client.close();
+    }
+  });
+});
