@@ -17,7 +17,10 @@ interface Run {
 
 function run(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...CLI, ...args], { env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [...CLI, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
@@ -40,6 +43,7 @@ describe('CLI usage errors', () => {
         [['kill', '0'], 'not a PID: 0'],
         [['exec', 'abc', '--', 'true'], 'not a PID: abc'],
         [['spawn', '--memory', '1g'], 'apply to --sandbox docker'],
+        [['share', 'grant', 'x', '2', '--mode', 'zz'], "'zz' is invalid. Allowed choices are ro, rw"],
       ];
       const runs = await Promise.all(cases.map(([args]) => run(args, env)));
       runs.forEach((result, i) => {
@@ -90,6 +94,7 @@ describe('CLI usage errors', () => {
         [['--json'], EXIT.usage, 'a verb is needed'],
         [['--json', 'fs'], EXIT.usage, 'a verb is needed'],
         [['--json', 'kill', '-s', 'HUP', '1'], EXIT.usage, 'unknown signal HUP'],
+        [['--json', 'share', 'grant', 'x', '2', '--mode', 'zz'], EXIT.usage, 'ro, rw'],
         [['--json', 'serve', '--port', 'http'], EXIT.usage, '--port must be 0..65535'],
         [['--json', 'serve', '--port', '0', '--warm-pool', '99'], EXIT.usage, '--warm-pool must be 0..32'],
         [['--json', 'info'], EXIT.unavailable, 'no running Habitat host'],

@@ -1,4 +1,10 @@
-import { HabitatError, MountModeSchema, type WorkspaceInfo } from '../../../shared/protocol/index.js';
+import { Option } from 'commander';
+import {
+  HabitatError,
+  MountModeSchema,
+  type MountMode,
+  type WorkspaceInfo,
+} from '../../../shared/protocol/index.js';
 import { parsePid, type CliContext } from '../context.js';
 import { table } from '../format.js';
 
@@ -76,11 +82,10 @@ export function registerShares(ctx: CliContext): void {
     .description('let an agent mount a workspace read-only or read-write')
     .argument('<name>', 'workspace name')
     .argument('<pid>', 'kernel PID')
-    .option('--mode <mode>', 'ro or rw', 'ro')
+    .addOption(new Option('--mode <mode>', 'ro or rw').choices(MountModeSchema.options).default('ro'))
     .action(
-      withClient(async (client, name: string, pidText: string, flags: { mode: string }) => {
-        const mode = MountModeSchema.parse(flags.mode);
-        const info = await client.call('workspace.grant', { name, pid: parsePid(pidText), mode });
+      withClient(async (client, name: string, pidText: string, flags: { mode: MountMode }) => {
+        const info = await client.call('workspace.grant', { name, pid: parsePid(pidText), mode: flags.mode });
         print(info, () => `${info.name}: ${pairs(info.grants)}`);
       }),
     );
