@@ -43,8 +43,8 @@ class CappedSink extends Writable {
     done();
   }
 
-  text(): string {
-    return Buffer.concat(this.chunks).toString('utf8');
+  text(encoding: BufferEncoding = 'utf8'): string {
+    return Buffer.concat(this.chunks).toString(encoding);
   }
 }
 
@@ -89,8 +89,8 @@ export async function runExec(
   return {
     exitCode: exitCode ?? null,
     signal: null,
-    stdout: stdout.text(),
-    stderr: stderr.text(),
+    stdout: stdout.text(options.encoding),
+    stderr: stderr.text(options.encoding),
     truncated: stdout.truncated || stderr.truncated,
     timedOut,
     durationMs: Date.now() - started,

@@ -7,7 +7,12 @@ import {
   type Signal,
 } from '../../shared/protocol/index.js';
 import { isGroupAlive, signalTree } from '../os/index.js';
-import type { AgentSandbox, SandboxExecResult, TerminalLaunch } from '../sandbox/index.js';
+import type {
+  AgentSandbox,
+  SandboxExecOptions,
+  SandboxExecResult,
+  TerminalLaunch,
+} from '../sandbox/index.js';
 import { LoopControl } from './LoopControl.js';
 import { SpawnPlanner, spawnRecord } from './spawnPlan.js';
 import type { AgentShell, ProcessRecord, ProcessTableOptions, SpawnRequest, WorkspaceBind } from './types.js';
@@ -344,10 +349,17 @@ export class ProcessTable {
     return toInfo(proc.record);
   }
 
+  /**
+   * Runs a command to completion in the agent's sandbox. With viaShell it is started by `sh -c 'exec "$@"'`, so that
+   * a command that cannot be found exits 127 (126: not executable) whatever the sandbox (bubblewrap's own failure is
+   * 1, Docker's 126); the log names argv as given.
+   */
   async exec(
     pid: number,
     argv: string[],
-    options: { timeoutMs: number; maxOutputBytes: number; input?: string },
+    options: Pick<SandboxExecOptions, 'timeoutMs' | 'maxOutputBytes' | 'input' | 'encoding'> & {
+      viaShell?: boolean;
+    },
   ): Promise<SandboxExecResult> {
     const proc = this.require(pid);
     if (proc.record.state !== 'running' || !proc.sandbox) {
@@ -355,14 +367,16 @@ export class ProcessTable {
     }
     this.log(pid, 'process.exec', { argv });
     // a STOP holds the command too: its time does not count against the timeout
-    const result = await proc.sandbox.exec(argv, { ...options, clock: () => proc.control.runningMs });
+    const { viaShell, ...execOptions } = options;
+    const command = viaShell ? ['sh', '-c', 'exec "$@"', 'sh', ...argv] : argv;
+    const result = await proc.sandbox.exec(command, { ...execOptions, clock: () => proc.control.runningMs });
     this.log(pid, 'process.exec.result', {
       argv,
       exitCode: result.exitCode,
       signal: result.signal,
       timedOut: result.timedOut,
-      stdout: result.stdout.slice(0, 4096),
-      stderr: result.stderr.slice(0, 4096),
+      stdout: logText(result.stdout, options.encoding),
+      stderr: logText(result.stderr, options.encoding),
     });
     return result;
   }
@@ -547,4 +561,11 @@ export function toInfo(record: ProcessRecord, terminal: number | null = null): P
     exitCode: record.exitCode,
     exitReason: record.exitReason,
   };
+}
+
+/** The start of a command's output for the log, as text whatever encoding it was returned in. */
+function logText(output: string, encoding: SandboxExecOptions['encoding']): string {
+  return (
+    encoding === 'base64' ? Buffer.from(output.slice(0, 8192), 'base64').toString('utf8') : output
+  ).slice(0, 4096);
 }

@@ -61,8 +61,8 @@ export function execPlan(plan: LaunchPlan, options: ExecOptions): Promise<ExecRe
       resolve({
         exitCode: code,
         signal,
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
+        stdout: Buffer.concat(out).toString(options.encoding ?? 'utf8'),
+        stderr: Buffer.concat(err).toString(options.encoding ?? 'utf8'),
         truncated,
         timedOut,
         durationMs: Date.now() - started,

@@ -63,8 +63,13 @@ export interface SandboxExecOptions {
   timeoutMs: number;
   /** Bytes kept of stdout and of stderr each; the rest is counted but dropped. */
   maxOutputBytes: number;
-  /** Written to the command's standard input, which is then closed. */
-  input?: string;
+  /** Written to the command's standard input (a string as UTF-8), which is then closed. */
+  input?: string | Uint8Array;
+  /**
+   * How stdout and stderr are returned: 'utf8' (default) decodes them, replacing invalid bytes; 'base64' keeps every
+   * byte.
+   */
+  encoding?: 'utf8' | 'base64';
   /**
    * What the timeout counts, in milliseconds: the agent's running time (LoopControl.runningMs), which stands still
    * while it is stopped, so that a STOP does not use a command's time up; default wall-clock time.

@@ -1,6 +1,6 @@
 import type { Kernel } from '../../kernel/index.js';
 import type { AgentSupervisor } from '../../runtime/index.js';
-import { DEFAULT_CHECKPOINTS_KEPT } from '../../shared/protocol/index.js';
+import { DEFAULT_CHECKPOINTS_KEPT, EXEC_MAX_INPUT_BYTES, HabitatError } from '../../shared/protocol/index.js';
 import type { Handlers } from '../bridge/index.js';
 
 export function processHandlers(kernel: Kernel, agents: AgentSupervisor): Handlers {
@@ -47,8 +47,14 @@ export function processHandlers(kernel: Kernel, agents: AgentSupervisor): Handle
     'process.get': ({ pid }) => processes.get(pid),
     'process.signal': ({ pid, signal }) => processes.signal(pid, signal),
     'process.reap': ({ pid }) => processes.reap(pid),
-    'process.exec': ({ pid, argv, input, timeoutMs, maxOutputBytes }) =>
-      processes.exec(pid, argv, { timeoutMs, maxOutputBytes, input }),
+    'process.exec': ({ pid, argv, input, encoding, timeoutMs, maxOutputBytes }) =>
+      processes.exec(pid, argv, {
+        timeoutMs,
+        maxOutputBytes,
+        encoding,
+        input: execInput(input, encoding),
+        viaShell: true, // a missing command exits 127 in every sandbox
+      }),
     'process.logs': ({ pid, limit, after }) => {
       processes.get(pid); // E_NOT_FOUND for a PID that never existed
       const records =
@@ -60,4 +66,26 @@ export function processHandlers(kernel: Kernel, agents: AgentSupervisor): Handle
       };
     },
   };
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** process.exec's input as bytes: base64 checked (Buffer.from would skip bad characters), its size bounded. */
+function execInput(input: string | undefined, encoding: 'utf8' | 'base64'): string | Buffer | undefined {
+  if (input === undefined) return undefined;
+  if (encoding === 'utf8') {
+    if (input.length > EXEC_MAX_INPUT_BYTES)
+      throw new HabitatError('E_LIMIT', `exec input is capped at ${EXEC_MAX_INPUT_BYTES} characters`);
+    return input;
+  }
+  if (input.length % 4 !== 0 || !BASE64.test(input))
+    throw new HabitatError('E_INVALID', 'input is not valid base64');
+  const bytes = Buffer.from(input, 'base64');
+  if (bytes.length > EXEC_MAX_INPUT_BYTES) {
+    throw new HabitatError(
+      'E_LIMIT',
+      `exec input is capped at ${EXEC_MAX_INPUT_BYTES} bytes; this one has ${bytes.length}`,
+    );
+  }
+  return bytes;
 }

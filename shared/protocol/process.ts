@@ -133,6 +133,13 @@ export const LogEntrySchema = z.object({
 });
 export type LogEntry = z.infer<typeof LogEntrySchema>;
 
+/** What process.exec writes to a command's standard input, at most. */
+export const EXEC_MAX_INPUT_BYTES = 1024 * 1024;
+/** Enough characters for EXEC_MAX_INPUT_BYTES in base64; the kernel checks the decoded byte count. */
+const EXEC_MAX_INPUT_CHARS = Math.ceil(EXEC_MAX_INPUT_BYTES / 3) * 4;
+/** The largest maxOutputBytes: bytes kept of stdout, and of stderr. */
+export const EXEC_MAX_OUTPUT_BYTES = 8 * 1024 * 1024;
+
 export const ExecResultSchema = z.object({
   exitCode: z.number().int().nullable(),
   signal: z.string().nullable(),
@@ -178,21 +185,22 @@ export const processCommands = {
   }),
 
   'process.exec': command({
-    description: "Run a command to completion inside the agent's sandbox; returns its output and exit code.",
+    description:
+      "Run a command to completion inside the agent's sandbox; returns its output and exit code. With encoding " +
+      "'base64', input is given and stdout and stderr are returned in base64, byte for byte; 'utf8' (the default) " +
+      'decodes the output, replacing invalid bytes. Input is at most EXEC_MAX_INPUT_BYTES (E_LIMIT beyond).',
     args: z
       .object({
         pid: PidSchema,
         argv: ArgvSchema,
-        input: z
-          .string()
-          .max(1024 * 1024)
-          .optional(),
+        input: z.string().max(EXEC_MAX_INPUT_CHARS).optional(),
+        encoding: z.enum(['utf8', 'base64']).default('utf8'),
         timeoutMs: z.number().int().min(1).max(3_600_000).default(60_000),
         maxOutputBytes: z
           .number()
           .int()
           .min(1)
-          .max(8 * 1024 * 1024)
+          .max(EXEC_MAX_OUTPUT_BYTES)
           .default(1024 * 1024),
       })
       .strict(),

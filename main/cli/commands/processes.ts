@@ -1,12 +1,16 @@
+import { constants as osConstants } from 'node:os';
 import { Option } from 'commander';
 import type { WebSocketClient } from '../../../shared/client/index.js';
 import {
   AgentProviderSchema,
   ApprovalPolicySchema,
+  EXEC_MAX_INPUT_BYTES,
+  EXEC_MAX_OUTPUT_BYTES,
   HabitatError,
   isHabitatError,
   SignalSchema,
   type AgentProvider,
+  type ExecResult,
   type ApprovalPolicy,
   type LogEntry,
   type ProcessInfo,
@@ -202,27 +206,61 @@ export function registerProcesses(ctx: CliContext): void {
 
   program
     .command('exec')
-    .description("run a command in the agent's sandbox; prints its output and exits with its code")
+    .description(
+      "run a command in the agent's sandbox; prints its output byte for byte and exits with its code " +
+        '(124 timed out, 127 command not found; 1 when its output was cut at --max-output)',
+    )
     .argument('<pid>', 'kernel PID')
     .argument('<command...>', 'the command and its arguments (put -- before them)')
-    .option('--timeout <ms>', 'kill it after this many milliseconds', '60000')
+    .option('--timeout <ms>', 'kill it after this many milliseconds (exit 124)', '60000')
+    .option('--max-output <size>', 'bytes kept of its stdout and of its stderr, up to 8m', '1m')
+    .option('--no-stdin', 'do not pass standard input to it (by default it is, unless a terminal)')
     .action(
-      withClient(async (client, pidText: string, argv: string[], flags: { timeout: string }) => {
-        const result = await client.call('process.exec', {
-          pid: parsePid(pidText),
-          argv,
-          timeoutMs: Number(flags.timeout),
-        });
-        if (ctx.globals().json) {
-          io.out(JSON.stringify(result));
-        } else {
-          io.write(result.stdout);
-          if (result.stderr) process.stderr.write(result.stderr);
-          if (result.truncated) io.err('habitat: output truncated');
-          if (result.timedOut) io.err(`habitat: E_TIMEOUT: killed after ${flags.timeout} ms`);
-        }
-        setExit(result.exitCode ?? (result.timedOut ? 124 : 128));
-      }),
+      withClient(
+        async (
+          client,
+          pidText: string,
+          argv: string[],
+          flags: { timeout: string; maxOutput: string; stdin: boolean },
+        ) => {
+          const maxOutputBytes = parseSize(flags.maxOutput);
+          if (maxOutputBytes < 1 || maxOutputBytes > EXEC_MAX_OUTPUT_BYTES)
+            throw new HabitatError(
+              'E_INVALID',
+              `--max-output must be between 1 and 8m, not ${flags.maxOutput}`,
+            );
+          const timeoutMs = parseCount(flags.timeout, '--timeout');
+          const input = flags.stdin && !process.stdin.isTTY ? await readInput() : undefined;
+          const result = await client.call('process.exec', {
+            pid: parsePid(pidText),
+            argv,
+            encoding: 'base64',
+            ...(input?.length ? { input: input.toString('base64') } : {}),
+            timeoutMs,
+            maxOutputBytes,
+          });
+          const stdout = Buffer.from(result.stdout, 'base64');
+          const stderr = Buffer.from(result.stderr, 'base64');
+          const code = execExitCode(result);
+          if (ctx.globals().json) {
+            // the shape it always had: the output as text
+            io.out(
+              JSON.stringify({ ...result, stdout: stdout.toString('utf8'), stderr: stderr.toString('utf8') }),
+            );
+          } else {
+            io.write(stdout);
+            if (stderr.length) process.stderr.write(stderr);
+            if (result.truncated) {
+              io.err(
+                `habitat: E_LIMIT: output cut at ${maxOutputBytes} bytes (--max-output, up to 8m)` +
+                  (code === EXIT.error && result.exitCode === 0 ? '; the command itself exited 0' : ''),
+              );
+            }
+            if (result.timedOut) io.err(`habitat: E_TIMEOUT: killed after ${timeoutMs} ms`);
+          }
+          setExit(code);
+        },
+      ),
     );
 
   program
@@ -281,6 +319,39 @@ export function registerProcesses(ctx: CliContext): void {
         }
       }),
     );
+}
+
+/**
+ * exec's exit status: 124 when it timed out (as coreutils timeout, whatever the sandbox reports for the kill),
+ * 1 when its output was cut and it had exited 0 (a script must not take a partial output for the whole), else its
+ * own code, 128 + the signal that ended it, or 127 for a command that could not be found.
+ */
+export function execExitCode(result: ExecResult): number {
+  if (result.timedOut) return 124;
+  const own =
+    result.exitCode ??
+    (result.signal ? 128 + (osConstants.signals[result.signal as NodeJS.Signals] ?? 0) : 128);
+  if (result.truncated && own === 0) return EXIT.error;
+  return own;
+}
+
+/** Standard input, whole, bounded by what process.exec takes (E_LIMIT beyond, before anything runs). */
+async function readInput(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > EXEC_MAX_INPUT_BYTES) {
+      process.stdin.destroy();
+      throw new HabitatError(
+        'E_LIMIT',
+        `standard input is over ${EXEC_MAX_INPUT_BYTES} bytes, what exec can pass to a command ` +
+          '(copy it in with habitat fs put, or use --no-stdin)',
+      );
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
 }
 
 const ENDED_STATES: ReadonlySet<ProcessState> = new Set(['zombie', 'dead']);
