@@ -12,7 +12,12 @@ export interface ConnectFlags {
 
 /** Accepts http(s)://host:port[/...] or ws(s)://host:port[/bridge] and returns the bridge's WebSocket URL. */
 export function bridgeUrl(url: string): string {
-  const parsed = new URL(url);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new HabitatError('E_INVALID', `not a Habitat URL: ${url} (try http://host:port/?token=…)`);
+  }
   if (parsed.protocol === 'http:') parsed.protocol = 'ws:';
   else if (parsed.protocol === 'https:') parsed.protocol = 'wss:';
   else if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
@@ -25,16 +30,19 @@ export function bridgeUrl(url: string): string {
   return token ? `${parsed.toString()}#${token}` : parsed.toString();
 }
 
-/** Where to connect: flags, then HABITAT_URL/HABITAT_TOKEN, then run/host.json of the data folder. */
+/**
+ * Where to connect: flags, then HABITAT_URL/HABITAT_TOKEN, then run/host.json of the data folder. The token: --token,
+ * else the one in the URL (as `serve` prints it), else HABITAT_TOKEN, else host.json's.
+ */
 export function resolveTarget(
   flags: ConnectFlags,
   env: NodeJS.ProcessEnv = process.env,
 ): { url: string; token: string } {
-  const url = flags.url ?? env.HABITAT_URL;
-  const token = flags.token ?? env.HABITAT_TOKEN;
+  const url = flags.url || env.HABITAT_URL;
+  const token = flags.token || env.HABITAT_TOKEN || undefined;
   if (url) {
     const [ws, tokenInUrl] = bridgeUrl(url).split('#');
-    const chosen = token ?? tokenInUrl;
+    const chosen = flags.token || tokenInUrl || token;
     if (!chosen)
       throw new HabitatError('E_INVALID', 'a token is needed with --url: pass --token or HABITAT_TOKEN');
     return { url: ws!, token: chosen };

@@ -44,6 +44,7 @@ describe('CLI usage errors', () => {
         [['exec', 'abc', '--', 'true'], 'not a PID: abc'],
         [['spawn', '--memory', '1g'], 'apply to --sandbox docker'],
         [['share', 'grant', 'x', '2', '--mode', 'zz'], "'zz' is invalid. Allowed choices are ro, rw"],
+        [['--url', 'foo', 'info'], 'not a Habitat URL: foo'],
       ];
       const runs = await Promise.all(cases.map(([args]) => run(args, env)));
       runs.forEach((result, i) => {
