@@ -59,8 +59,8 @@ describe('habitat CLI', () => {
     const human = await run(['info'], { HABITAT_HOME: join(dir.path, 'data') });
     expect(human.code).toBe(EXIT.ok);
     expect(human.stdout).toMatch(/^Habitat \d+\.\d+\.\d+/);
-    expect(human.stdout).toContain('kernel   running');
-    expect(human.stdout).toContain('mode     headless');
+    expect(human.stdout).toContain('kernel    running');
+    expect(human.stdout).toContain('mode      headless');
 
     const json = await run(['--json', '--data-dir', join(dir.path, 'data'), 'info']);
     expect(json.code).toBe(EXIT.ok);

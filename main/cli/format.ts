@@ -12,9 +12,21 @@ export function formatInfo(info: SystemInfo): string {
     ['node', info.host.node],
     ['cpus', String(info.host.cpus)],
     ['memory', `${formatBytes(info.host.memoryFree)} free of ${formatBytes(info.host.memoryTotal)}`],
+    [
+      'isolation',
+      info.sandbox.hostIsolation === 'none'
+        ? 'none: host agents run as plain processes of this user (no bubblewrap)'
+        : `host agents in ${info.sandbox.hostIsolation}`,
+    ],
+    ['docker', info.sandbox.dockerEngines.map((e) => `${e.name} (${e.address})`).join(', ') || '-'],
     ['data', info.dataDir],
   ];
-  return [`Habitat ${info.version}`, ...rows.map(([k, v]) => `  ${k.padEnd(8)} ${v}`)].join('\n');
+  return [
+    `Habitat ${info.version}`,
+    ...rows.map(([k, v]) => `  ${k.padEnd(9)} ${v}`),
+    // what a person must know (isolation off, say): last, where it is seen
+    ...info.warnings.map((w) => `WARNING: ${w}`),
+  ].join('\n');
 }
 
 /** A plain aligned table, like ps prints. */
