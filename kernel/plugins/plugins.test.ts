@@ -159,7 +159,7 @@ describe('plugins', () => {
     await expect(
       kernel.plugins.run(agent.pid, 'redos', 'go', { q: `${'a'.repeat(40)}!` }),
     ).rejects.toMatchObject({ code: 'E_INVALID', message: expect.stringMatching(/does not load.*pattern/) });
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(5000); // the pattern itself would take hours
     await expect(kernel.plugins.run(agent.pid, 'no-handler', 'go', {})).rejects.toMatchObject({
       code: 'E_INVALID',
     });

@@ -18,7 +18,7 @@ describe('runningTimeout: a command timeout that a STOP does not use up', () => 
     const control = new LoopControl();
     let fired = false;
     runningTimeout(
-      80,
+      300,
       () => (fired = true),
       () => control.runningMs,
     );

@@ -5,7 +5,6 @@ import { ProviderError } from './errors.js';
 import { chatWithRetries, type RetryOptions } from './retry.js';
 import { isMintedId, mintCallId } from './ids.js';
 import {
-  DEFAULT_MAX_OUTPUT_TOKENS,
   MAX_ANSWER_CHARS,
   type ChatMessage,
   type ChatRequest,
@@ -28,7 +27,11 @@ export interface GeminiOptions {
   /** Longest silence from the server before an attempt is abandoned (and retried). Default 120 s. */
   idleTimeoutMs?: number;
   temperature?: number;
-  /** Output tokens asked for at most per turn (maxOutputTokens). Default DEFAULT_MAX_OUTPUT_TOKENS. */
+  /**
+   * Output tokens asked for at most per turn (maxOutputTokens). Default: none sent, so each model uses its own
+   * maximum: a fixed one is refused (400) by models whose cap is lower (gemini-2.0-flash takes at most 8,192).
+   * maxAnswerChars still ends an answer that never stops.
+   */
   maxOutputTokens?: number;
   /** Characters of one answer gathered at most: past it the turn fails. Default MAX_ANSWER_CHARS. */
   maxAnswerChars?: number;
@@ -83,7 +86,9 @@ export class GeminiProvider implements Provider {
               }
             : {}),
           ...(this.options.temperature === undefined ? {} : { temperature: this.options.temperature }),
-          maxOutputTokens: this.options.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
+          ...(this.options.maxOutputTokens === undefined
+            ? {}
+            : { maxOutputTokens: this.options.maxOutputTokens }),
         },
       });
       const maxChars = this.options.maxAnswerChars ?? MAX_ANSWER_CHARS;

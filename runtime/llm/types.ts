@@ -108,9 +108,9 @@ export interface ModelProgress {
 }
 
 /**
- * The most output tokens a turn asks the model for (Gemini's maxOutputTokens, Ollama's num_predict): room for a long
- * file in a tool call and for a thinking model's thoughts (Gemini counts them in it), and an end to a model that
- * repeats itself forever.
+ * The most output tokens a turn asks an Ollama model for (num_predict): room for a long file in a tool call and for a
+ * thinking model's thoughts, and an end to a model that repeats itself forever. Gemini is sent none unless asked
+ * (its models' caps differ, and a request above one is refused).
  */
 export const DEFAULT_MAX_OUTPUT_TOKENS = 32_768;
 

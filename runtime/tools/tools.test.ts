@@ -193,7 +193,7 @@ describe('ToolRegistry', () => {
       ok: false,
       error: expect.stringMatching(/invalid arguments for plugin__probe__go: .*at most 32768 values/),
     });
-    expect(performance.now() - started).toBeLessThan(500);
+    expect(performance.now() - started).toBeLessThan(3000);
   });
 
   it('takes new tool groups, and refuses duplicates and bad names', () => {

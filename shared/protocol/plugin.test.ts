@@ -53,7 +53,8 @@ describe('plugin parameters', () => {
     defs.a20 = { type: 'string', minLength: 5 };
     const bomb = { type: 'object', $defs: defs, properties: { q: { $ref: '#/$defs/a0' } } };
     let found: string[] = [];
-    expect(timed(() => (found = refusals(bomb)))).toBeLessThan(200);
+    // (bounds far above a loaded machine's time, far below the attack's)
+    expect(timed(() => (found = refusals(bomb)))).toBeLessThan(2000);
     expect(found).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^tools\.0\.parameters\.\$defs: \$defs is not allowed .*references/),
@@ -191,7 +192,7 @@ describe('plugin parameters', () => {
       `[plugin parameters] ${items.length} values, ${checksPerValue} checks each: ${ms.toFixed(0)} ms`,
     );
     expect(result.success).toBe(false);
-    expect(ms).toBeLessThan(1000);
+    expect(ms).toBeLessThan(5000);
     const valid = Array<string>(maxValues - 20).fill('someone@example.com');
     expect(schema.safeParse(wrap(valid, 14)).success).toBe(true);
 
