@@ -10,14 +10,14 @@ export class LoopControl {
   /** Between leaving a pause point and reaching the next: the loop's state is in flux (a snapshot waits). */
   private stepping = false;
   private boundaryWaiters: (() => void)[] = [];
-  /** Time spent held (STOP, a snapshot's hold) before the current hold, and when that began (performance.now()). */
+  /** Time the agent's processes spent stopped before the current stop, and when that began (performance.now()). */
   private heldMs = 0;
   private heldSince: number | undefined;
   private readonly createdAt = performance.now();
 
   /**
-   * Milliseconds since this control was made, less the time the agent was held (stopped or frozen for a snapshot, its
-   * processes with it): what a command's timeout counts, so that a STOP does not use it up.
+   * Milliseconds since this control was made, less the time the agent's processes were stopped (a person's STOP, a
+   * snapshot's hold): what a command's timeout counts, so that a STOP does not use it up.
    */
   get runningMs(): number {
     const now = performance.now();
@@ -38,24 +38,34 @@ export class LoopControl {
 
   pause(): void {
     this.paused = true;
-    if (!this.ending) this.heldSince ??= performance.now();
   }
 
   resume(): void {
     this.paused = false;
-    this.unhold();
     this.release();
+  }
+
+  /**
+   * The agent's processes were stopped (SIGSTOP, a paused container) or go on again: runningMs stands still between.
+   * Told by the process table as it delivers the signals, so a hold of the loop alone (a checkpoint) does not count.
+   */
+  processesStopped(stopped: boolean): void {
+    if (stopped) {
+      this.heldSince ??= performance.now();
+      return;
+    }
+    if (this.heldSince === undefined) return;
+    this.heldMs += performance.now() - this.heldSince;
+    this.heldSince = undefined;
   }
 
   terminate(): void {
     this.ending ??= 'term';
-    this.unhold(); // its processes are continued to handle TERM
     this.release();
   }
 
   kill(): void {
     this.ending = 'kill';
-    this.unhold();
     this.abortController.abort(new Error('killed'));
     this.release();
     this.atRest(); // nothing it was doing will be finished
@@ -99,12 +109,6 @@ export class LoopControl {
     const waiters = this.boundaryWaiters;
     this.boundaryWaiters = [];
     for (const wake of waiters) wake();
-  }
-
-  private unhold(): void {
-    if (this.heldSince === undefined) return;
-    this.heldMs += performance.now() - this.heldSince;
-    this.heldSince = undefined;
   }
 
   private release(): void {

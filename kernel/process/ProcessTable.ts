@@ -120,6 +120,7 @@ export class ProcessTable {
     // wedges the engine (see kernel/docker's PauseGate). One left paused by a snapshot's hold runs on.
     const stopped = record.state === 'stopped';
     if (stopped) proc.control.pause();
+    proc.control.processesStopped(stopped);
     await sandbox.signal(stopped ? 'STOP' : 'CONT', []);
     this.startShell(proc);
     this.attachAddons(proc);
@@ -224,7 +225,9 @@ export class ProcessTable {
         break;
       case 'TERM':
         proc.control.terminate();
-        await this.deliver(proc, 'TERM');
+        // a shell agent (no goal, so no loop to let finish its step) ends now, as bubblewrap takes the TERM too; an
+        // interactive shell alone would ignore it until KILL
+        await this.deliver(proc, 'TERM', { endSandbox: !proc.record.goal });
         await this.deliver(proc, 'CONT'); // a stopped agent must run to handle TERM
         proc.termTimer ??= setTimeout(
           () => void this.deliver(proc, 'KILL'),
@@ -456,14 +459,17 @@ export class ProcessTable {
     this.update(proc, { state: 'zombie', phase }, 'process.exited');
   }
 
-  private deliver(proc: LiveProcess, signal: Signal): Promise<void> {
+  private deliver(proc: LiveProcess, signal: Signal, options: { endSandbox?: boolean } = {}): Promise<void> {
     const send = async () => {
+      // a command's timeout counts the time the processes run (see LoopControl.runningMs)
+      if (signal === 'STOP') proc.control.processesStopped(true);
+      else if (signal === 'CONT' || signal === 'KILL') proc.control.processesStopped(false);
       const shell = proc.record.sandbox.osPid;
       const others = (this.options.otherTerminals?.(proc.record.pid) ?? []).filter(
         (osPid) => osPid !== shell,
       );
       try {
-        await proc.sandbox?.signal(signal, shell ? [shell, ...others] : others);
+        await proc.sandbox?.signal(signal, shell ? [shell, ...others] : others, options);
       } catch (error) {
         this.log(proc.record.pid, 'process.signal.failed', { signal, error: String(error) });
       }

@@ -61,9 +61,13 @@ class HostAgentSandbox implements AgentSandbox {
     });
   }
 
-  async signal(signal: Signal, terminals: readonly number[]): Promise<void> {
+  async signal(
+    signal: Signal,
+    terminals: readonly number[],
+    options: { endSandbox?: boolean } = {},
+  ): Promise<void> {
     const os = OS_SIGNAL[signal];
-    const spare = CATCHABLE.has(signal) ? this.backend.launchers : undefined;
+    const spare = CATCHABLE.has(signal) && !options.endSandbox ? this.backend.launchers : undefined;
     // queued: the signals of every agent asked for in this turn share their walks of /proc
     const roots = [...terminals, ...this.execGroups];
     await Promise.all(roots.map((root) => queueSignalTree(root, os, spare)));

@@ -98,9 +98,11 @@ export interface AgentSandbox {
   exec(argv: string[], options: SandboxExecOptions): Promise<SandboxExecResult>;
   /**
    * Delivers a signal to every real process of the sandbox; `terminals` are the OS processes of the agent's terminals
-   * on the host, the main shell first (a container's are inside it).
+   * on the host, the main shell first (a container's are inside it). A signal a program may catch passes over the
+   * sandbox's launchers (bubblewrap) unless `endSandbox`: then it reaches them too, and ends the sandbox as it would a
+   * terminal's program (TERM to an agent with no loop to let finish its step).
    */
-  signal(signal: Signal, terminals: readonly number[]): Promise<void>;
+  signal(signal: Signal, terminals: readonly number[], options?: { endSandbox?: boolean }): Promise<void>;
   /** Ends whatever still runs and releases the sandbox (a container is removed). */
   destroy(): Promise<void>;
   /** Adds a bind mount for the terminals and execs started from now on; absent where mounts are fixed (containers). */
