@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, promises as fsp, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -251,4 +251,67 @@ describe('a damaged object in the store', () => {
       await kernel.close();
     }
   }, 30_000);
+});
+
+// An agent can nest folders without end (mkdir a; cd a, in a loop): the walk, which holds one open folder per
+// level and recurses once per level, stops at a bound and says what it left out, instead of failing every capture.
+describe('a home nested deeper than the walk goes', () => {
+  const worker = new FileWorker();
+  let dir: { path: string; cleanup(): void };
+  let home: string;
+  let store: ObjectStore;
+
+  /** Runs a script in home (paths this deep exceed PATH_MAX: only relative ones work, and chdir is not for tests). */
+  const inHome = (script: string) => {
+    const run = spawnSync(process.execPath, ['-e', script], { cwd: home, encoding: 'utf8' });
+    if (run.status !== 0) throw new Error(run.stderr);
+  };
+
+  beforeEach(async () => {
+    dir = tempDir('habitat-deep-');
+    home = join(dir.path, 'homes', '1');
+    mkdirSync(home, { recursive: true });
+    writeFileSync(join(home, 'top.txt'), 'top');
+    store = new ObjectStore(join(dir.path, 'snapshots'));
+    await store.open();
+  });
+  afterEach(() => {
+    spawnSync('rm', ['-rf', dir.path]); // rm walks relative to open folders: any depth
+    dir.cleanup();
+  });
+  afterAll(() => worker.close());
+
+  it('captures a 3,000-level chain down to 256 levels, listing the folder it did not enter', async () => {
+    inHome(`const fs = require('fs');
+      for (let i = 0; i < 3000; i++) { fs.mkdirSync('a'); process.chdir('a'); }
+      fs.writeFileSync('leaf.txt', 'leaf');`);
+    const captured = await captureHome(home, store, worker);
+    const dirs = captured.entries.filter((e) => e.type === 'dir');
+    expect(dirs).toHaveLength(256);
+    expect(dirs.at(-1)?.path).toBe(Array(256).fill('a').join('/'));
+    expect(captured.entries.find((e) => e.path === 'top.txt')).toBeDefined();
+    expect(captured.skipped).toEqual([
+      {
+        path: Array(256).fill('a').join('/'),
+        reason: 'folder nested too deep (256 levels): what it holds is left out',
+      },
+    ]);
+    // and what was kept restores
+    await materialize({ entries: captured.entries } as never, store, worker, join(dir.path, 'restored'));
+  }, 60_000);
+
+  it('stops where a path would be too long to restore, even under 256 levels', async () => {
+    const name = 'n'.repeat(200);
+    inHome(`const fs = require('fs');
+      for (let i = 0; i < 30; i++) { fs.mkdirSync(${JSON.stringify(name)}); process.chdir(${JSON.stringify(name)}); }
+      fs.writeFileSync('leaf.txt', 'leaf');`);
+    const captured = await captureHome(home, store, worker);
+    const deepest = captured.entries.filter((e) => e.type === 'dir').at(-1)!.path;
+    expect(Buffer.byteLength(deepest)).toBeGreaterThan(3072);
+    expect(Buffer.byteLength(deepest)).toBeLessThan(3072 + 202);
+    expect(captured.skipped).toEqual([
+      { path: deepest, reason: 'folder path too long (over 3072 bytes): what it holds is left out' },
+    ]);
+    await materialize({ entries: captured.entries } as never, store, worker, join(dir.path, 'restored'));
+  }, 60_000);
 });

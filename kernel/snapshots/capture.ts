@@ -65,7 +65,12 @@ export async function captureHome(
   await options.afterWalk?.();
   const skipped: CaptureResult['skipped'] = walked.unreadable.map(({ path, code }) => ({
     path,
-    reason: `unreadable folder: ${code}`,
+    reason:
+      code === 'ETOODEEP'
+        ? 'folder nested too deep (256 levels): what it holds is left out'
+        : code === 'ENAMETOOLONG'
+          ? 'folder path too long (over 3072 bytes): what it holds is left out'
+          : `unreadable folder: ${code}`,
   }));
   const entries: Entry[] = [];
   const files: Pending[] = [];

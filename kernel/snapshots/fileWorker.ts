@@ -152,10 +152,21 @@ function workerBody(): void {
     return dir;
   };
 
+  /**
+   * How deep and how long a path the walk follows. A folder deeper than MAX_DEPTH (the home is 0), or whose
+   * home-relative path is longer than MAX_PATH_BYTES, is kept (empty) but not entered, and listed as unreadable
+   * (ETOODEEP, ENAMETOOLONG): an agent can nest folders without end (mkdir a; cd a), and the walk holds one open
+   * folder per level (well under the process's descriptor limit, for each of the workers) and recurses once per
+   * level; what it keeps must also fit a path when restored (PATH_MAX is 4096 with the restore folder's own path).
+   */
+  const MAX_DEPTH = 256;
+  const MAX_PATH_BYTES = 3072;
+
   const walk = ({ home, from, depth }: { home: string; from: string; depth?: number }) => {
     const entries: unknown[] = [];
     const unreadable: { path: string; code: string }[] = [];
     const cut: string[] = [];
+    const fromDepth = from === '' ? 0 : from.split('/').length;
     const visit = (dir: Dir, rel: string, level: number) => {
       let names: string[];
       try {
@@ -177,6 +188,10 @@ function workerBody(): void {
         const mode = Number(stat.mode & 0o7777n);
         if (stat.isDirectory()) {
           entries.push({ type: 'dir', path, mode, mtime });
+          if (fromDepth + level + 1 >= MAX_DEPTH || Buffer.byteLength(path) > MAX_PATH_BYTES) {
+            unreadable.push({ path, code: fromDepth + level + 1 >= MAX_DEPTH ? 'ETOODEEP' : 'ENAMETOOLONG' });
+            continue;
+          }
           if (depth !== undefined && level + 1 >= depth) {
             cut.push(path);
             continue;
