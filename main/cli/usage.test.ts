@@ -45,6 +45,19 @@ describe('CLI usage errors', () => {
         [['spawn', '--memory', '1g'], 'apply to --sandbox docker'],
         [['share', 'grant', 'x', '2', '--mode', 'zz'], "'zz' is invalid. Allowed choices are ro, rw"],
         [['--url', 'foo', 'info'], 'not a Habitat URL: foo'],
+        [['logs', '-n', 'abc', '1'], '--lines must be an integer of at least 1, not abc'],
+        [['logs', '--lines', '0', '1'], '--lines must be an integer of at least 1, not 0'],
+        [['exec', '--timeout', '1.5', '1', '--', 'true'], '--timeout must be an integer'],
+        [['msg', 'check', '1', '-n', 'x'], '--limit must be an integer of at least 1, not x'],
+        [['msg', 'check', '1', '--after', '-1'], '--after must be an integer of at least 0, not -1'],
+        [['msg', 'ack', '1', 'abc'], 'not a message id: abc'],
+        [['gpu', 'stats', '-n', '1.5'], '--count must be an integer of at least 1, not 1.5'],
+        [['spawn', '--sandbox', 'docker', '--pids', '1.5'], '--pids must be a positive integer'],
+        // these three subscribed to progress (which connects) before they looked at the PID: exit 1, or 3
+        [['snapshot', 'create', 'abc'], 'not a PID: abc'],
+        [['snapshot', 'fork', '0'], 'not a PID: 0'],
+        [['snapshot', 'rollback', 'abc', 'snap-x'], 'not a PID: abc'],
+        [['snapshot', 'create', '1', '--wait', 'soon'], '--wait must be an integer of at least 0, not soon'],
       ];
       const runs = await Promise.all(cases.map(([args]) => run(args, env)));
       runs.forEach((result, i) => {

@@ -1,5 +1,5 @@
 import { HabitatError, type GpuInfo, type GpuStats } from '../../../shared/protocol/index.js';
-import { EXIT, type CliContext } from '../context.js';
+import { EXIT, intArg, type CliContext } from '../context.js';
 import { formatBytes, table } from '../format.js';
 
 /**
@@ -66,11 +66,10 @@ export function registerGpus(ctx: CliContext): void {
   gpu
     .command('stats')
     .description('follow GPU figures as the kernel polls them (Ctrl-C stops)')
-    .option('-n, --count <n>', 'stop after this many samples')
+    .option('-n, --count <n>', 'stop after this many samples', intArg('--count', 1))
     .action(
-      withClient(async (client, flags: { count?: string }) => {
-        const count = flags.count === undefined ? Infinity : Number(flags.count);
-        if (!(count >= 1)) throw new HabitatError('E_INVALID', '--count must be a positive number');
+      withClient(async (client, flags: { count?: number }) => {
+        const count = flags.count ?? Infinity;
         const show = (stats: GpuStats): void =>
           io.out(globals().json ? JSON.stringify(stats) : formatGpuStats(stats));
         const samples: GpuStats[] = [];

@@ -1,5 +1,5 @@
 import { HabitatError, type Message } from '../../../shared/protocol/index.js';
-import { parsePid, type CliContext } from '../context.js';
+import { intArg, parsePid, usageError, type CliContext } from '../context.js';
 
 export function formatMessage(m: Message): string {
   const from = m.from === null ? 'user' : String(m.from);
@@ -11,6 +11,14 @@ export function formatMessage(m: Message): string {
 }
 
 const optionalPid = (text: string | undefined) => (text === undefined ? undefined : parsePid(text));
+
+/** A message id as msg check prints it (`#12`) or bare; anything else is a usage error. */
+function parseMessageId(text: string): number {
+  const id = Number(text.replace(/^#/, ''));
+  if (!/^#?\d+$/.test(text) || !Number.isSafeInteger(id) || id <= 0)
+    throw usageError(`not a message id: ${text}`);
+  return id;
+}
 
 export function registerMessages(ctx: CliContext): void {
   const { program, print, withClient } = ctx;
@@ -62,15 +70,15 @@ export function registerMessages(ctx: CliContext): void {
     .description("an agent's unread messages, oldest first")
     .argument('<pid>', 'kernel PID')
     .option('-a, --all', 'read ones too')
-    .option('-n, --limit <n>', 'at most this many', '50')
-    .option('--after <id>', 'those after this message id (the next page)')
+    .option('-n, --limit <n>', 'at most this many', intArg('--limit', 1), 50)
+    .option('--after <id>', 'those after this message id (the next page)', intArg('--after', 0))
     .action(
-      withClient(async (client, pidText: string, flags: { all?: boolean; limit: string; after?: string }) => {
+      withClient(async (client, pidText: string, flags: { all?: boolean; limit: number; after?: number }) => {
         const result = await client.call('msg.check', {
           pid: parsePid(pidText),
           all: flags.all ?? false,
-          limit: Number(flags.limit),
-          ...(flags.after === undefined ? {} : { after: Number(flags.after) }),
+          limit: flags.limit,
+          ...(flags.after === undefined ? {} : { after: flags.after }),
         });
         print(result, () => {
           const lines = result.messages.map(formatMessage);
@@ -94,7 +102,7 @@ export function registerMessages(ctx: CliContext): void {
         const result = await client.call('msg.ack', {
           pid: parsePid(pidText),
           all: flags.all ?? false,
-          ...(ids.length ? { ids: ids.map((id) => Number(id.replace(/^#/, ''))) } : {}),
+          ...(ids.length ? { ids: ids.map(parseMessageId) } : {}),
         });
         print(result, () => `${result.acknowledged} acknowledged, ${result.unread} unread`);
       }),

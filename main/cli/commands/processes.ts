@@ -16,7 +16,7 @@ import {
   type ProcessInfo,
   type ProcessState,
 } from '../../../shared/protocol/index.js';
-import { EXIT, parsePid, type CliContext } from '../context.js';
+import { EXIT, intArg, parsePid, pidArg, type CliContext } from '../context.js';
 import { formatDuration, table } from '../format.js';
 import { parseGpus } from './gpus.js';
 import { parseShare } from './shares.js';
@@ -171,7 +171,7 @@ export function registerProcesses(ctx: CliContext): void {
           engine: flags.engine,
           memoryBytes: flags.memory === undefined ? undefined : parseSize(flags.memory),
           cpus: flags.cpus === undefined ? undefined : parseNumber(flags.cpus, '--cpus'),
-          pids: flags.pids === undefined ? undefined : parseNumber(flags.pids, '--pids'),
+          pids: flags.pids === undefined ? undefined : parseCount(flags.pids, '--pids'),
           network: flags.network ?? false,
           gpus: flags.gpus === undefined ? undefined : parseGpus(flags.gpus),
           provider: flags.provider,
@@ -193,13 +193,13 @@ export function registerProcesses(ctx: CliContext): void {
     .command('kill')
     .description('send a signal to a process: STOP, CONT, TERM (default), KILL, INT, WINCH')
     .option('-s, --signal <signal>', 'signal name, with or without SIG', 'TERM')
-    .argument('<pid>', 'kernel PID')
+    .argument('<pid>', 'kernel PID', pidArg)
     .action(
-      withClient(async (client, pidText: string, flags: { signal: string }) => {
+      withClient(async (client, pid: number, flags: { signal: string }) => {
         const name = flags.signal.toUpperCase().replace(/^SIG/, '');
         const signal = SignalSchema.safeParse(name);
         if (!signal.success) throw new HabitatError('E_INVALID', `unknown signal ${flags.signal}`);
-        const info = await client.call('process.signal', { pid: parsePid(pidText), signal: signal.data });
+        const info = await client.call('process.signal', { pid, signal: signal.data });
         print(info, () => `${info.pid} ${info.state}`);
       }),
     );
@@ -212,7 +212,12 @@ export function registerProcesses(ctx: CliContext): void {
     )
     .argument('<pid>', 'kernel PID')
     .argument('<command...>', 'the command and its arguments (put -- before them)')
-    .option('--timeout <ms>', 'kill it after this many milliseconds (exit 124)', '60000')
+    .option(
+      '--timeout <ms>',
+      'kill it after this many milliseconds (exit 124)',
+      intArg('--timeout', 1),
+      60000,
+    )
     .option('--max-output <size>', 'bytes kept of its stdout and of its stderr, up to 8m', '1m')
     .option('--no-stdin', 'do not pass standard input to it (by default it is, unless a terminal)')
     .action(
@@ -221,7 +226,7 @@ export function registerProcesses(ctx: CliContext): void {
           client,
           pidText: string,
           argv: string[],
-          flags: { timeout: string; maxOutput: string; stdin: boolean },
+          flags: { timeout: number; maxOutput: string; stdin: boolean },
         ) => {
           const maxOutputBytes = parseSize(flags.maxOutput);
           if (maxOutputBytes < 1 || maxOutputBytes > EXEC_MAX_OUTPUT_BYTES)
@@ -229,7 +234,7 @@ export function registerProcesses(ctx: CliContext): void {
               'E_INVALID',
               `--max-output must be between 1 and 8m, not ${flags.maxOutput}`,
             );
-          const timeoutMs = parseCount(flags.timeout, '--timeout');
+          const timeoutMs = flags.timeout;
           const input = flags.stdin && !process.stdin.isTTY ? await readInput() : undefined;
           const result = await client.call('process.exec', {
             pid: parsePid(pidText),
@@ -267,11 +272,10 @@ export function registerProcesses(ctx: CliContext): void {
     .command('logs')
     .description("an agent's log: its lifecycle, signals, commands and the events of its run")
     .option('-f, --follow', 'keep printing new entries until the process ends')
-    .option('-n, --lines <n>', 'how many of the latest entries', '100')
-    .argument('<pid>', 'kernel PID')
+    .option('-n, --lines <n>', 'how many of the latest entries', intArg('--lines', 1), 100)
+    .argument('<pid>', 'kernel PID', pidArg)
     .action(
-      withClient(async (client, pidText: string, flags: { follow?: boolean; lines: string }) => {
-        const pid = parsePid(pidText);
+      withClient(async (client, pid: number, flags: { follow?: boolean; lines: number }) => {
         const json = ctx.globals().json;
         const show = (entry: LogEntry): void => {
           if (entry.seq <= last) return;
@@ -293,7 +297,7 @@ export function registerProcesses(ctx: CliContext): void {
             ]
           : undefined;
         try {
-          const { entries } = await client.call('process.logs', { pid, limit: Number(flags.lines) });
+          const { entries } = await client.call('process.logs', { pid, limit: flags.lines });
           for (const entry of entries) show(entry);
           if (!unsubscribe) return;
           try {

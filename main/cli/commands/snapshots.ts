@@ -7,7 +7,7 @@ import {
   type SnapshotInfo,
   type SnapshotProgress,
 } from '../../../shared/protocol/index.js';
-import { parsePid, type CliContext } from '../context.js';
+import { intArg, parsePid, pidArg, type CliContext } from '../context.js';
 import { formatBytes, formatDuration, table } from '../format.js';
 import { parseCount } from './processes.js';
 
@@ -106,15 +106,20 @@ export function registerSnapshots(ctx: CliContext): void {
     .description(
       'snapshot an agent: its home, configuration, loop state and mailbox (it is paused meanwhile)',
     )
-    .argument('<pid>', 'kernel PID')
+    .argument('<pid>', 'kernel PID', pidArg)
     .option('--label <text>', 'a label to recognize it by')
-    .option('--wait <ms>', 'how long to wait for the loop to reach a step boundary', '5000')
+    .option(
+      '--wait <ms>',
+      'how long to wait for the loop to reach a step boundary',
+      intArg('--wait', 0),
+      5000,
+    )
     .action(
-      withClient(async (client, pidText: string, flags: { label?: string; wait: string }) => {
+      withClient(async (client, pid: number, flags: { label?: string; wait: number }) => {
         const info = await withProgress(client, 'create', () =>
           client.call(
             'snapshot.create',
-            { pid: parsePid(pidText), label: flags.label, waitMs: Number(flags.wait) },
+            { pid, label: flags.label, waitMs: flags.wait },
             { timeoutMs: LONG_CALL_MS },
           ),
         );
@@ -150,15 +155,15 @@ export function registerSnapshots(ctx: CliContext): void {
   snapshot
     .command('fork')
     .description('snapshot a running agent and start the copy as a new agent; the original runs on')
-    .argument('<pid>', 'kernel PID')
+    .argument('<pid>', 'kernel PID', pidArg)
     .option('--name <name>', 'name of the copy (default: <name>-fork)')
     .option('--label <text>', 'label of the snapshot taken')
     .action(
-      withClient(async (client, pidText: string, flags: { name?: string; label?: string }) => {
+      withClient(async (client, pid: number, flags: { name?: string; label?: string }) => {
         const result = await withProgress(client, 'restore', () =>
           client.call(
             'snapshot.fork',
-            { pid: parsePid(pidText), name: flags.name, label: flags.label },
+            { pid, name: flags.name, label: flags.label },
             { timeoutMs: LONG_CALL_MS },
           ),
         );
@@ -171,17 +176,18 @@ export function registerSnapshots(ctx: CliContext): void {
     .description(
       'take a live agent back, in place (same PID), to one of its snapshots or checkpoints: files, conversation, mailbox',
     )
-    .argument('<pid>', 'kernel PID')
+    .argument('<pid>', 'kernel PID', pidArg)
     .argument('<id>', 'one of its snapshots or checkpoints (snapshot ls --pid PID)')
-    .option('--wait <ms>', 'how long to wait for the loop to reach a step boundary', '5000')
+    .option(
+      '--wait <ms>',
+      'how long to wait for the loop to reach a step boundary',
+      intArg('--wait', 0),
+      5000,
+    )
     .action(
-      withClient(async (client, pidText: string, id: string, flags: { wait: string }) => {
+      withClient(async (client, pid: number, id: string, flags: { wait: number }) => {
         const result = await withProgress(client, 'rollback', () =>
-          client.call(
-            'snapshot.rollback',
-            { pid: parsePid(pidText), id, waitMs: Number(flags.wait) },
-            { timeoutMs: LONG_CALL_MS },
-          ),
+          client.call('snapshot.rollback', { pid, id, waitMs: flags.wait }, { timeoutMs: LONG_CALL_MS }),
         );
         print(result, () => formatRollback(result));
       }),
