@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AgentEventSchema, type ProviderStatus } from '../../shared/protocol/index.js';
 import { waitFor } from '../../test/helpers.js';
+import { CLI } from '../../test/servedCli.js';
 import { servedAgents } from '../../test/servedAgents.js';
 import { EXIT } from './program.js';
 
@@ -223,6 +225,31 @@ describe('agents with goals through the CLI (offline planner)', () => {
         state: 'zombie',
         phase: 'failed',
       });
+    },
+    SLOW,
+  );
+
+  it(
+    'watch interrupted by SIGINT or SIGTERM exits 1 (the run was not seen to complete); the run goes on',
+    async () => {
+      const pid = (await api().call('process.spawn', { approvalPolicy: 'never', goal: 'run `sleep 60`' }))
+        .pid;
+      await waitFor(() => of(pid).some((e) => e.type === 'tool.call'), 60_000, 'the long sleep to start');
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+        const dataDir = join(home(pid), '..', '..');
+        const watcher = spawn(process.execPath, [...CLI, '--data-dir', dataDir, 'watch', String(pid)]);
+        let stdout = '';
+        watcher.stdout.on('data', (c) => (stdout += c));
+        const exited = new Promise<number | null>((r) => watcher.once('exit', (code) => r(code)));
+        await waitFor(() => stdout.includes('run_command'), 30_000, `watch's history (${signal})`);
+        // its handlers are set once the history is printed; a moment more so the signal cannot beat them
+        await new Promise((r) => setTimeout(r, 300));
+        watcher.kill(signal);
+        expect(await exited, signal).toBe(EXIT.error);
+      }
+      expect((await api().call('process.get', { pid })).state).toBe('running');
+      await api().call('process.signal', { pid, signal: 'KILL' });
+      await ended(pid, 15_000);
     },
     SLOW,
   );

@@ -174,8 +174,9 @@ function describe(request: ApprovalRequest): string {
 
 /**
  * Prints the run so far from the agent's log, then its events as they come, until the run ends. Subscribed first,
- * so nothing falls between the history and the stream; entries are told apart by their log seq. Exit code: 0 when
- * the run completed (or watching was interrupted), 1 when it failed, 3 when the host went away.
+ * so nothing falls between the history and the stream; entries are told apart by their log seq. Exit code: 0 only
+ * when the run completed; 1 when it did not: it failed, or watching was interrupted (SIGINT, SIGTERM: the run goes
+ * on, but `timeout 60 habitat watch P` must not read as success); 3 when the host went away.
  */
 async function watch(client: WebSocketClient, pid: number, json: boolean, io: CliIo): Promise<number> {
   const live: AgentEvent[] = [];
@@ -233,7 +234,7 @@ async function watch(client: WebSocketClient, pid: number, json: boolean, io: Cl
         process.off('SIGTERM', interrupt);
         resolve(code);
       };
-      const interrupt = (): void => stop(EXIT.ok);
+      const interrupt = (): void => stop(EXIT.error); // not seen to complete
       const tick = async (): Promise<void> => {
         if (busy) return;
         busy = true;
