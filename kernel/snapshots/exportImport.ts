@@ -29,7 +29,11 @@ export async function exportSnapshot(
   const ref = await context.refs.get(id);
   const manifest = await readManifest(store, ref.manifest);
   if (!options.overwrite && (await fsp.lstat(dest).catch(() => undefined))) {
-    throw new HabitatError('E_CONFLICT', `${dest} exists (overwrite to replace it)`);
+    // worded for both callers: the CLI's flag and the protocol's field
+    throw new HabitatError(
+      'E_CONFLICT',
+      `${dest} already exists: export with --force (overwrite: true) to replace it`,
+    );
   }
   const hashes = new Set([ref.manifest]);
   for (const entry of manifest.entries) if (entry.type === 'file') hashes.add(entry.hash);

@@ -36,6 +36,13 @@ describe('habitat CLI: snapshots, workspaces, messages and plugins', () => {
     const exported = await json(['snapshot', 'export', id!, file, '--gzip']);
     expect(exported.bytes).toBeGreaterThan(0);
     expect(existsSync(file)).toBe(true);
+    // onto an existing file: refused in the CLI's own words, unless --force
+    const again = await run(['snapshot', 'export', id!, file, '--gzip']);
+    expect(again.code).toBe(EXIT.error);
+    expect(again.stderr).toContain(`E_CONFLICT: ${file} already exists: export with --force`);
+    expect(again.stderr).not.toMatch(/\(overwrite to replace/);
+    const forced = await json(['snapshot', 'export', id!, file, '--gzip', '--force']);
+    expect(forced.bytes).toBeGreaterThan(0);
     expect((await json(['snapshot', 'rm', id!])).id).toBe(id);
     expect((await json(['snapshot', 'import', file])).id).toBe(id);
     const missing = await run(['snapshot', 'restore', 'snap-nothere1']);
