@@ -14,6 +14,7 @@ export class LoopControl {
   private heldMs = 0;
   private heldSince: number | undefined;
   private readonly createdAt = performance.now();
+  private reachedPausePoint = false;
 
   /**
    * Milliseconds since this control was made, less the time the agent's processes were stopped (a person's STOP, a
@@ -71,8 +72,14 @@ export class LoopControl {
     this.atRest(); // nothing it was doing will be finished
   }
 
+  /** Whether a loop has reached a pause point of this control: an agent run drives it, not only a shell. */
+  get driven(): boolean {
+    return this.reachedPausePoint;
+  }
+
   /** Call between steps: waits while stopped; says whether the loop should go on. */
   async pausePoint(): Promise<'continue' | 'end'> {
+    this.reachedPausePoint = true;
     this.atRest();
     while (this.paused && !this.ending) await new Promise<void>((resolve) => this.waiters.push(resolve));
     if (this.ending) return 'end';

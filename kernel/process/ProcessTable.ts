@@ -225,9 +225,9 @@ export class ProcessTable {
         break;
       case 'TERM':
         proc.control.terminate();
-        // a shell agent (no goal, so no loop to let finish its step) ends now, as bubblewrap takes the TERM too; an
-        // interactive shell alone would ignore it until KILL
-        await this.deliver(proc, 'TERM', { endSandbox: !proc.record.goal });
+        // a shell agent (no goal, no loop driving it: nothing to let finish its step) ends now, as bubblewrap takes
+        // the TERM too; an interactive shell alone would ignore it until KILL
+        await this.deliver(proc, 'TERM', { endSandbox: !proc.record.goal && !proc.control.driven });
         await this.deliver(proc, 'CONT'); // a stopped agent must run to handle TERM
         proc.termTimer ??= setTimeout(
           () => void this.deliver(proc, 'KILL'),
