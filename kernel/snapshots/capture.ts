@@ -26,6 +26,8 @@ export interface CaptureResult {
 /** A worker job holds at most this many small files, or this many bytes: progress between jobs, balanced workers. */
 const BATCH_FILES = 200;
 const BATCH_BYTES = 8 * 1024 * 1024;
+/** Objects whose size a worker job checks (a stat each). */
+const WHOLE_BATCH = 1000;
 /**
  * A file changed this recently before the capture began is not remembered as unchanged: file times come from a
  * clock that ticks every few ms, so a write right after the capture, within the same tick, could leave its
@@ -121,16 +123,28 @@ export async function captureHome(
     options.onProgress?.(done, files.length, bytes);
   };
 
+  // an unchanged file whose object is whole (a power loss may have left it empty) is not read again; the objects'
+  // sizes are checked (once per object and run) many at a time, not one stat after another
   const toRead: Pending[] = [];
+  const unchanged: { file: Pending; hash: string; size: number }[] = [];
   for (const file of files) {
     const known = options.previous?.get(file.entry.path);
-    // an unchanged file whose object is whole (a power loss may have left it empty) is not read again
-    if (known?.fp === file.fp && (await store.intact(known.hash, file.size))) {
-      stored(file, { hash: known.hash, added: 0, size: file.size });
-    } else {
-      toRead.push(file);
-    }
+    if (known?.fp === file.fp) unchanged.push({ file, hash: known.hash, size: file.size });
+    else toRead.push(file);
   }
+  const whole = await store.intactAll(unchanged, async (unchecked) => {
+    const jobs: { hash: string; size: number }[][] = [];
+    for (let at = 0; at < unchecked.length; at += WHOLE_BATCH)
+      jobs.push(unchecked.slice(at, at + WHOLE_BATCH));
+    const answers = await Promise.all(
+      jobs.map((items) => worker.run('whole', { objects: store.objects, items })),
+    );
+    return answers.flat();
+  });
+  unchanged.forEach(({ file, hash }, i) => {
+    if (whole[i]) stored(file, { hash, added: 0, size: file.size });
+    else toRead.push(file);
+  });
   await settleAll(
     batches(toRead).map(async (batch) => {
       const results = await worker.run('store', {

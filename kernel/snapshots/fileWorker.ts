@@ -51,6 +51,8 @@ interface Jobs {
   };
   /** Files of the home, by home-relative path (opened folder by folder, never through a link). */
   store: { args: { home: string; objects: string; tmp: string; paths: string[] }; result: StoreResult[] };
+  /** Whether each object is in place with this size (whole enough to de-duplicate against). */
+  whole: { args: { objects: string; items: { hash: string; size: number }[] }; result: boolean[] };
   restore: {
     args: { objects: string; files: RestoreFile[] };
     result: { failed: { index: number; why: 'missing' | 'mismatch' } | null };
@@ -424,7 +426,17 @@ function workerBody(): void {
     return null;
   };
 
-  const ops: Record<string, (args: never) => unknown> = { walk, store, restore, mkdirs, finish };
+  const wholeJob = ({ objects, items }: { objects: string; items: { hash: string; size: number }[] }) =>
+    items.map(({ hash, size }) => whole(objectPath(objects, hash), size));
+
+  const ops: Record<string, (args: never) => unknown> = {
+    walk,
+    store,
+    whole: wholeJob,
+    restore,
+    mkdirs,
+    finish,
+  };
   parentPort!.on('message', ({ id, op, args }: Request) => {
     try {
       parentPort!.postMessage({ id, result: ops[op]!(args as never) } satisfies Reply);

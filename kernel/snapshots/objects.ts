@@ -92,6 +92,32 @@ export class ObjectStore {
     return true;
   }
 
+  /**
+   * intact() for many objects at once (the unchanged files of a capture): those not checked yet this run are
+   * checked by `check` (the file workers: synchronous stats there, several jobs at once), not one stat after
+   * another on this loop. Answers in the order asked.
+   */
+  async intactAll(
+    objects: readonly { hash: string; size: number }[],
+    check: (unchecked: { hash: string; size: number }[]) => Promise<boolean[]>,
+  ): Promise<boolean[]> {
+    const answers = objects.map(({ hash }) =>
+      this.checked.has(hash)
+        ? true
+        : !HASH.test(hash) || (this.known && !this.known.has(hash))
+          ? false
+          : undefined,
+    );
+    const found = await check(objects.filter((_, i) => answers[i] === undefined));
+    let at = 0;
+    return answers.map((answer, i) => {
+      if (answer !== undefined) return answer;
+      const whole = found[at++] === true;
+      if (whole) this.checked.add(objects[i]!.hash);
+      return whole;
+    });
+  }
+
   /** Stores bytes; returns their hash and how many bytes were new to the store. */
   async putBuffer(data: Uint8Array): Promise<Stored> {
     const hash = sha256(data);
