@@ -72,6 +72,42 @@ describe('CLI usage errors', () => {
   );
 
   it(
+    'exec checks its arguments before it reads standard input: a pipe left open does not hold a usage error back',
+    async () => {
+      // as `sleep 30 | habitat exec abc -- true`: standard input is a pipe nobody writes to or closes
+      const open = (args: string[]): Promise<Run & { ms: number }> =>
+        new Promise((resolve) => {
+          const started = Date.now();
+          const child = spawn(process.execPath, [...CLI, ...args], {
+            env: { ...process.env, ...env },
+            stdio: ['pipe', 'pipe', 'pipe'],
+          });
+          const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+          let stdout = '';
+          let stderr = '';
+          child.stdout.on('data', (c) => (stdout += c));
+          child.stderr.on('data', (c) => (stderr += c));
+          child.on('close', (code) => {
+            clearTimeout(timer);
+            child.stdin.destroy();
+            resolve({ code, stdout, stderr, ms: Date.now() - started });
+          });
+        });
+      const cases: [string[], string][] = [
+        [['exec', 'abc', '--', 'true'], 'not a PID: abc'],
+        [['exec', '--max-output', '9m', '1', '--', 'true'], '--max-output must be between 1 and 8m'],
+        [['exec', '--timeout', '0', '1', '--', 'true'], '--timeout must be an integer of at least 1'],
+      ];
+      const runs = await Promise.all(cases.map(([args]) => open(args)));
+      runs.forEach((result, i) => {
+        expect(result.code, cases[i]![0].join(' ')).toBe(EXIT.usage); // null: killed after 60 s, still reading
+        expect(result.stderr).toContain(cases[i]![1]);
+      });
+    },
+    SLOW,
+  );
+
+  it(
     'a verb group without its verb prints the help to stderr and exits 2; --help, help and -V exit 0',
     async () => {
       const [bare, fs, help, helpVerb, version] = await Promise.all([

@@ -210,7 +210,7 @@ export function registerProcesses(ctx: CliContext): void {
       "run a command in the agent's sandbox; prints its output byte for byte and exits with its code " +
         '(124 timed out, 127 command not found; 1 when its output was cut at --max-output)',
     )
-    .argument('<pid>', 'kernel PID')
+    .argument('<pid>', 'kernel PID', pidArg)
     .argument('<command...>', 'the command and its arguments (put -- before them)')
     .option(
       '--timeout <ms>',
@@ -224,7 +224,7 @@ export function registerProcesses(ctx: CliContext): void {
       withClient(
         async (
           client,
-          pidText: string,
+          pid: number,
           argv: string[],
           flags: { timeout: number; maxOutput: string; stdin: boolean },
         ) => {
@@ -235,9 +235,10 @@ export function registerProcesses(ctx: CliContext): void {
               `--max-output must be between 1 and 8m, not ${flags.maxOutput}`,
             );
           const timeoutMs = flags.timeout;
+          // read only once every argument is known good: a pipe that stays open must not hold back a usage error
           const input = flags.stdin && !process.stdin.isTTY ? await readInput() : undefined;
           const result = await client.call('process.exec', {
-            pid: parsePid(pidText),
+            pid,
             argv,
             encoding: 'base64',
             ...(input?.length ? { input: input.toString('base64') } : {}),
