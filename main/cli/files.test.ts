@@ -1,6 +1,15 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FS_MAX_READ_BYTES, WIRE_LIMITS } from '../../shared/protocol/index.js';
@@ -54,6 +63,58 @@ describe('habitat fs: large files go in parts', () => {
     const cat = await runBytes(['fs', 'cat', String(pid), 'data/big.bin']);
     expect(cat.code).toBe(EXIT.ok);
     expect(cat.stdout.equals(bytes)).toBe(true);
+  });
+
+  it('get writes to standard output with -, through a link, over a file keeping its mode; interrupted, it leaves nothing', async () => {
+    const pid = (await json(['spawn'])).pid as number;
+    const bytes = randomBytes(12 * 1024 * 1024);
+    const local = join(dir.path, 'src-get.bin');
+    writeFileSync(local, bytes);
+    expect((await run(['fs', 'put', String(pid), local, 'g.bin'])).code).toBe(EXIT.ok);
+
+    const dash = await runBytes(['fs', 'get', String(pid), 'g.bin', '-']);
+    expect(dash.code, dash.stderr).toBe(EXIT.ok);
+    expect(dash.stdout.equals(bytes)).toBe(true);
+
+    // a link is written through, and stays a link
+    const real = join(dir.path, 'real.bin');
+    const link = join(dir.path, 'link.bin');
+    writeFileSync(real, 'old');
+    symlinkSync(real, link);
+    expect((await run(['fs', 'get', String(pid), 'g.bin', link])).code).toBe(EXIT.ok);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readFileSync(real).equals(bytes)).toBe(true);
+
+    // a file it replaces keeps its mode
+    const executable = join(dir.path, 'tool.bin');
+    writeFileSync(executable, 'old');
+    chmodSync(executable, 0o755);
+    expect((await run(['fs', 'get', String(pid), 'g.bin', executable])).code).toBe(EXIT.ok);
+    expect(statSync(executable).mode & 0o777).toBe(0o755);
+    expect(readFileSync(executable).equals(bytes)).toBe(true);
+
+    // SIGINT mid-copy: the old file stays, no part is left
+    const target = join(dir.path, 'kept.bin');
+    writeFileSync(target, 'before');
+    const child = spawn(process.execPath, [
+      ...CLI,
+      '--data-dir',
+      dataDir,
+      'fs',
+      'get',
+      String(pid),
+      'g.bin',
+      target,
+    ]);
+    const ended = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const partLeft = () => readdirSync(dir.path).some((n) => n.startsWith('.kept.bin.habitat-part'));
+    for (let i = 0; i < 200 && !partLeft(); i++) await new Promise((r) => setTimeout(r, 10));
+    child.kill('SIGINT');
+    const code = await ended;
+    // (a copy that finished first exits 0 and replaced it whole)
+    if (code === 130) expect(readFileSync(target, 'utf8')).toBe('before');
+    else expect(readFileSync(target).equals(bytes)).toBe(true);
+    expect(readdirSync(dir.path).filter((n) => n.includes('habitat-part'))).toEqual([]);
   });
 
   it('put from standard input in parts replaces a file atomically; a small one is one write', async () => {

@@ -117,30 +117,30 @@ describe('habitat exec carries bytes, input, limits and timeouts faithfully', ()
   const exec = (pid: number, argv: string[], input?: Buffer | string, flags: string[] = []) =>
     runBytes(dataDir, ['exec', ...flags, String(pid), '--', ...argv], input);
 
-  it('stdout is carried byte for byte, stdin is passed when piped', async () => {
+  it('stdout is carried byte for byte, stdin is passed with -i and only then', async () => {
     const pid = (await json(['spawn'])).pid as number;
     const bytes = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7 + 255) % 256));
-    const echoed = await exec(pid, ['cat'], bytes);
+    const echoed = await exec(pid, ['cat'], bytes, ['-i']);
     expect(echoed.code).toBe(0);
     expect(echoed.stdout.equals(bytes)).toBe(true);
     const ff = await exec(pid, ['printf', '\\377\\376']);
     expect([...ff.stdout]).toEqual([0xff, 0xfe]);
-    expect((await exec(pid, ['cat'], 'x\n')).stdout.toString()).toBe('x\n');
-    // --no-stdin: the command sees its end at once
-    expect((await exec(pid, ['cat'], 'x\n', ['--no-stdin'])).stdout.length).toBe(0);
+    expect((await exec(pid, ['cat'], 'x\n', ['--stdin'])).stdout.toString()).toBe('x\n');
+    // without -i standard input is left alone, as a script's read loop needs: the command sees its end at once
+    expect((await exec(pid, ['cat'], 'x\n')).stdout.length).toBe(0);
     // --json keeps its shape: the output as text
-    const asJson = await runBytes(dataDir, ['--json', 'exec', String(pid), '--', 'cat'], 'héllo');
+    const asJson = await runBytes(dataDir, ['--json', 'exec', '-i', String(pid), '--', 'cat'], 'héllo');
     expect(JSON.parse(asJson.stdout.toString())).toMatchObject({ exitCode: 0, stdout: 'héllo', stderr: '' });
   });
 
   it('input over the protocol limit is refused before anything runs', async () => {
     const pid = (await json(['spawn'])).pid as number;
     const big = Buffer.alloc(EXEC_MAX_INPUT_BYTES + 1, 0x61);
-    const refused = await exec(pid, ['sh', '-c', 'cat > ran.txt'], big);
+    const refused = await exec(pid, ['sh', '-c', 'cat > ran.txt'], big, ['-i']);
     expect(refused.code).toBe(EXIT.error);
     expect(refused.stderr).toContain('E_LIMIT');
     expect((await runBytes(dataDir, ['fs', 'ls', String(pid)])).stdout.toString()).not.toContain('ran.txt');
-    const fits = await exec(pid, ['wc', '-c'], big.subarray(1));
+    const fits = await exec(pid, ['wc', '-c'], big.subarray(1), ['-i']);
     expect(fits.stdout.toString().trim()).toBe(String(EXEC_MAX_INPUT_BYTES));
   });
 
@@ -179,6 +179,42 @@ describe('habitat exec carries bytes, input, limits and timeouts faithfully', ()
     expect(slow.code).toBe(124);
     expect((await exec(pid, ['no-such-command-here'])).code).toBe(127);
     const bytes = Buffer.from(Array.from({ length: 512 }, (_, i) => 255 - (i % 256)));
-    expect((await exec(pid, ['cat'], bytes)).stdout.equals(bytes)).toBe(true);
+    expect((await exec(pid, ['cat'], bytes, ['-i'])).stdout.equals(bytes)).toBe(true);
+  });
+
+  it('without -i it leaves standard input alone: a pipe left open does not hold it, a read loop keeps its lines', async () => {
+    const pid = (await json(['spawn'])).pid as number;
+    // a pipe nobody closes (what execFile and many supervisors hand a child)
+    const ran = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const child = spawn(process.execPath, [
+        ...CLI,
+        '--data-dir',
+        dataDir,
+        'exec',
+        String(pid),
+        '--',
+        'echo',
+        'hi',
+      ]);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      let stdout = '';
+      child.stdout.on('data', (c) => (stdout += c));
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        child.stdin.destroy();
+        resolve({ code, stdout });
+      });
+    });
+    expect(ran).toEqual({ code: 0, stdout: 'hi\n' });
+    // a shell loop reading its own input runs once per line, not once in all
+    const habitat = [process.execPath, ...CLI, '--data-dir', dataDir].map((a) => `'${a}'`).join(' ');
+    const loop = await new Promise<string>((resolve) => {
+      const child = spawn('/bin/sh', ['-c', `while read x; do ${habitat} exec ${pid} -- echo got-$x; done`]);
+      let stdout = '';
+      child.stdout.on('data', (c) => (stdout += c));
+      child.on('close', () => resolve(stdout));
+      child.stdin.end('1\n2\n3\n');
+    });
+    expect(loop).toBe('got-1\ngot-2\ngot-3\n');
   });
 });

@@ -74,8 +74,12 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 function execInput(input: string | undefined, encoding: 'utf8' | 'base64'): string | Buffer | undefined {
   if (input === undefined) return undefined;
   if (encoding === 'utf8') {
-    if (input.length > EXEC_MAX_INPUT_BYTES)
-      throw new HabitatError('E_LIMIT', `exec input is capped at ${EXEC_MAX_INPUT_BYTES} characters`);
+    const bytes = Buffer.byteLength(input, 'utf8');
+    if (bytes > EXEC_MAX_INPUT_BYTES)
+      throw new HabitatError(
+        'E_LIMIT',
+        `exec input is capped at ${EXEC_MAX_INPUT_BYTES} bytes of UTF-8; this one has ${bytes}`,
+      );
     return input;
   }
   if (input.length % 4 !== 0 || !BASE64.test(input))

@@ -7,13 +7,14 @@ import { isErrorValue, type ErrorValue } from './habitatError.js';
  */
 
 /**
- * Limits that every transport enforces before any kernel code sees a message. maxMessageBytes is above any call the
- * schemas accept in practice (fs.write's 8 MiB as base64 is 11.2 MB; as JSON-escaped text up to 6 bytes a byte), so
- * the WebSocket (which closes with 1009 past it) never cuts a valid call; WebSocketClient refuses to send a larger
- * one (E_LIMIT) rather than lose its connection.
+ * Limits that every transport enforces before any kernel code sees a message. maxMessageBytes carries fs.write's
+ * largest call as base64 (8 MiB is 11.2 MB) and little more: parsing a message costs the host several times its
+ * size, on the loop every agent shares, so a client holding the token must not be able to send much larger ones.
+ * Text that JSON escapes heavily (control characters) can pass it below 8 MiB: WebSocketClient then refuses the call
+ * (E_LIMIT) rather than lose its connection to the WebSocket's close (1009).
  */
 export const WIRE_LIMITS = {
-  maxMessageBytes: 64 * 1024 * 1024,
+  maxMessageBytes: 16 * 1024 * 1024,
   maxTopicsPerMessage: 64,
   maxNameLength: 128,
 } as const;

@@ -1,5 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, createReadStream, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  createReadStream,
+  lstatSync,
+  openSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+  type Stats,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -60,12 +70,27 @@ export function registerFiles({ program, withClient, print, io }: CliContext): v
     .action(
       withClient(async (client, pid: string, path: string, local?: string) => {
         const target = local ?? basename(path);
-        // written beside the target, then renamed over it: a failed copy leaves what was there
-        const part = join(
-          dirname(target),
-          `.${basename(target)}.habitat-part-${randomBytes(4).toString('hex')}`,
-        );
-        const fd = openSync(part, 'wx', 0o644);
+        if (target === '-') {
+          await readInRanges(client, parsePid(pid), path, (bytes) => io.write(bytes));
+          return;
+        }
+        const existing = statOrUndefined(target);
+        // a link, a FIFO or a device (/dev/stdout) is written through, as before; a file or a new name gets the copy
+        // beside it, renamed over it once whole: a failed or interrupted copy leaves what was there
+        const inPlace = existing !== undefined && !existing.isFile();
+        const part = inPlace
+          ? target
+          : join(dirname(target), `.${basename(target)}.habitat-part-${randomBytes(4).toString('hex')}`);
+        const fd = openSync(part, inPlace ? 'w' : 'wx', 0o644);
+        const removePart = (): void => {
+          try {
+            closeSync(fd);
+          } catch {
+            // closed already
+          }
+          if (!inPlace) unlinkSync(part);
+        };
+        const interrupted = onInterrupt(removePart);
         let size: number;
         try {
           const progress = progressLine(`get ${path}`);
@@ -75,15 +100,15 @@ export function registerFiles({ program, withClient, print, io }: CliContext): v
           });
           progress.end();
           closeSync(fd);
-          renameSync(part, target);
-        } catch (error) {
-          try {
-            closeSync(fd);
-          } catch {
-            // closed already
+          if (!inPlace) {
+            if (existing) chmodSync(part, existing.mode & 0o7777); // the file it replaces keeps its mode
+            renameSync(part, target);
           }
-          unlinkSync(part);
+        } catch (error) {
+          removePart();
           throw error;
+        } finally {
+          interrupted.dispose();
         }
         print({ path: target, size }, () => `${target} (${formatBytes(size)})`);
       }),
@@ -168,6 +193,8 @@ export async function writeInParts(
 
   const temp = posix.join(posix.dirname(path), `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
   const progress = progressLine(`put ${path}`);
+  // interrupted, it takes its part file away (a lost connection or a KILL leaves it, named .habitat-tmp-*)
+  const interrupted = onInterrupt(() => client.call('fs.delete', { pid, path: temp }).then(() => undefined));
   try {
     let done = 0;
     const send = async (bytes: Buffer, append: boolean): Promise<void> => {
@@ -185,7 +212,35 @@ export async function writeInParts(
     progress.end();
     await client.call('fs.delete', { pid, path: temp }).catch(() => undefined);
     throw error;
+  } finally {
+    interrupted.dispose();
   }
+}
+
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Until disposed, SIGINT and SIGTERM first run `cleanup` (a copy's part file), then end the CLI as the signal would
+ * (130, 143).
+ */
+function onInterrupt(cleanup: () => void | Promise<void>): { dispose(): void } {
+  const handlers = (['SIGINT', 'SIGTERM'] as const).map((signal) => {
+    const handler = (): void => {
+      void Promise.resolve()
+        .then(cleanup)
+        .catch(() => undefined)
+        .finally(() => process.exit(128 + (signal === 'SIGINT' ? 2 : 15)));
+    };
+    process.once(signal, handler);
+    return () => process.off(signal, handler);
+  });
+  return { dispose: () => handlers.forEach((off) => off()) };
 }
 
 /** A stream cut into buffers of `size` bytes (the last one shorter). */

@@ -219,14 +219,15 @@ export function registerProcesses(ctx: CliContext): void {
       60000,
     )
     .option('--max-output <size>', 'bytes kept of its stdout and of its stderr, up to 8m', '1m')
-    .option('--no-stdin', 'do not pass standard input to it (by default it is, unless a terminal)')
+    // opt-in, as docker exec -i: read by default, stdin would hang on a pipe left open and eat a read loop's input
+    .option('-i, --stdin', 'pass standard input to it (up to 1 MiB), read to its end first')
     .action(
       withClient(
         async (
           client,
           pid: number,
           argv: string[],
-          flags: { timeout: number; maxOutput: string; stdin: boolean },
+          flags: { timeout: number; maxOutput: string; stdin?: boolean },
         ) => {
           const maxOutputBytes = parseSize(flags.maxOutput);
           if (maxOutputBytes < 1 || maxOutputBytes > EXEC_MAX_OUTPUT_BYTES)
@@ -236,7 +237,7 @@ export function registerProcesses(ctx: CliContext): void {
             );
           const timeoutMs = flags.timeout;
           // read only once every argument is known good: a pipe that stays open must not hold back a usage error
-          const input = flags.stdin && !process.stdin.isTTY ? await readInput() : undefined;
+          const input = flags.stdin ? await readInput() : undefined;
           const result = await client.call('process.exec', {
             pid,
             argv,
@@ -351,7 +352,7 @@ async function readInput(): Promise<Buffer> {
       throw new HabitatError(
         'E_LIMIT',
         `standard input is over ${EXEC_MAX_INPUT_BYTES} bytes, what exec can pass to a command ` +
-          '(copy it in with habitat fs put, or use --no-stdin)',
+          '(copy it in with habitat fs put)',
       );
     }
     chunks.push(chunk);
