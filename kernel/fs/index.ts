@@ -8,4 +8,4 @@ export {
 export { createHome, HOME_SKELETON } from './createHome.js';
 export type { FsChange, FsChangeListener } from './HomeWatcher.js';
 export { joinHomePath, parseHomePath } from './homePath.js';
-export type { FileOwner, ResolutionMode, ResolverHooks } from './resolver.js';
+export { HomeResolver, type FileOwner, type ResolutionMode, type ResolverHooks } from './resolver.js';
