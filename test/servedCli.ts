@@ -10,6 +10,21 @@ export const CLI = ['--import', 'tsx', join(import.meta.dirname, '..', 'main', '
 
 export type CliRun = { code: number | null; stdout: string; stderr: string };
 
+/** Runs the CLI once with `env` added to this process's environment, standard input closed. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...CLI, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 /**
  * For a vitest suite: a served host (`habitat serve`, its environment `env`) started before its tests and stopped
  * after, and the CLI run as a real subprocess against it.

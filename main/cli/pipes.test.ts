@@ -3,30 +3,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers.js';
+import { CLI, runCli as run } from '../../test/servedCli.js';
 import { startServe } from '../../test/servedHost.js';
 import { EXIT } from './program.js';
 
 // A reader that goes away early (`| head -1`, a FIFO closed by its reader): the CLI must neither crash on EPIPE nor,
 // for serve, skip its clean shutdown. Real subprocesses with real pipes, closed from this side.
-const CLI = ['--import', 'tsx', join(import.meta.dirname, 'index.ts')];
 const SLOW = 120_000;
-
-function run(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...CLI, ...args], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('the CLI with a closed standard output', () => {
   const dir = tempDir();

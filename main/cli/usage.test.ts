@@ -2,32 +2,12 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers.js';
+import { CLI, runCli as run, type CliRun } from '../../test/servedCli.js';
 import { startServe } from '../../test/servedHost.js';
 import { EXIT } from './program.js';
 
 // Exit codes and --json errors are the CLI's scripting interface (README: 0 ok, 1 error value, 2 usage, 3 no host).
-const CLI = ['--import', 'tsx', join(import.meta.dirname, 'index.ts')];
 const SLOW = 120_000; // every case is a Node process with tsx
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...CLI, ...args], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('CLI usage errors', () => {
   const dir = tempDir();
@@ -75,7 +55,7 @@ describe('CLI usage errors', () => {
     'exec checks its arguments before it reads standard input: a pipe left open does not hold a usage error back',
     async () => {
       // as `sleep 30 | habitat exec abc -- true`: standard input is a pipe nobody writes to or closes
-      const open = (args: string[]): Promise<Run & { ms: number }> =>
+      const open = (args: string[]): Promise<CliRun & { ms: number }> =>
         new Promise((resolve) => {
           const started = Date.now();
           const child = spawn(process.execPath, [...CLI, ...args], {
