@@ -8,6 +8,8 @@ import { abortableSleep } from './llm/retry.js';
 import type { ChatRequest, Provider } from './llm/types.js';
 import { KernelAgents } from './testing/kernelAgent.js';
 import { coreTools } from './tools/index.js';
+import type { AgentHost } from './tools/types.js';
+import type { Kernel } from '../kernel/index.js';
 
 /** The planner with some model time per turn, so signals land mid-run. */
 function slowed(inner: Provider, ms: number): Provider & { calls: number } {
@@ -23,6 +25,23 @@ function slowed(inner: Provider, ms: number): Provider & { calls: number } {
     },
   };
   return provider;
+}
+
+/** Runs a loop with the core tools on a kernel agent, its events gathered in `events`. */
+function runLoop(
+  agent: { kernel: Kernel; pid: number; host: AgentHost },
+  goal: string,
+  provider: Provider,
+  events?: AgentEvent[],
+) {
+  return new AgentLoop({
+    goal,
+    provider,
+    tools: coreTools(),
+    host: agent.host,
+    control: agent.kernel.processes.control(agent.pid),
+    ...(events ? { sink: (e: AgentEvent) => events.push(e) } : {}),
+  }).run();
 }
 
 /** Processes whose command line contains a marker, found through /proc: they may be in any process group. */
@@ -79,14 +98,12 @@ describe('signals on a real kernel agent', () => {
         );
     const provider = slowed(new HeuristicProvider(), 100);
     const events: AgentEvent[] = [];
-    const run = new AgentLoop({
-      goal: 'run `touch a`, then run `touch b`, then run `touch c`',
+    const run = runLoop(
+      { kernel, pid, host },
+      'run `touch a`, then run `touch b`, then run `touch c`',
       provider,
-      tools: coreTools(),
-      host,
-      control: kernel.processes.control(pid),
-      sink: (e) => events.push(e),
-    }).run();
+      events,
+    );
 
     // its result, not just its file: a STOP between the two would hold the command's exit back
     await waitFor(() => events.some((e) => e.type === 'tool.result'), 5000, 'the first step');
@@ -109,13 +126,7 @@ describe('signals on a real kernel agent', () => {
     const agent = await agents.spawn();
     const { kernel, pid, host } = agent;
     const marker = `sleep 31.${pid}${Date.now() % 1000}`;
-    const run = new AgentLoop({
-      goal: `run \`${marker}\``,
-      provider: new HeuristicProvider(),
-      tools: coreTools(),
-      host,
-      control: kernel.processes.control(pid),
-    }).run();
+    const run = runLoop({ kernel, pid, host }, `run \`${marker}\``, new HeuristicProvider());
     await waitFor(() => processesWith(marker).length > 0, 5000, 'the command to start');
     const started = Date.now();
     await kernel.processes.signal(pid, 'KILL');
@@ -130,14 +141,7 @@ describe('signals on a real kernel agent', () => {
     const { kernel, pid, host } = agent;
     const provider = slowed(new HeuristicProvider(), 150);
     const events: AgentEvent[] = [];
-    const run = new AgentLoop({
-      goal: 'run `echo one`, then run `echo two`',
-      provider,
-      tools: coreTools(),
-      host,
-      control: kernel.processes.control(pid),
-      sink: (e) => events.push(e),
-    }).run();
+    const run = runLoop({ kernel, pid, host }, 'run `echo one`, then run `echo two`', provider, events);
     await waitFor(() => events.some((e) => e.type === 'phase' && e.phase === 'thinking'), 5000, 'thinking');
     await kernel.processes.signal(pid, 'TERM');
     const result = await run;
@@ -168,14 +172,7 @@ describe('signals on a real kernel agent', () => {
         },
         { toolCalls: [{ name: 'complete', args: { summary: 'ok', success: true } }] },
       ]);
-      const run = new AgentLoop({
-        goal: 'g',
-        provider,
-        tools: coreTools(),
-        host,
-        control: kernel.processes.control(pid),
-        sink: (e) => events.push(e),
-      }).run();
+      const run = runLoop({ kernel, pid, host }, 'g', provider, events);
       await waitFor(() => events.some((e) => e.type === 'tool.call'), 5000, 'the command to start');
       await new Promise((r) => setTimeout(r, 300));
       await kernel.processes.signal(pid, 'STOP');
@@ -193,14 +190,12 @@ describe('signals on a real kernel agent', () => {
     const { kernel, pid, host } = agent;
     const marker = `sleep 32.${pid}${Date.now() % 1000}`;
     const events: AgentEvent[] = [];
-    const run = new AgentLoop({
-      goal: `run \`${marker}\`, then run \`echo after\``,
-      provider: new HeuristicProvider(),
-      tools: coreTools(),
-      host,
-      control: kernel.processes.control(pid),
-      sink: (e) => events.push(e),
-    }).run();
+    const run = runLoop(
+      { kernel, pid, host },
+      `run \`${marker}\`, then run \`echo after\``,
+      new HeuristicProvider(),
+      events,
+    );
     // the command itself, not just bubblewrap's command line naming it
     await waitFor(() => processesWith(marker).some((osPid) => commandOf(osPid) === 'sleep'), 5000, 'sleep');
     await kernel.processes.signal(pid, 'INT');
