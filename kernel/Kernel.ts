@@ -14,7 +14,7 @@ import { signalNumber, TerminalRegistry, type PtySpawner } from './pty/index.js'
 import { Mailboxes } from './ipc/index.js';
 import { Plugins } from './plugins/index.js';
 import { HostProvider, type HostSandboxOptions } from './sandbox/index.js';
-import { Snapshots } from './snapshots/index.js';
+import { RollbackLedger, Snapshots } from './snapshots/index.js';
 import { Store } from './store/index.js';
 import { Workspaces } from './workspaces/index.js';
 import { AgentDisplays, type AgentDisplaysOptions } from './vnc/index.js';
@@ -136,6 +136,7 @@ export class Kernel {
       processes,
       mailbox: this.mailboxes,
       events,
+      ledger: new RollbackLedger(db),
     });
     this.plugins = new Plugins({
       host: { fs: (pid) => this.fs(pid), exec: (pid, argv, o) => processes.exec(pid, argv, o) },
@@ -146,10 +147,11 @@ export class Kernel {
   static async open(options: KernelOptions): Promise<Kernel> {
     const kernel = new Kernel(options);
     kernel.checkStore();
-    // a rollback a crash cut short is undone before its agent can come back (re-attached containers)
-    for (const home of await kernel.snapshots.recover()) {
-      kernel.store.appendEvent(null, 'snapshot.rollback.undone', { home });
-    }
+    // a rollback a crash cut short is undone, or finished if it had committed, before its agent can come back
+    // (re-attached containers)
+    const { undone, finished } = await kernel.snapshots.recover();
+    for (const home of undone) kernel.store.appendEvent(null, 'snapshot.rollback.undone', { home });
+    for (const home of finished) kernel.store.appendEvent(null, 'snapshot.rollback.finished', { home });
     const detecting = kernel.gpus.detect(); // nvidia-smi may take a while: meanwhile, containers are adopted
     await kernel.adoptContainers();
     kernel.processes.reconcile();

@@ -10,7 +10,13 @@ export { signalNumber, type TerminalConsumer, type TerminalEntry } from './pty/i
 export { Store, type ConversationEntry } from './store/index.js';
 export * from './images/index.js';
 export { LOCAL_ENGINE, parseEngineSpec, type EngineConfig } from './docker/index.js';
-export { parseManifest, type AgentState, type AgentStateProvider, type Manifest } from './snapshots/index.js';
+export {
+  parseManifest,
+  type AgentRollback,
+  type AgentState,
+  type AgentStateProvider,
+  type Manifest,
+} from './snapshots/index.js';
 export { RUNNER as PLUGIN_RUNNER } from './plugins/index.js';
 export {
   AgentDisplays,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import {
   HabitatError,
   type CheckpointSettings,
@@ -256,19 +256,34 @@ export class Snapshots {
           if (!LIVE_STATES.has(this.options.processes.record(pid).state)) {
             throw new HabitatError('E_CONFLICT', `process ${pid} ended meanwhile`);
           }
+          // the runtime readies its part before anything changes: a refusal (no key for the provider) leaves all
+          const agent =
+            manifest.agent && this.agentState?.rollback
+              ? await this.agentState.rollback(pid, manifest.agent)
+              : undefined;
+          if (manifest.agent && !agent)
+            warnings.push('no agent runtime is attached: its conversation stays as it is');
           await swap.swap();
           try {
-            if (manifest.agent && this.agentState?.rollback)
-              await this.agentState.rollback(pid, manifest.agent);
-            else if (manifest.agent)
-              warnings.push('no agent runtime is attached: its conversation stays as it is');
-            this.options.mailbox?.rewind?.(pid, manifest.mailbox);
+            // the moment the rollback becomes true, across a crash too (see RollbackLedger)
+            this.options.ledger.commit(basename(swap.journal), () => {
+              agent?.write();
+              this.options.mailbox?.rewind?.(pid, manifest.mailbox);
+            });
           } catch (error) {
             await swap.undo();
             throw error;
           }
           await swap.commit();
           this.rollbacks.set(pid, (this.rollbacks.get(pid) ?? 0) + 1);
+          try {
+            agent?.resume();
+          } catch (error) {
+            // the rollback stands (files, conversation, mailbox): only its run did not start again
+            warnings.push(
+              `its run did not start again: ${error instanceof Error ? error.message : String(error)}`,
+            );
+          }
         } finally {
           await frozen.resume();
         }
@@ -276,19 +291,22 @@ export class Snapshots {
         this.options.processes.log?.(pid, 'snapshot.rolledback', { snapshot: id, step: ref.step });
         return { pid, snapshot: id, step: ref.step, warnings, durationMs: Date.now() - started };
       } finally {
-        await swap.cleanup();
+        if (await swap.cleanup()) this.options.ledger.forget(basename(swap.journal));
       }
     });
   }
 
   /**
-   * At boot, before agents come back: undoes a rollback a crash cut short (see homeSwap) and removes the staging
-   * folders of restores one cut short. Returns the homes put back.
+   * At boot, before agents come back: undoes a rollback a crash cut short, or finishes one that had committed (see
+   * homeSwap, RollbackLedger), and removes the staging folders of restores one cut short. Returns the homes put back
+   * and those whose rollback it finished.
    */
-  async recover(): Promise<string[]> {
-    const undone = await recoverSwaps(this.options.homesDir);
+  async recover(): Promise<{ undone: string[]; finished: string[] }> {
+    const { ledger } = this.options;
+    const homes = await recoverSwaps(this.options.homesDir, (journal) => ledger.committed(journal));
+    ledger.forget(); // every journal is dealt with: what the ledger still names is history
     await sweepStaging(this.options.homesDir, this.staging);
-    return undone;
+    return homes;
   }
 
   async list(filter: { pid?: number } = {}): Promise<{ snapshots: SnapshotInfo[]; storeBytes: number }> {

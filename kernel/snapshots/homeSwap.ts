@@ -11,8 +11,9 @@ import { removeTree } from './materialize.js';
  *   <journal>/old    what the home held, moved out
  *   <journal>/phase  {"phase":"out"|"in"|"done","home":...}: how far it got
  *
- * All or nothing across a crash: a journal found at boot whose phase is not "done" is undone (the old entries go
- * back), since the rest of the rollback (conversation, mailbox) may not have happened; "done" needs only cleaning.
+ * All or nothing across a crash: the rest of the rollback (conversation, mailbox) commits in one database transaction
+ * that also names the journal (see RollbackLedger). A journal found at boot is finished (only cleaned) if its
+ * rollback committed or its phase is "done", and undone otherwise: the old entries go back.
  */
 export interface HomeSwap {
   journal: string;
@@ -24,8 +25,11 @@ export interface HomeSwap {
   undo(): Promise<void>;
   /** After the rest of the rollback: the swap stands. */
   commit(): Promise<void>;
-  /** Removes the journal (the old contents with it), unless putting them back failed: boot tries again. */
-  cleanup(): Promise<void>;
+  /**
+   * Removes the journal (the old contents with it), unless putting them back failed: boot tries again. Says whether
+   * the journal is gone.
+   */
+  cleanup(): Promise<boolean>;
 }
 
 const PREFIX = '.rollback-';
@@ -76,26 +80,39 @@ export async function prepareSwap(
     undo: putBack,
     commit: () => mark('done'),
     cleanup: async () => {
-      if (!stuck) await removeTree(journal);
+      if (stuck) return false;
+      await removeTree(journal);
+      return true;
     },
   };
 }
 
-/** At boot: finishes or undoes what a crash interrupted (see HomeSwap). Returns the homes it put back. */
-export async function recoverSwaps(homesDir: string): Promise<string[]> {
+/**
+ * At boot: finishes or undoes what a crash interrupted (see HomeSwap). `committed` says whether the rollback that a
+ * journal (by its name) belongs to committed its state changes. Returns the homes put back and those whose rollback
+ * it finished.
+ */
+export async function recoverSwaps(
+  homesDir: string,
+  committed: (journal: string) => boolean,
+): Promise<{ undone: string[]; finished: string[] }> {
   const undone: string[] = [];
+  const finished: string[] = [];
   for (const name of await fsp.readdir(homesDir).catch(() => [] as string[])) {
     if (!name.startsWith(PREFIX)) continue;
     const journal = join(homesDir, name);
     const state = await readPhase(journal);
     // a journal names a home of this data folder, or it is not one of ours
-    if (state && state.phase !== 'done' && join(homesDir, basename(state.home)) === state.home) {
-      await undo(state.home, journal, new Set(state.keep));
-      undone.push(state.home);
+    if (state && join(homesDir, basename(state.home)) === state.home) {
+      if (state.phase === 'done' || committed(name)) finished.push(state.home);
+      else {
+        await undo(state.home, journal, new Set(state.keep));
+        undone.push(state.home);
+      }
     }
     await removeTree(journal);
   }
-  return undone;
+  return { undone, finished };
 }
 
 const STAGING = /^\.restore-[0-9a-f]{16}$/;

@@ -2,7 +2,9 @@
 // restore to a new PID, fork, roll an agent back in place, checkpoints after every step of its loop, delete, export
 // and import as one tar file. Other kernel code imports only here.
 export { Snapshots } from './Snapshots.js';
+export { RollbackLedger } from './rollbackLedger.js';
 export type {
+  AgentRollback,
   AgentState,
   AgentStateProvider,
   MailboxPort,

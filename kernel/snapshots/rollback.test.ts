@@ -24,10 +24,10 @@ describe('rollback in place and checkpoints', () => {
     kernel.snapshots.setAgentStateProvider({
       capture: (pid) => states.get(pid),
       restore: (pid, state) => void states.set(pid, state),
-      rollback: (pid, state) => {
-        states.set(pid, state);
-        rolledBack.push({ pid, state });
-      },
+      rollback: (pid, state) => ({
+        write: () => void states.set(pid, state),
+        resume: () => void rolledBack.push({ pid, state }),
+      }),
     });
   };
   beforeAll(open);

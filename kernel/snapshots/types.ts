@@ -1,6 +1,7 @@
 import type { Message, ProcessInfo } from '../../shared/protocol/index.js';
 import type { EventBus } from '../events/index.js';
 import type { ProcessRecord, SpawnRequest } from '../process/index.js';
+import type { RollbackLedger } from './rollbackLedger.js';
 
 /** The agent runtime's part of a snapshot: its loop state and conversation, captured at a step boundary. */
 export interface AgentState {
@@ -18,11 +19,22 @@ export interface AgentStateProvider {
    */
   restore(pid: number, state: AgentState, origin: { snapshot: string }): Promise<void> | void;
   /**
-   * Takes the same agent back to a state captured of it (a rollback), called while it is held at a step boundary
-   * and after its home was replaced: its conversation becomes `state`'s, and its loop goes on from there once it is
-   * let go (the loop that ran ends without a trace).
+   * Readies taking the same agent back to a state captured of it (a rollback), while it is held at a step boundary
+   * and before anything changed; a throw refuses the rollback. See AgentRollback for what happens next.
    */
-  rollback?(pid: number, state: AgentState): Promise<void> | void;
+  rollback?(pid: number, state: AgentState): Promise<AgentRollback> | AgentRollback;
+}
+
+/** A rollback the runtime has readied (AgentStateProvider.rollback). */
+export interface AgentRollback {
+  /**
+   * The runtime's state goes back (its conversation becomes the snapshot's): synchronous writes to the kernel's
+   * database only, run inside the rollback's one transaction with the mailbox's rewind, after the home was
+   * replaced. A throw undoes the whole rollback.
+   */
+  write(): void;
+  /** Once the rollback stands: its loop goes on from there when the agent is let go (the old one ends unseen). */
+  resume(): void;
 }
 
 /** The mailbox as snapshots use it (kernel/ipc). */
@@ -58,4 +70,6 @@ export interface SnapshotsOptions {
   /** snapshot.progress, snapshot.created, snapshot.deleted. */
   events?: EventBus;
   mailbox?: MailboxPort;
+  /** Where rollbacks commit (the kernel's database): see RollbackLedger. */
+  ledger: RollbackLedger;
 }

@@ -118,6 +118,18 @@ export const MIGRATIONS: readonly Migration[] = [
         CREATE INDEX workspace_mounts_by_pid ON workspace_mounts (pid);
       `),
   },
+  {
+    version: 6,
+    description:
+      "rollback commits: a rollback's state changes and this mark commit together (kernel/snapshots)",
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE rollback_commits (
+          journal TEXT PRIMARY KEY,
+          at INTEGER NOT NULL
+        ) STRICT;
+      `),
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;

@@ -40,6 +40,7 @@ describe('store migrations', () => {
       'messages',
       'meta',
       'processes',
+      'rollback_commits',
       'workspace_grants',
       'workspace_mounts',
       'workspaces',

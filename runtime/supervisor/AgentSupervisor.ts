@@ -286,24 +286,30 @@ export class AgentSupervisor {
     await this.ownBrowser?.close();
   }
 
-  /** A rollback took the agent back: the run goes on from the conversation now stored; the old one ends unseen. */
-  private restart(pid: number, step: number): void {
+  /**
+   * Readies the run's restart for a rollback: what can refuse it (making the provider) happens now, before the
+   * rollback changes anything. Calling the result, once the rollback stands, ends the old run unseen and starts one
+   * from the conversation then stored.
+   */
+  private restart(pid: number, step: number): () => void {
     const info = this.kernel.processes.get(pid);
     const settings = storedSettings(this.kernel.processes.record(pid).config);
-    const provider = settings && info.goal ? this.provider(settings) : undefined; // a refusal changes nothing
-    const old = this.runs.get(pid);
-    if (old) {
-      old.retired = true;
-      old.loop.retire();
-    }
-    if (this.closing || !provider || !settings) return;
-    // the steps go back with the conversation; the tokens and time it used stay used
-    const spent = old?.loop.spent;
-    this.start(info, provider, settings, {
-      note: `rolled back to step ${step}`,
-      firstStep: step,
-      ...(spent ? { spent } : {}),
-    });
+    const provider = settings && info.goal ? this.provider(settings) : undefined;
+    return () => {
+      const old = this.runs.get(pid);
+      if (old) {
+        old.retired = true;
+        old.loop.retire();
+      }
+      if (this.closing || !provider || !settings) return;
+      // the steps go back with the conversation; the tokens and time it used stay used
+      const spent = old?.loop.spent;
+      this.start(info, provider, settings, {
+        note: `rolled back to step ${step}`,
+        firstStep: step,
+        ...(spent ? { spent } : {}),
+      });
+    };
   }
 
   /**

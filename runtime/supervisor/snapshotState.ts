@@ -4,8 +4,11 @@ import type { AgentState, AgentStateProvider, Kernel } from '../../kernel/index.
 export interface RunsForSnapshots {
   /** Steps done by the agent's running loop; undefined when none runs. */
   steps(pid: number): number | undefined;
-  /** Ends the agent's run unseen and starts it again from its stored conversation, counting on from `step`. */
-  restart(pid: number, step: number): void;
+  /**
+   * Readies a restart of the agent's run (a throw refuses it, with nothing changed); calling the result ends the run
+   * unseen and starts it again from its stored conversation, counting on from `step`.
+   */
+  restart(pid: number, step: number): () => void;
   /**
    * Starts the run of a restored agent (a new PID) from its stored conversation, counting on from `step`, with the
    * run settings the original had (undefined when the snapshot kept none); `note` is its first event.
@@ -52,14 +55,11 @@ export function snapshotState(kernel: Kernel, runs: RunsForSnapshots): AgentStat
       runs.resume(pid, loop?.settings, step, `restored from snapshot ${origin.snapshot} at step ${step}`);
     },
     rollback(pid, state) {
-      const before = readAll(kernel, pid);
-      kernel.store.replaceMessages(pid, state.conversation ?? []);
-      try {
-        runs.restart(pid, stepOf(state));
-      } catch (error) {
-        kernel.store.replaceMessages(pid, before); // the rollback is refused whole
-        throw error;
-      }
+      const restart = runs.restart(pid, stepOf(state)); // a refusal comes before anything changed
+      return {
+        write: () => kernel.store.replaceMessages(pid, state.conversation ?? []),
+        resume: restart,
+      };
     },
   };
 }
