@@ -10,7 +10,7 @@ import {
   type FsReadResult,
 } from '../../shared/protocol/fs.js';
 import { isHabitatError } from '../../shared/protocol/index.js';
-import { tempName, writeAtomic } from './atomicWrite.js';
+import { TEMP_PREFIX, tempName, writeAtomic } from './atomicWrite.js';
 import { display, errnoOf, fsError, mapFsError, symlinkRefused } from './errors.js';
 import { isWellFormedUnicode, joinHomePath, parseHomePath } from './homePath.js';
 import { HomeQuota } from './HomeQuota.js';
@@ -80,6 +80,12 @@ export interface WriteOptions {
    * parts under a temporary name, then moved into place.
    */
   append?: boolean;
+  /**
+   * Who writes, compared by identity (the bridge passes the connection's). A file named TEMP_PREFIX* written with
+   * a holder is a part file of a write in parts: it is the holder's until moved or deleted, releaseParts(holder)
+   * removes it if it is still there, and no sweep touches it meanwhile.
+   */
+  holder?: object;
 }
 
 export interface FsWatch {
@@ -115,6 +121,10 @@ export class AgentFs {
   private readonly watches = new Map<string, HomeWatcher>();
   private watchSeq = 0;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Part files of writes in parts in progress, by home path: see WriteOptions.holder. */
+  private readonly parts = new Map<string, object>();
+  /** When this instance opened the home: a temp file no write holds and older than this is a leftover. */
+  private readonly openedAt = Date.now();
   private readonly sharedFolders: (() => ReadonlySet<string>) | undefined;
 
   constructor(options: AgentFsOptions) {
@@ -244,6 +254,11 @@ export class AgentFs {
         dir = await this.resolver.openDir(parent, { create: true });
       }
       try {
+        if (options.holder && name.startsWith(TEMP_PREFIX)) {
+          const path = joinHomePath(components);
+          if (!this.parts.has(path)) await this.sweepTemp(dir); // a new write in parts: clear what crashed ones left
+          this.parts.set(path, options.holder);
+        }
         const existing = await this.resolver.lstatOrNull(dir, name);
         if (existing) assertReplaceableFile(existing, components);
         if (options.append) {
@@ -318,6 +333,7 @@ export class AgentFs {
             throw mapFsError(error, target);
           }
           if (existing) this.quota.forget(); // a replaced file may have freed bytes
+          this.parts.delete(joinHomePath(source)); // a part file, moved into place, is no one's to remove
           await Promise.all([sourceDir.sync(), targetDir.sync()]);
           return entryOf(await this.resolver.lstat(targetDir, targetName), target);
         }),
@@ -394,6 +410,7 @@ export class AgentFs {
         } finally {
           this.quota.forget(); // freed bytes (even part of a tree) show at the next check
         }
+        this.parts.delete(joinHomePath(components));
         await dir.sync();
         return { path: joinHomePath(components) };
       }),
@@ -425,6 +442,25 @@ export class AgentFs {
   unwatch(id: string): void {
     if (!this.watches.has(id)) throw fsError('E_NOT_FOUND', `no watch ${JSON.stringify(id.slice(0, 64))}`);
     this.dropWatch(id);
+  }
+
+  /**
+   * Removes the part files `holder` still holds: its writes in parts that never finished (the bridge calls this
+   * when the connection that wrote them closes, however it closed). Queued after every write already asked for,
+   * so a part still being written is removed after its last write, not re-created by it.
+   */
+  releaseParts(holder: object): Promise<void> {
+    return this.exclusive(async () => {
+      for (const [path, owner] of [...this.parts]) {
+        if (owner !== holder) continue;
+        this.parts.delete(path);
+        await this.inParent(parseHomePath(path), async (dir, name) => {
+          const stats = await this.resolver.lstatOrNull(dir, name);
+          if (stats && !stats.isDirectory()) await fsp.unlink(this.resolver.childPath(dir, name));
+        }).catch(() => undefined); // gone, or its folder with it
+      }
+      this.quota.forget();
+    });
   }
 
   /** Bytes held by regular files in the home, each inode once, measured now. */
@@ -520,6 +556,24 @@ export class AgentFs {
     } finally {
       await child.close();
     }
+  }
+
+  /**
+   * Removes the temp files and folders (TEMP_PREFIX*) of an open folder that are leftovers: no write in parts holds
+   * them, and they are older than this instance, so an earlier kernel wrote them and stopped (a crash, a KILL)
+   * before it renamed or removed them. Runs inside exclusive(): no write or copy of ours is half done meanwhile.
+   */
+  private async sweepTemp(dir: DirRef): Promise<void> {
+    const names = await readNames(dir, LIST_SCAN_CAP);
+    let removed = false;
+    for (const name of names) {
+      if (!name.startsWith(TEMP_PREFIX) || this.parts.has(joinHomePath([...dir.components, name]))) continue;
+      const stats = await this.resolver.lstatOrNull(dir, name).catch(() => null);
+      if (!stats || stats.mtimeMs >= this.openedAt) continue;
+      await this.discard(dir, name);
+      removed = true;
+    }
+    if (removed) this.quota.forget();
   }
 
   /** Best effort removal of a temp file or folder after a failed copy. */

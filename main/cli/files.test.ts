@@ -11,9 +11,10 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { FS_MAX_READ_BYTES, WIRE_LIMITS } from '../../shared/protocol/index.js';
 import { CLI, servedCli } from '../../test/servedCli.js';
+import { FS_PART_BYTES } from './commands/files.js';
 import { connect } from './connect.js';
 import { EXIT } from './context.js';
 
@@ -140,6 +141,51 @@ describe('habitat fs: large files go in parts', () => {
     expect(await homeNames(pid)).toEqual(expect.arrayContaining(['target']));
     expect(await homeNames(pid)).not.toContainEqual(expect.stringMatching(/^\.habitat-tmp-/));
     expect(await homeNames(pid, 'target')).toEqual(['inside']);
+  });
+
+  it('a put killed mid-way leaves no part file once its connection is gone; a put of another connection goes on', async () => {
+    const pid = (await json(['spawn'])).pid as number;
+    const folder = join(dataDir, 'homes', String(pid), 'Downloads');
+    const othersPart = 'Downloads/.habitat-tmp-0123456789abcdef';
+    const killedParts = () =>
+      readdirSync(folder).filter((n) => n.startsWith('.habitat-tmp-') && `Downloads/${n}` !== othersPart);
+    const other = await connect({ dataDir });
+    try {
+      await other.call('fs.write', { pid, path: othersPart, content: 'first ' });
+      const child = spawn(process.execPath, [
+        ...CLI,
+        '--data-dir',
+        dataDir,
+        'fs',
+        'put',
+        String(pid),
+        '-',
+        'Downloads/big.bin',
+      ]);
+      const ended = new Promise((resolve) => child.on('close', resolve));
+      child.stdin.on('error', () => undefined);
+      // two parts and a byte: the CLI writes two parts, then waits for the rest of its input, which never comes
+      child.stdin.write(randomBytes(2 * FS_PART_BYTES + 1));
+      await vi.waitFor(
+        () => {
+          const [part] = killedParts();
+          expect(part && statSync(join(folder, part)).size).toBe(2 * FS_PART_BYTES);
+        },
+        { timeout: 15_000, interval: 20 },
+      );
+      child.kill('SIGKILL'); // no cleanup of its own: the host sees the connection close
+      await ended;
+      await vi.waitFor(() => expect(killedParts()).toEqual([]), { timeout: 5000, interval: 20 });
+      expect(readdirSync(folder)).not.toContain('big.bin');
+
+      await other.call('fs.write', { pid, path: othersPart, content: 'second', append: true });
+      await other.call('fs.move', { pid, from: othersPart, to: 'Downloads/other.txt' });
+      expect((await other.call('fs.read', { pid, path: 'Downloads/other.txt' })).content).toBe(
+        'first second',
+      );
+    } finally {
+      other.close();
+    }
   });
 
   it('get of a missing file fails and leaves nothing behind', async () => {

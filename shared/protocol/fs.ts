@@ -116,7 +116,8 @@ export const fsCommands = {
       'Replace a file atomically (temp file, fsync, rename): readers see the old or the new content, never a mix. ' +
       'With append, add to its end instead (created if missing; not atomic): a file larger than one call, or one ' +
       'message, is written in parts under a temporary name (.habitat-tmp-*, which watchers ignore), then fs.move ' +
-      'puts it in place atomically.',
+      'puts it in place atomically. Such a part file belongs to the connection that writes it: if that connection ' +
+      'closes before moving or deleting it, the host deletes it.',
     args: z
       .object({
         pid: PidSchema,

@@ -167,8 +167,11 @@ export async function readInRanges(
 /**
  * Writes a stream into the home. What fits one part is one atomic fs.write; a larger file goes in parts under a
  * temporary name in the destination's folder (fs.write, then fs.write with append), which fs.move then renames
- * over the destination: readers see the old file or the whole new one, never a part. A failure removes the
- * temporary file.
+ * over the destination: readers see the old file or the whole new one, never a part. The part file sits in the
+ * destination's folder so that the rename stays on one file system and atomic, and its bytes count against the
+ * home's quota; its dot name hides it and watchers ignore it. A failure or SIGINT removes it here; a KILL or a lost
+ * connection cannot, so the host removes the part files of a connection that closes (main/handlers/fs.ts), and
+ * the next put into the folder sweeps those a stopped host left (AgentFs.sweepTemp).
  */
 export async function writeInParts(
   client: WebSocketClient,
@@ -193,7 +196,7 @@ export async function writeInParts(
 
   const temp = posix.join(posix.dirname(path), `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
   const progress = progressLine(`put ${path}`);
-  // interrupted, it takes its part file away (a lost connection or a KILL leaves it, named .habitat-tmp-*)
+  // interrupted, it takes its part file away at once (after a KILL, the host does when the connection closes)
   const interrupted = onInterrupt(() => client.call('fs.delete', { pid, path: temp }).then(() => undefined));
   try {
     let done = 0;
