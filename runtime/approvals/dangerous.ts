@@ -44,6 +44,80 @@ export function assessCommand(command: string, options: DangerOptions = {}): str
   return [...reasons];
 }
 
+/**
+ * What text given to a command as its standard input (run_command's input) makes it do, beyond its command line: a
+ * shell that reads its script there runs it (looked at like a command line), another interpreter runs it as code
+ * these checks cannot read, and xargs makes it arguments. Text for any other program is data.
+ */
+export function assessCommandInput(command: string, input: string, options: DangerOptions = {}): string[] {
+  const reasons = new Set<string>();
+  assessInputOf(command, input, options, reasons, 0);
+  return [...reasons];
+}
+
+/** Options of interpreters that take the program as an argument: standard input is then data. */
+const INLINE_CODE: Record<string, RegExp> = {
+  python: /^-[a-zA-Z]*[cm]$/,
+  python3: /^-[a-zA-Z]*[cm]$/,
+  perl: /^-[a-zA-Z]*[eE]$/,
+  ruby: /^-[a-zA-Z]*e$/,
+  node: /^(-[a-zA-Z]*[ep]|--eval|--print)$/,
+  php: /^-[a-zA-Z]*[rB]$/,
+  lua: /^-[a-zA-Z]*e$/,
+};
+/** Shell options that take a value (not a script's name). */
+const SHELL_VALUED = /^[-+][oO]$/;
+
+function assessInputOf(
+  line: string,
+  input: string,
+  options: DangerOptions,
+  reasons: Set<string>,
+  depth: number,
+): void {
+  if (depth > 4) return;
+  const { commands } = parseShell(line);
+  commands.forEach((cmd, i) => {
+    const previous = commands[i - 1];
+    // a command fed by a pipe or a redirection reads that, not the input
+    if (previous?.next === '|' || previous?.next === '|&') return;
+    if (cmd.redirects.some(({ op }) => op.includes('<'))) return;
+    const words = unwrap(cmd.words, new Set());
+    const program = programName(words[0]);
+    if (!program) return;
+    const args = words.slice(1);
+    const wrappers = cmd.words.slice(0, cmd.words.length - words.length);
+    if (wrappers.some((word) => programName(word) === 'xargs')) {
+      const appended = input.split(/\s+/).filter(Boolean);
+      assessSimple({ words: [...words, ...appended], redirects: [] }, undefined, options, reasons, depth + 1);
+    } else if (SHELLS.has(program)) {
+      const inline = args.findIndex((a) => /^-[a-z]*c[a-z]*$/.test(a));
+      if (inline !== -1) {
+        const script = args[inline + 1];
+        if (script !== undefined) assessInputOf(script, input, options, reasons, depth + 1);
+      } else if (args.includes('-s') || [undefined, '-'].includes(scriptOperand(args, SHELL_VALUED))) {
+        assessLine(input, options, reasons, depth + 1);
+      }
+    } else if (INTERPRETERS.has(program)) {
+      const inline = INLINE_CODE[program];
+      const script = scriptOperand(args, /^$/);
+      if (!args.some((a) => inline?.test(a)) && (script === undefined || script === '-'))
+        reasons.add(`runs its standard input as ${program} code, which these checks cannot read`);
+    }
+  });
+}
+
+/** The first argument that is not an option (nor an option's value): a script's name; undefined when none. */
+function scriptOperand(args: readonly string[], valued: RegExp): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') return args[i + 1];
+    if (arg === '-' || !/^[-+]/.test(arg)) return arg;
+    if (valued.test(arg)) i++;
+  }
+  return undefined;
+}
+
 function assessLine(line: string, options: DangerOptions, reasons: Set<string>, depth: number): void {
   if (depth > 4) return;
   wholeLineChecks(line, reasons);

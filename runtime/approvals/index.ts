@@ -1,5 +1,11 @@
 export { APPROVAL_POLICIES, needsApproval, type ApprovalPolicy } from './policy.js';
-export { assessCommand, assessPath, outsideHome, type DangerOptions } from './dangerous.js';
+export {
+  assessCommand,
+  assessCommandInput,
+  assessPath,
+  outsideHome,
+  type DangerOptions,
+} from './dangerous.js';
 export {
   ApprovalGate,
   DEFAULT_APPROVAL_TIMEOUT_MS,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { assessCommand } from '../approvals/index.js';
+import { assessCommand, assessCommandInput } from '../approvals/index.js';
 import { clip } from './paths.js';
 import { commandSessions, type CommandSession, type Settled } from './sessions.js';
 import { defineTool, type ExecResult, type ToolContext, type ToolOutput } from './types.js';
@@ -47,7 +47,13 @@ export const runCommand = defineTool({
       .optional()
       .describe('Text for its standard input, given all at once (no terminal then)'),
   }),
-  assess: (args, host) => assessCommand(args.command, { homeAliases: host.homeAliases }),
+  // the input is looked at too: given to a shell (or another interpreter) it is the script that runs
+  assess: (args, host) => {
+    const options = { homeAliases: host.homeAliases };
+    const reasons = assessCommand(args.command, options);
+    if (args.input === undefined) return reasons;
+    return [...new Set([...reasons, ...assessCommandInput(args.command, args.input, options)])];
+  },
   async handler(args, ctx) {
     const timeoutMs = (args.timeout_seconds ?? COMMAND_DEFAULT_TIMEOUT_S) * 1000;
     if (args.input === undefined && ctx.host.startProgram) {

@@ -222,6 +222,11 @@ describe('ToolRegistry', () => {
     };
     expect(danger('run_command', { command: 'rm -rf build' })).toEqual(['deletes recursively (rm -r)']);
     expect(danger('run_command', { command: 'ls' })).toEqual([]);
+    // the input a shell reads as its script is looked at like the command line; for other programs it is data
+    expect(danger('run_command', { command: 'bash', input: 'rm -rf ~/notes.md ~/Documents' })).toEqual([
+      'deletes recursively (rm -r)',
+    ]);
+    expect(danger('run_command', { command: 'cat > notes.md', input: 'rm -rf ~/Documents' })).toEqual([]);
     expect(danger('write_file', { path: '/etc/passwd', content: '' })).toEqual([
       'writes outside the home (/etc/passwd)',
     ]);
