@@ -36,6 +36,7 @@ import {
   createWindow,
   DEFAULT_SHORTCUT,
   fitToDisplays,
+  followProcessesForTray,
   hardenWebContents,
   loadWindowState,
   openAllowedExternal,
@@ -268,17 +269,13 @@ async function main(): Promise<void> {
       ),
     );
   };
-  let trayTimer: NodeJS.Timeout | undefined;
   client.subscribe('agent.approval', (payload) => {
     const parsed = events['agent.approval'].payload.safeParse(payload);
     if (parsed.success) notifier.onApproval(parsed.data);
   });
-  client.subscribe('process.*', (payload, topic) => {
-    if (topic === 'process.changed') notifier.onProcess(payload as ProcessInfo);
-    trayTimer ??= setTimeout(() => {
-      trayTimer = undefined;
-      void refreshTray().catch(() => undefined);
-    }, 250);
+  followProcessesForTray(client, {
+    refresh: () => void refreshTray().catch(() => undefined),
+    onChanged: (payload) => notifier.onProcess(payload as ProcessInfo),
   });
   void refreshTray().catch(() => undefined);
 

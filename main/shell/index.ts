@@ -7,6 +7,7 @@ export { isAllowedExternal, openAllowedExternal } from './externalLinks.js';
 export { AgentNotifier, type AgentNotification } from './notifications.js';
 export { SecretStore, type Encryptor } from './secrets.js';
 export { DEFAULT_SHORTCUT, isValidAccelerator, registerShortcut } from './shortcut.js';
+export { followProcessesForTray, TRAY_TOPICS } from './trayEvents.js';
 export { trayMenuTemplate, trayTooltip, type TrayActions, type TrayState } from './tray.js';
 export { UpdateController, type Updater, type UpdateState } from './updates.js';
 export { createWindow, hardenWebContents, windowUrl, type WindowKind } from './windowOptions.js';
