@@ -12,6 +12,8 @@ import { createHabitat, type Habitat } from '../habitat.js';
 import { HABITAT_VERSION } from '../version.js';
 import { removeHostFile, writeHostFile, type HostFile } from './hostFile.js';
 import { bootData } from './bootData.js';
+import { HabitatError } from '../../shared/protocol/index.js';
+import { hostTokenProblem } from './token.js';
 import { contentSecurityPolicy, serveStatic } from './static.js';
 
 import { DEFAULT_PORT, LOOPBACK } from './defaults.js';
@@ -22,7 +24,7 @@ export interface HeadlessHostOptions {
   host?: string;
   port?: number;
   dataDir: string;
-  /** Fixed token (HABITAT_TOKEN); a random 256-bit one otherwise. */
+  /** Fixed token (HABITAT_TOKEN), refused with E_INVALID if weak (see token.ts); a random 256-bit one otherwise. */
   token?: string;
   rendererDir?: string;
   statsIntervalMs?: number;
@@ -77,6 +79,9 @@ function allowedAuthorities(bindHost: string, port: number): Set<string> {
 
 export async function startHeadlessHost(options: HeadlessHostOptions): Promise<HeadlessHost> {
   const bindHost = options.host ?? LOOPBACK;
+  // checked before anything starts: an empty or short token would hand every agent to whoever guesses it
+  const problem = options.token === undefined ? undefined : hostTokenProblem(options.token);
+  if (problem) throw new HabitatError('E_INVALID', problem);
   const token = options.token ?? randomBytes(32).toString('hex');
   const rendererDir = options.rendererDir ?? defaultRendererDir();
   const habitat = await createHabitat({

@@ -3,6 +3,7 @@ import { defaultDataDir } from '../../../kernel/datadir/index.js';
 import type { EngineConfig } from '../../../kernel/index.js';
 import { DEFAULT_PORT, LOOPBACK } from '../../host/defaults.js';
 import type { HeadlessHost } from '../../host/HeadlessHost.js';
+import { hostTokenProblem } from '../../host/token.js';
 import { HabitatError } from '../../../shared/protocol/index.js';
 import { HABITAT_VERSION } from '../../version.js';
 import { EXIT, type CliContext } from '../context.js';
@@ -42,6 +43,13 @@ export function registerServe({ program, io, globals, reportError }: CliContext)
         usage(`--warm-pool must be 0..32, not ${flags.warmPool}`);
         return;
       }
+      // a configuration error like a bad flag: an empty or weak token must not start a host anyone could drive
+      const token = process.env.HABITAT_TOKEN;
+      const weak = token === undefined ? undefined : hostTokenProblem(token, 'HABITAT_TOKEN');
+      if (weak) {
+        usage(`${weak}; or unset HABITAT_TOKEN for a random one`);
+        return;
+      }
       // loaded here, not at the top: every other verb is a client and starts without the kernel
       const [{ DEFAULT_SANDBOX_IMAGE, parseEngineSpec }, { startHeadlessHost }] = await Promise.all([
         import('../../../kernel/index.js'),
@@ -72,7 +80,7 @@ export function registerServe({ program, io, globals, reportError }: CliContext)
           host: flags.host,
           port,
           dataDir,
-          token: process.env.HABITAT_TOKEN,
+          token,
           dockerEngines,
           warmPool:
             poolSize === undefined
