@@ -1,5 +1,4 @@
-import { isHabitatError } from '../shared/protocol/index.js';
-import { needsApproval, type ApprovalGate, type ApprovalPolicy } from './approvals/index.js';
+import type { ApprovalGate, ApprovalPolicy } from './approvals/index.js';
 import { InMemoryConversation, type ConversationLog } from './conversation/index.js';
 import type { AgentEvent, AgentEventSink, AgentOutcome, AgentRunResult } from './events.js';
 import { isProviderError } from './llm/errors.js';
@@ -12,12 +11,13 @@ import {
   type ProviderErrorInfo,
   type ToolCall,
 } from './llm/types.js';
+import { EVENT_OUTPUT_CHARS, interrupted, ToolCalls, type LoopEvent } from './loop/index.js';
 import type { AgentMemory } from './memory/index.js';
 import { systemPrompt } from './prompt.js';
 import { clip } from './tools/paths.js';
 import type { ToolRegistry } from './tools/registry.js';
 import { closeCommandSessions } from './tools/sessions.js';
-import type { AgentHost, HumanAnswer, ToolContext, ToolOutput } from './tools/types.js';
+import type { AgentHost } from './tools/types.js';
 
 /** The loop's side of the kernel's LoopControl (kernel.processes.control(pid)); a structural type so tests may fake it. */
 export interface LoopSignals {
@@ -84,8 +84,6 @@ export interface RunSpent {
   durationMs: number;
 }
 
-/** Text of a tool result or a thought kept in events; the model gets the whole text. */
-const EVENT_OUTPUT_CHARS = 8000;
 const MAX_SILENT_TURNS = 2;
 const MAX_INVALID_STREAK = 5;
 const RETIRED = 'replaced by another run of the same agent (rollback)';
@@ -130,6 +128,8 @@ export class AgentLoop {
   private invalidStreak = 0;
   /** KILL or the time budget: aborts whatever is in flight. */
   private readonly signal: AbortSignal;
+  /** Runs each step's tool calls (approvals, pause points, results); the run's state stays here. */
+  private readonly toolCalls: ToolCalls;
 
   constructor(private readonly options: AgentLoopOptions) {
     this.now = options.now ?? Date.now;
@@ -151,6 +151,27 @@ export class AgentLoop {
     this.step = options.firstStep ?? 0;
     this.tokens = { input: options.spent?.tokens.input ?? 0, output: options.spent?.tokens.output ?? 0 };
     this.priorMs = Math.max(0, options.spent?.durationMs ?? 0);
+    this.toolCalls = new ToolCalls(options, {
+      signal: this.signal,
+      now: () => this.now(),
+      step: () => this.step,
+      emit: (event) => this.emit(event),
+      phase: (phase) => this.phase(phase),
+      completed: () => this.completion !== undefined,
+      complete: (summary, success) => {
+        this.completion = { summary, success };
+      },
+      memoryChanged: (notes) => this.setNotes(notes),
+      malformedCall: () => {
+        this.invalidStreak++;
+      },
+      wellFormedCall: () => {
+        this.invalidStreak = 0;
+      },
+      checkKilled: () => this.checkKilled(),
+      checkDeadline: () => this.checkDeadline(),
+      checkRetired: () => this.checkRetired(),
+    });
   }
 
   /** Steps done so far. */
@@ -284,7 +305,7 @@ export class AgentLoop {
     this.emptyTurns = 0;
 
     this.phase('executing');
-    for (const call of response.toolCalls) await this.record(history, await this.act(call));
+    for (const call of response.toolCalls) await this.record(history, await this.toolCalls.run(call));
     this.phase('observing');
     if (this.completion) {
       const { summary, success } = this.completion;
@@ -395,148 +416,8 @@ export class AgentLoop {
       : `the model stopped without calling complete: its last answer was empty (no text, no tool call${finish})`;
   }
 
-  /** One tool call: validate, approve, run, and turn whatever happens into a tool message for the model. */
-  private async act(call: ToolCall): Promise<ChatMessage> {
-    const { tools, host } = this.options;
-    if (this.completion) return result(call, 'not run: the run was completed by an earlier call', true);
-    const started = this.now();
-    this.emit({ type: 'tool.call', callId: call.id, tool: call.name, args: call.args });
-    const prepared = tools.prepare(call);
-    if (!prepared.ok) {
-      this.invalidStreak++;
-      this.emitResult(
-        call,
-        started,
-        { content: prepared.error, isError: true },
-        { code: 'E_INVALID', message: prepared.error },
-      );
-      return result(call, prepared.error, true);
-    }
-    this.invalidStreak = 0;
-    const { tool, args } = prepared;
-
-    const approvals = this.options.approvals;
-    if (approvals) {
-      const reasons = tools.dangerReasons(tool, args, host);
-      if (needsApproval(approvals.policy, { harmless: Boolean(tool.harmless), reasons })) {
-        const decision = await this.throughGate(
-          call,
-          args,
-          reasons.length ? reasons : [`the approval policy is '${approvals.policy}'`],
-        );
-        if (!decision.approved) {
-          const message = `not run: ${decision.reason}`;
-          this.emitResult(call, started, { content: message, isError: true }, { code: 'E_DENIED', message });
-          return result(call, message, true);
-        }
-      }
-    }
-    await this.holdWhileStopped();
-
-    let output: ToolOutput;
-    let error: { code: string; message: string } | undefined;
-    try {
-      const raw = await tool.handler(args, this.context(call));
-      output = typeof raw === 'string' ? { content: raw } : raw;
-    } catch (thrown) {
-      this.checkKilled();
-      this.checkDeadline();
-      error = isHabitatError(thrown)
-        ? { code: thrown.code, message: thrown.message }
-        : { code: 'E_INTERNAL', message: thrown instanceof Error ? thrown.message : String(thrown) };
-      output = { content: `${error.code}: ${error.message}`, isError: true };
-    }
-    this.emitResult(
-      call,
-      started,
-      output,
-      error ?? (output.isError ? { code: 'E_TOOL', message: clip(output.content, 500) } : undefined),
-    );
-    return result(call, output.content, Boolean(output.isError), output.images);
-  }
-
-  /** A question for a person through the approval gate: the agent waits (phase waiting) for the answer. */
-  private async askHuman(call: ToolCall, question: string): Promise<HumanAnswer> {
-    const decision = await this.throughGate(call, { question }, [], question);
-    return decision.answer !== undefined
-      ? { answered: true, answer: decision.answer }
-      : { answered: false, reason: decision.reason };
-  }
-
-  /**
-   * One round trip through the approval gate, an approval or a question: the agent waits (phase waiting), the
-   * request and its resolution are events, and a KILL or the deadline reached meanwhile end the run.
-   */
-  private async throughGate(call: ToolCall, args: unknown, reasons: string[], question?: string) {
-    const { gate, timeoutMs } = this.options.approvals!;
-    this.phase('waiting');
-    let requestId = '';
-    const asked = question === undefined ? {} : { question };
-    const decision = await gate.request({
-      pid: this.options.host.pid,
-      tool: call.name,
-      args,
-      reasons,
-      ...asked,
-      ...(timeoutMs === undefined ? {} : { timeoutMs }),
-      signal: this.signal,
-      onRequested: (request) => {
-        requestId = request.id;
-        this.emit({
-          type: 'approval.requested',
-          requestId,
-          callId: call.id,
-          tool: call.name,
-          args,
-          reasons,
-          ...asked,
-          expiresAt: request.expiresAt,
-        });
-      },
-    });
-    this.emit({
-      type: 'approval.resolved',
-      requestId,
-      callId: call.id,
-      approved: decision.approved,
-      by: decision.by,
-      reason: decision.reason,
-      ...(decision.answer === undefined ? {} : { answer: decision.answer }),
-    });
-    this.checkKilled();
-    this.checkDeadline();
-    this.phase('executing');
-    return decision;
-  }
-
-  /** STOP arriving mid-step (during a model call or an approval) holds the next tool until CONT. TERM does not. */
-  private async holdWhileStopped(): Promise<void> {
-    const { control } = this.options;
-    if (control.isPaused && !control.terminating) await control.pausePoint();
-    this.checkRetired();
-    this.checkKilled();
-  }
-
   private checkRetired(): void {
     if (this.retired) throw new EndRun('terminated', RETIRED);
-  }
-
-  private context(call: ToolCall): ToolContext {
-    const approvals = this.options.approvals;
-    return {
-      ...(approvals ? { ask: (question: string) => this.askHuman(call, question) } : {}),
-      host: this.options.host,
-      signal: this.signal,
-      memory: this.options.memory,
-      step: this.step,
-      complete: (summary, success) => {
-        this.completion = { summary, success };
-      },
-      memoryChanged: (notes) => {
-        this.notes = notes;
-        this.emit({ type: 'memory', notes });
-      },
-    };
   }
 
   private systemPrompt(): string {
@@ -610,53 +491,9 @@ export class AgentLoop {
     this.emit({ type: 'phase', phase });
   }
 
-  private emitResult(
-    call: ToolCall,
-    started: number,
-    output: ToolOutput,
-    error: { code: string; message: string } | undefined,
-  ): void {
-    this.emit({
-      type: 'tool.result',
-      callId: call.id,
-      tool: call.name,
-      ok: !output.isError,
-      output: clip(output.content, EVENT_OUTPUT_CHARS),
-      ...(output.data === undefined ? {} : { data: output.data }),
-      ...(error ? { error } : {}),
-      durationMs: this.now() - started,
-    });
-  }
-
-  private emit(event: DistributiveOmit<AgentEvent, 'at' | 'step'>): void {
+  private emit(event: LoopEvent): void {
     this.sink({ ...event, at: this.now(), step: this.step } as AgentEvent);
   }
-}
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-
-function result(
-  call: ToolCall,
-  content: string,
-  isError: boolean,
-  images?: ToolOutput['images'],
-): ChatMessage {
-  return {
-    role: 'tool',
-    callId: call.id,
-    name: call.name,
-    content,
-    ...(isError ? { isError: true } : {}),
-    ...(images?.length ? { images } : {}),
-  };
-}
-
-function interrupted(call: ToolCall): ChatMessage {
-  return result(
-    call,
-    'interrupted: the agent was restarted before this call finished; check its effect before retrying',
-    true,
-  );
 }
 
 function duration(ms: number): string {
