@@ -29,6 +29,7 @@ import {
   looksLikeText,
   parentPath,
 } from './paths.js';
+import { useFsWatch } from './useFsWatch.js';
 import './files.css';
 
 const CodeEditor = lazy(() => import('./CodeEditor.js'));
@@ -82,37 +83,9 @@ export function FileBrowser({
   useEffect(() => {
     setListing(null);
     refresh();
-    // follow changes in this folder (an agent writing files, another window saving)
-    let watchId: string | undefined;
-    let disposed = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const off = api().subscribe('fs.changed', (change) => {
-      if (change.watchId !== watchId) return;
-      clearTimeout(timer);
-      timer = setTimeout(refresh, 200);
-    });
-    api()
-      .call('fs.watch', { pid, path })
-      .then(
-        (result) => {
-          if (disposed)
-            void api()
-              .call('fs.unwatch', { pid, watchId: result.watchId })
-              .catch(() => {});
-          else watchId = result.watchId;
-        },
-        () => {},
-      );
-    return () => {
-      disposed = true;
-      clearTimeout(timer);
-      off();
-      if (watchId)
-        void api()
-          .call('fs.unwatch', { pid, watchId })
-          .catch(() => {});
-    };
-  }, [pid, path, refresh]);
+  }, [refresh]);
+  // follow changes in this folder (an agent writing files, another window saving), across reconnects
+  useFsWatch(pid, path, refresh);
 
   const openFile = async (entry: FsEntry) => {
     if (entry.type === 'dir') {
