@@ -1,6 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import { createHome } from '../fs/index.js';
+import { createHome, HOME_SKELETON } from '../fs/index.js';
 import type { ContainerAgent } from './ContainerAgent.js';
 import type { ContainerSpec } from './containerConfig.js';
 import type { DockerSandbox } from './DockerSandbox.js';
@@ -77,10 +77,13 @@ export class WarmPool {
 
   /**
    * A ready container for this agent, renamed and limited, with its home moved to `spec.home`; undefined when the
-   * pool is off, empty, or the spec needs what a spare lacks (network, other mounts): then create one cold.
+   * pool is off, empty, or the spec needs what a spare lacks (network, other mounts), or its home is more than the
+   * fresh skeleton (a restored or forked agent's, which the spare's empty home must not replace): then create one
+   * cold.
    */
   async claim(spec: ContainerSpec): Promise<ContainerAgent | undefined> {
     if (this.options.size === 0 || this.closed || !this.sandbox.canUseSpare(spec)) return undefined;
+    if (!(await isFreshHome(spec.home))) return undefined;
     const image = spec.image ?? this.options.defaultImage;
     const pool = this.pool(image);
     pool.failed = false;
@@ -154,16 +157,53 @@ export class WarmPool {
 }
 
 /**
+ * Whether a home holds exactly what createHome puts there: the skeleton's empty folders and the README. Only such a
+ * home may be swapped for a spare's, which has the same skeleton; anything else in it (a restored snapshot, a fork)
+ * would be lost.
+ */
+async function isFreshHome(home: string): Promise<boolean> {
+  const folders = new Set<string>(HOME_SKELETON);
+  let seen = 0;
+  const walk = async (dir: string, prefix: string): Promise<boolean> => {
+    for (const entry of await fsp.readdir(dir, { withFileTypes: true })) {
+      const path = prefix + entry.name;
+      if (path === 'README.md' && entry.isFile()) continue;
+      if (!entry.isDirectory() || !folders.has(path)) return false;
+      seen++;
+      if (!(await walk(join(dir, entry.name), `${path}/`))) return false;
+    }
+    return true;
+  };
+  try {
+    return (await walk(home, '')) && seen === folders.size;
+  } catch {
+    return false; // unreadable: leave it to a cold container, which mounts it as it is
+  }
+}
+
+/**
  * The kernel made the agent's home a moment ago from the skeleton; the spare's home has the same skeleton and is
  * what the container has mounted. The agent's own README goes into the spare's home, which then takes the agent
- * home's place (a rename on one filesystem: the container's bind mount follows the folder).
+ * home's place (a rename on one filesystem: the container's bind mount follows the folder). The agent's home is
+ * taken apart folder by folder, never removed recursively: should anything have been written into it meanwhile,
+ * the move stops and the home is left as it was.
  */
 async function moveHome(spareHome: string, home: string): Promise<void> {
   const owner = await fsp.stat(spareHome);
   const readme = join(spareHome, 'README.md');
   await fsp.rename(join(home, 'README.md'), readme);
+  // deepest first: each rmdir fails (ENOTEMPTY) rather than delete what it did not expect
+  const folders = [...HOME_SKELETON].sort((a, b) => b.split('/').length - a.split('/').length);
+  try {
+    for (const folder of folders) await fsp.rmdir(join(home, folder));
+    await fsp.rmdir(home);
+  } catch (error) {
+    for (const folder of HOME_SKELETON)
+      await fsp.mkdir(join(home, folder), { recursive: true, mode: 0o755 }).catch(() => undefined);
+    await fsp.rename(readme, join(home, 'README.md')).catch(() => undefined);
+    throw error;
+  }
   if (process.getuid?.() === 0) await fsp.lchown(readme, owner.uid, owner.gid);
-  await fsp.rm(home, { recursive: true });
   await fsp.rename(spareHome, home);
 }
 

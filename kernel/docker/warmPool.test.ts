@@ -114,6 +114,30 @@ describe.skipIf(!docker)('warm container pool', () => {
     expect(kernel.warmPool.spareIds().sort()).toEqual([...spares].sort());
   }, 60_000);
 
+  it('restores and forks an agent into a container of its own: a spare never replaces the home they bring', async () => {
+    const kernel = await open(fresh(), 1);
+    await poolReady(kernel, 1);
+    const agent = await kernel.processes.spawn({ sandbox: 'docker', network: false });
+    await run(kernel, agent.pid, 'echo do-not-lose-me > ~/Documents/precious.txt');
+    const snapshot = await kernel.snapshots.create(agent.pid, { label: 'before restore' });
+    await poolReady(kernel, 1);
+    const spares = kernel.warmPool.spareIds();
+
+    const restored = (await kernel.snapshots.restore(snapshot.id)).process;
+    const forked = (await kernel.snapshots.fork(agent.pid)).process;
+    for (const copy of [restored, forked]) {
+      expect(spares).not.toContain(copy.sandbox.containerId);
+      const home = kernel.processes.home(copy.pid);
+      expect(readFileSync(join(home, 'Documents', 'precious.txt'), 'utf8')).toBe('do-not-lose-me\n');
+      expect(readFileSync(join(home, 'README.md'), 'utf8')).toMatch(`# Home of agent ${agent.pid}`);
+      expect(await run(kernel, copy.pid, 'cat ~/Documents/precious.txt')).toBe('do-not-lose-me');
+    }
+    // the spare waits for a spawn it fits: a fresh agent's
+    expect(kernel.warmPool.spareIds()).toEqual(spares);
+    const next = await kernel.processes.spawn({ sandbox: 'docker', network: false });
+    expect(spares).toContain(next.sandbox.containerId);
+  }, 90_000);
+
   it('removes every spare when the kernel closes, and with the pool off makes none', async () => {
     const dataDir = fresh();
     const kernel = await open(dataDir);
