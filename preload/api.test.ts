@@ -18,11 +18,43 @@ describe('window.habitat (the preload API)', () => {
       'subscribe',
     ]);
     for (const name of Object.keys(commands) as (keyof typeof commands)[]) {
-      void api.commands[name]({} as never, { timeoutMs: 0 }).catch(() => undefined);
+      void api.commands[name]({} as never, { timeoutMs: 0 });
       expect(sent.at(-1)).toMatchObject({ type: 'call', command: name });
     }
     expect(Object.isFrozen(api)).toBe(true);
     expect(Object.isFrozen(api.commands)).toBe(true);
+  });
+
+  it('resolves every call with an envelope that survives the structured clone, errors with code and details', async () => {
+    const error = {
+      code: 'E_INVALID',
+      message: 'fs.write: invalid arguments',
+      details: { issues: [{ path: 'path', message: 'Required' }] },
+    };
+    const client = new ClientCore((message) => {
+      if (message.type !== 'call') return;
+      const answer =
+        message.command === 'system.ping'
+          ? { type: 'result', id: message.id, ok: true, result: { pong: true } }
+          : { type: 'result', id: message.id, ok: false, error };
+      queueMicrotask(() => client.receive(answer));
+    });
+    client.setState('open');
+    const api = createPreloadApi(client);
+    // structuredClone is what Electron's contextBridge does to a value it hands the page
+    expect(structuredClone(await api.call('system.ping', { nonce: 'x' }))).toEqual({
+      ok: true,
+      result: { pong: true },
+    });
+    expect(structuredClone(await api.call('fs.write', {} as never))).toEqual({ ok: false, error });
+    expect(structuredClone(await api.commands['fs.write']({} as never))).toEqual({ ok: false, error });
+    // a call that times out is an envelope too, never a rejection
+    const silent = new ClientCore(() => undefined);
+    silent.setState('open');
+    expect(await createPreloadApi(silent).call('system.ping', { nonce: 'y' }, { timeoutMs: 1 })).toEqual({
+      ok: false,
+      error: { code: 'E_TIMEOUT', message: 'system.ping did not answer within 1 ms' },
+    });
   });
 
   it('subscribes by topic and unsubscribes', () => {

@@ -1,8 +1,11 @@
-import type { HabitatApi } from '../../shared/client/types';
+import type { PreloadBridge } from '../../shared/client/contextBridge';
 
 declare global {
   interface Window {
-    /** Present inside the Electron app (preload); absent in a browser, where the WebSocket client stands in. */
-    habitat?: HabitatApi;
+    /**
+     * Present inside the Electron app (preload; its calls resolve with envelopes, see fromPreloadBridge); absent in a
+     * browser, where the WebSocket client stands in.
+     */
+    habitat?: PreloadBridge;
   }
 }

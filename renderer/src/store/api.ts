@@ -14,8 +14,10 @@ export function api(): HabitatApi {
 }
 
 /**
- * The error value behind a failed call. A HabitatError carries its code; one that crossed Electron's contextBridge
- * may arrive as a plain Error whose message still says what went wrong.
+ * The error value behind a failed call: a HabitatError's code and details (inside Electron too: preload sends calls'
+ * errors as values, which fromPreloadBridge turns back into HabitatErrors), or E_INTERNAL with the message of
+ * anything else. Read the code from this rather than testing `instanceof HabitatError`: a class from another bundle
+ * (preload's, a worker's) is not the renderer's.
  */
 export function toErrorValue(error: unknown): ErrorValue {
   if (typeof error === 'object' && error !== null) {

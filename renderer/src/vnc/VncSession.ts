@@ -1,7 +1,7 @@
 import type RFB from '@novnc/novnc';
 import type { HabitatApi } from '../../../shared/client/index.js';
-import { HabitatError } from '../../../shared/protocol/habitatError.js';
 import { VNC_SUBPROTOCOL, VNC_TOKEN_PREFIX, type VncMode } from '../../../shared/protocol/vncConnection.js';
+import { toErrorValue } from '../store/api.js';
 import { afterClose, afterOpenError, connectUrl, type Backoff, type NextStep } from './policy.js';
 
 export type VncPhase = 'connecting' | 'connected' | 'waiting' | 'reconnecting' | 'stopped' | 'closed';
@@ -138,8 +138,9 @@ export class VncSession {
       ticket = await api.call('vnc.open', { pid, mode }, { timeoutMs: 40_000 });
     } catch (error) {
       if (generation !== this.generation || this.disposed) return;
-      const code = error instanceof HabitatError ? error.code : 'E_INTERNAL';
-      const message = error instanceof Error ? error.message : String(error);
+      // by its code, not instanceof: an error made in another bundle (preload's) is no HabitatError of this one, and
+      // E_DENIED or E_INVALID read as E_INTERNAL would be retried for ever
+      const { code, message } = toErrorValue(error);
       return this.follow(afterOpenError(code, message, mode, this.status.attempt, this.options.backoff));
     }
     // noVNC loads with the first viewer, not with the whole UI
