@@ -80,6 +80,31 @@ describe.skipIf(!docker)('docker sandbox: one agent container', () => {
     expect(statSync(home).uid).not.toBe(0);
   });
 
+  it('hides the GPUs from an agent without, even when its image names every GPU (as nvidia/cuda images do)', async () => {
+    const tag = `habitat-test/cuda-like:${bed.instance}`;
+    await docker!.getContainer(agent.id).commit({
+      repo: 'habitat-test/cuda-like',
+      tag: bed.instance,
+      pause: false,
+      changes: 'ENV NVIDIA_VISIBLE_DEVICES=all',
+    });
+    try {
+      const cuda = await bed.agent(40, { image: tag });
+      expect((await docker!.getImage(tag).inspect()).Config.Env).toContain('NVIDIA_VISIBLE_DEVICES=all');
+      const env = await cuda.exec(
+        ['bash', '-c', 'echo "[$NVIDIA_VISIBLE_DEVICES] [${CUDA_VISIBLE_DEVICES-unset}]"'],
+        {
+          timeoutMs: 10_000,
+          maxOutputBytes: 1024,
+        },
+      );
+      expect(env.stdout).toBe('[void] []\n');
+      await cuda.remove();
+    } finally {
+      await docker!.getImage(tag).remove({ force: true });
+    }
+  });
+
   it('gives a terminal: typed input comes back, resize reaches the program, UTF-8 arrives whole', async () => {
     const terminal = agent.openTerminal({ cols: 80, rows: 24 });
     const screen = recordTerminal(terminal);

@@ -5,7 +5,7 @@ import Dockerode from 'dockerode';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HabitatError, type ErrorCode } from '../../shared/protocol/index.js';
 import { tempDir } from '../../test/helpers.js';
-import { containerCreateOptions, type ContainerSpec } from './containerConfig.js';
+import { containerCreateOptions, spareContainerOptions, type ContainerSpec } from './containerConfig.js';
 import { DockerEngine } from './DockerEngine.js';
 import { DockerSandbox } from './DockerSandbox.js';
 import { prepareHomeOwner } from './homeOwner.js';
@@ -86,6 +86,25 @@ describe('the container an agent gets', () => {
     expect(codeOf(() => containerCreateOptions({ ...spec, env: { 'A=B': 'x' } }, resolved))).toBe(
       'E_INVALID',
     );
+  });
+
+  it('hides every GPU unless it was given some, whatever the image or the extra environment say', () => {
+    const without = containerCreateOptions(
+      { ...spec, env: { NVIDIA_VISIBLE_DEVICES: 'all' } },
+      resolved,
+    ).Env!;
+    expect(without).toContain('NVIDIA_VISIBLE_DEVICES=void');
+    expect(without).toContain('CUDA_VISIBLE_DEVICES=');
+    expect(without).not.toContain('NVIDIA_VISIBLE_DEVICES=all');
+    const uuid = 'GPU-6b5c8f2e-3a1d-4e9b-9c7a-0f12d34e5a67';
+    const given = containerCreateOptions({ ...spec, gpus: [uuid] }, resolved).Env!;
+    expect(given).toContain(`NVIDIA_VISIBLE_DEVICES=${uuid}`);
+    expect(given).toContain(`CUDA_VISIBLE_DEVICES=${uuid}`);
+    const spare = spareContainerOptions(
+      { slot: 1, bootId: 'boot-1', home: '/srv/homes/.spares/1' },
+      resolved,
+    );
+    expect(spare.Env).toContain('NVIDIA_VISIBLE_DEVICES=void');
   });
 
   it('applies the limits asked for', () => {

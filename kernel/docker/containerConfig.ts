@@ -46,11 +46,27 @@ export interface ResolvedContainer {
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const TMPFS_OPTIONS = 'rw,nosuid,nodev,size=268435456';
 
+/**
+ * Which GPUs the container's programs see, always set and set last (over the extra environment): an image's own
+ * `ENV NVIDIA_VISIBLE_DEVICES=all` (every nvidia/cuda image has it) would otherwise survive, and on an engine whose
+ * default runtime is nvidia that alone hands the container every GPU, whatever the kernel's allocation says.
+ * `void` makes the NVIDIA runtime behave as runc; with GPUs, the device request and both variables name the same UUIDs.
+ */
+function containerGpuEnvironment(gpus: readonly string[]): Record<string, string> {
+  return {
+    NVIDIA_VISIBLE_DEVICES: gpus.length > 0 ? gpus.join(',') : 'void',
+    CUDA_VISIBLE_DEVICES: gpus.join(','),
+  };
+}
+
 function environment(spec: ContainerSpec): string[] {
-  const env = scrubbedEnvironment(
-    { pid: spec.pid, home: spec.home, network: spec.network, ...(spec.env ? { env: spec.env } : {}) },
-    HOME_IN_CONTAINER,
-  );
+  const env = {
+    ...scrubbedEnvironment(
+      { pid: spec.pid, home: spec.home, network: spec.network, ...(spec.env ? { env: spec.env } : {}) },
+      HOME_IN_CONTAINER,
+    ),
+    ...containerGpuEnvironment(spec.gpus ?? []),
+  };
   return Object.entries(env).map(([name, value]) => {
     if (!ENV_NAME.test(name) || value.includes('\0')) {
       throw new HabitatError('E_INVALID', `not a valid environment variable: ${name}`);
