@@ -16,6 +16,21 @@ async function sh(host: ServedHost, pid: number, script: string): Promise<void> 
   }
 }
 
+/** The file's bytes, as hex, read through the host (not through the page). */
+async function hexOf(host: ServedHost, pid: number, path: string): Promise<string> {
+  const client = await bridge(host);
+  try {
+    const { content } = await client.call('fs.read', { pid, path, encoding: 'base64' });
+    return Buffer.from(content, 'base64').toString('hex');
+  } finally {
+    client.close();
+  }
+}
+
+async function textOf(host: ServedHost, pid: number, path: string): Promise<string> {
+  return Buffer.from(await hexOf(host, pid, path), 'hex').toString('utf8');
+}
+
 /** A new agent, its Agent VM open on the Files tab. */
 async function openFiles(page: Page, host: ServedHost, name: string) {
   const [agent] = await spawnMany(host, 1, () => ({ name, role: 'keep files' }));
@@ -25,7 +40,12 @@ async function openFiles(page: Page, host: ServedHost, name: string) {
   const files = vm.getByTestId('file-browser');
   await expect(files.getByTestId('file-row').first()).toBeVisible();
   const row = (file: string) => files.locator(`[data-testid="file-row"][data-name="${file}"]`);
-  return { pid: agent!.pid, vm, files, row };
+  /** Opens a file of the listing (it must be listed: the folder is watched). */
+  const open = async (file: string) => {
+    await row(file).getByRole('button', { name: file, exact: true }).click();
+    await expect(files.locator('.files-preview strong')).toHaveText(file);
+  };
+  return { pid: agent!.pid, vm, files, row, open, editor: files.locator('.cm-content') };
 }
 
 test('after the connection drops and comes back, the Files view still follows what the agent writes', async ({
@@ -64,4 +84,46 @@ test('after the connection drops and comes back, the Files view still follows wh
 
   await sh(host, pid, 'echo b > after.txt');
   await expect(row('after.txt')).toBeVisible({ timeout: 10_000 });
+});
+
+test('bytes the editor cannot write back unchanged are shown read-only or as binary; CRLF stays CRLF', async ({
+  page,
+  host,
+}) => {
+  const { pid, files, row, open, editor } = await openFiles(page, host, 'bytes');
+  await sh(
+    host,
+    pid,
+    "printf 'caf\\351\\n' > latin1.txt; printf 'a\\000b' > blob.bin; printf 'one\\r\\ntwo\\r\\n' > dos.txt",
+  );
+  expect(await hexOf(host, pid, 'latin1.txt')).toBe('636166e90a');
+
+  // Latin-1 text: shown, read-only, and saying why; typing and Ctrl+S change nothing
+  await expect(row('latin1.txt')).toBeVisible();
+  await open('latin1.txt');
+  await expect(files.getByTestId('file-readonly')).toContainText('not valid UTF-8');
+  await expect(editor).toContainText('caf');
+  await expect(files.getByTestId('file-save')).toHaveCount(0);
+  await editor.click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type('x');
+  await page.keyboard.press('Control+s');
+  await expect(editor).not.toContainText('x');
+  await page.waitForTimeout(500);
+  expect(await hexOf(host, pid, 'latin1.txt')).toBe('636166e90a');
+
+  // NUL bytes: binary, offered for download, not shown as text
+  await open('blob.bin');
+  await expect(files.getByTestId('file-binary')).toBeVisible();
+  await expect(editor).toHaveCount(0);
+
+  // CRLF: edited in the editor (which works in LF) and written back with CRLF
+  await open('dos.txt');
+  await expect(files.getByTestId('file-readonly')).toHaveCount(0);
+  await editor.click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type('three');
+  await page.keyboard.press('Control+s');
+  await expect(files.getByTestId('file-status')).toContainText('Saved');
+  expect(await textOf(host, pid, 'dos.txt')).toBe('one\r\ntwo\r\nthree');
 });

@@ -20,15 +20,8 @@ import { api, errorText } from '../store/api.js';
 import { notify } from '../store/store.js';
 import { Button, IconButton } from '../ui/Button.js';
 import { Icon } from '../ui/Icon.js';
-import {
-  base64ToBytes,
-  baseName,
-  bytesToBase64,
-  crumbs,
-  joinPath,
-  looksLikeText,
-  parentPath,
-} from './paths.js';
+import { base64ToBytes, baseName, bytesToBase64, crumbs, joinPath, parentPath } from './paths.js';
+import { decodeFile, encodeText, type LineEnding } from './text.js';
 import { useFsWatch } from './useFsWatch.js';
 import './files.css';
 
@@ -37,10 +30,13 @@ const PREVIEW_BYTES = 2 * 1024 * 1024;
 
 interface OpenFile {
   path: string;
+  /** What the editor holds (lines joined by '\n'). */
   content: string;
+  /** The content as last read or saved. */
   saved: string;
   size: number;
-  text: boolean;
+  /** 'text': edited, written back with its own line endings; otherwise shown read-only (with why) or as binary. */
+  view: { kind: 'text'; eol: LineEnding } | { kind: 'readonly'; reason: string } | { kind: 'binary' };
 }
 
 /**
@@ -95,14 +91,22 @@ export function FileBrowser({
     if (open && open.content !== open.saved && !window.confirm(`Discard the changes to ${open.path}?`))
       return;
     try {
+      // bytes, not text: whether the editor may change the file depends on decoding them without loss
       const result = await api().call('fs.read', {
         pid,
         path: entry.path,
-        encoding: 'utf8',
+        encoding: 'base64',
         length: PREVIEW_BYTES,
       });
-      const text = !result.truncated && looksLikeText(result.content);
-      setOpen({ path: result.path, content: result.content, saved: result.content, size: result.size, text });
+      const decoded = decodeFile(base64ToBytes(result.content), !result.truncated);
+      const content = decoded.kind === 'binary' ? '' : decoded.text;
+      const view: OpenFile['view'] =
+        decoded.kind === 'text'
+          ? { kind: 'text', eol: decoded.eol }
+          : decoded.kind === 'readonly'
+            ? { kind: 'readonly', reason: decoded.reason }
+            : { kind: 'binary' };
+      setOpen({ path: result.path, content, saved: content, size: result.size, view });
       setStatus(null);
     } catch (e) {
       notify('error', `Cannot open ${entry.name}`, errorText(e), pid);
@@ -110,10 +114,15 @@ export function FileBrowser({
   };
 
   const save = async () => {
-    if (!open || !open.text) return;
+    if (!open || open.view.kind !== 'text') return;
     const content = open.content;
     try {
-      await api().call('fs.write', { pid, path: open.path, content, encoding: 'utf8' });
+      await api().call('fs.write', {
+        pid,
+        path: open.path,
+        content: encodeText(content, open.view.eol),
+        encoding: 'utf8',
+      });
       setOpen((o) => (o && o.path === open.path ? { ...o, saved: content } : o));
       setStatus(`Saved ${new Date().toLocaleTimeString()}`);
     } catch (e) {
@@ -196,7 +205,7 @@ export function FileBrowser({
           encoding: 'utf8',
           createParents: true,
         });
-        setOpen({ path: entry.path, content: '', saved: '', size: 0, text: true });
+        setOpen({ path: entry.path, content: '', saved: '', size: 0, view: { kind: 'text', eol: '\n' } });
       }
       setPrompt(null);
       refresh();
@@ -229,6 +238,17 @@ export function FileBrowser({
   };
 
   const dirty = open !== null && open.content !== open.saved;
+  const downloadOpen = () => {
+    if (!open) return;
+    void download({
+      name: baseName(open.path),
+      path: open.path,
+      type: 'file',
+      size: open.size,
+      mtime: '',
+      mode: 0,
+    });
+  };
   return (
     <div
       className={`files files-${layout}`}
@@ -404,7 +424,7 @@ export function FileBrowser({
                     {status}
                   </span>
                 )}
-                {open.text && (
+                {open.view.kind === 'text' && (
                   <Button
                     size="sm"
                     variant="primary"
@@ -418,33 +438,35 @@ export function FileBrowser({
                 )}
                 <IconButton icon="x" label="Close file" onClick={() => setOpen(null)} />
               </div>
-              {open.text ? (
+              {open.view.kind === 'readonly' && (
+                <p className="files-notice" role="note" data-testid="file-readonly">
+                  Read-only: {open.view.reason}.{' '}
+                  <button type="button" className="link" onClick={downloadOpen}>
+                    Download it
+                  </button>{' '}
+                  to edit it elsewhere.
+                </p>
+              )}
+              {open.view.kind === 'binary' ? (
+                <div className="muted empty" data-testid="file-binary">
+                  <p>
+                    {open.size > PREVIEW_BYTES
+                      ? 'A binary file, too large to preview here.'
+                      : 'A binary file: it is not shown, so that nothing can change its bytes.'}
+                  </p>
+                  <Button icon="download" onClick={downloadOpen}>
+                    Download
+                  </Button>
+                </div>
+              ) : (
                 <Suspense fallback={<p className="muted empty">Loading the editor…</p>}>
                   <CodeEditor
                     path={open.path}
                     value={open.content}
+                    readOnly={open.view.kind !== 'text'}
                     onChange={(content) => setOpen((o) => (o ? { ...o, content } : o))}
                   />
                 </Suspense>
-              ) : (
-                <div className="muted empty">
-                  <p>{open.size > PREVIEW_BYTES ? 'Too large to preview here.' : 'A binary file.'}</p>
-                  <Button
-                    icon="download"
-                    onClick={() =>
-                      void download({
-                        name: baseName(open.path),
-                        path: open.path,
-                        type: 'file',
-                        size: open.size,
-                        mtime: '',
-                        mode: 0,
-                      })
-                    }
-                  >
-                    Download
-                  </Button>
-                </div>
               )}
             </>
           )}

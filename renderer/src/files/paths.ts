@@ -38,14 +38,6 @@ export function languageOf(path: string): Language {
   return 'text';
 }
 
-/** Text, as far as a viewer is concerned: no NUL bytes, and few replacement characters from invalid UTF-8. */
-export function looksLikeText(content: string): boolean {
-  if (content.includes('\u0000')) return false;
-  let bad = 0;
-  for (let i = 0; i < content.length && i < 8192; i++) if (content.charCodeAt(i) === 0xfffd) bad++;
-  return bad <= Math.max(2, Math.min(content.length, 8192) / 100);
-}
-
 export function bytesToBase64(bytes: Uint8Array): string {
   let binary = '';
   for (let i = 0; i < bytes.length; i += 0x8000) {
