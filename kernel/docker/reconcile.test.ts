@@ -112,7 +112,11 @@ describe.skipIf(!docker)('docker sandbox: reconciliation on kernel boot', () => 
       const next = new DockerSandbox(bed.engine, { instance: crashed, version: 'test', image: bed.image });
       expect((await next.listManaged()).map((c) => c.id).sort()).toEqual([...ids].sort());
       const result = await next.reconcile({ bootId: randomUUID(), isLive: () => false });
-      expect(result).toEqual({ reattached: [], removed: expect.arrayContaining(ids) as string[] });
+      expect(result).toEqual({
+        reattached: [],
+        removed: expect.arrayContaining(ids) as string[],
+        failed: [],
+      });
       expect(await next.listManaged()).toEqual([]);
     } finally {
       child.kill('SIGKILL');

@@ -30,6 +30,8 @@ export interface ReconcileResult {
   reattached: string[];
   /** Ids of the containers removed: of dead or unknown processes, or no longer running. */
   removed: string[];
+  /** Containers that should have been removed but could not be (a busy filesystem, an engine timeout). */
+  failed: { id: string; name: string; error: unknown }[];
 }
 
 /** Habitat's containers on the engine (all states), of one kernel instance if given. */
@@ -47,16 +49,22 @@ export async function listManaged(engine: DockerEngine, instance?: string): Prom
   }));
 }
 
+/** Force-removes one of Habitat's containers by id, whatever its state; nothing to do if it is gone. */
+export function removeManaged(engine: DockerEngine, container: { id: string; name: string }): Promise<void> {
+  return new ContainerAgent(engine, { id: container.id, pid: 0, name: container.name }).remove();
+}
+
 /**
  * On kernel boot: every container of this instance either belongs to a live process and still runs (kept, to be
- * re-attached) or is force-removed, so none leaks. Removals run in parallel; the first failure is thrown after all
- * have been tried.
+ * re-attached) or is force-removed, so none leaks. Removals run in parallel; those that fail are listed in
+ * `failed`, not thrown: one container the engine cannot remove must not keep the kernel from booting (the caller
+ * reports them and tries again later).
  */
 export async function reconcileContainers(
   engine: DockerEngine,
   options: ReconcileOptions,
 ): Promise<ReconcileResult> {
-  const result: ReconcileResult = { reattached: [], removed: [] };
+  const result: ReconcileResult = { reattached: [], removed: [], failed: [] };
   const doomed: ManagedContainer[] = [];
   for (const container of await listManaged(engine, options.instance)) {
     if (container.bootId === options.bootId) continue;
@@ -70,19 +78,11 @@ export async function reconcileContainers(
       doomed.push(container);
     }
   }
-  const removals = await Promise.allSettled(
-    doomed.map((container) =>
-      new ContainerAgent(engine, {
-        id: container.id,
-        pid: container.pid ?? 0,
-        name: container.name,
-      }).remove(),
-    ),
-  );
+  const removals = await Promise.allSettled(doomed.map((container) => removeManaged(engine, container)));
   removals.forEach((removal, index) => {
-    if (removal.status === 'fulfilled') result.removed.push(doomed[index]!.id);
+    const { id, name } = doomed[index]!;
+    if (removal.status === 'fulfilled') result.removed.push(id);
+    else result.failed.push({ id, name, error: removal.reason });
   });
-  const failed = removals.find((removal) => removal.status === 'rejected');
-  if (failed) throw failed.reason;
   return result;
 }

@@ -43,6 +43,16 @@ describe('GPUs in the kernel', () => {
     return error as HabitatError;
   }
   const holders = async (kernel: Kernel) => (await kernel.gpus.list()).gpus.map((g) => g.heldBy);
+  /** An ended agent's GPUs go back once its sandbox is gone (its teardown), a moment after it ended. */
+  const freed = async (kernel: Kernel, expected: (number | null)[]) => {
+    let now: (number | null)[] = [];
+    const same = () => JSON.stringify(now) === JSON.stringify(expected);
+    for (let i = 0; i < 100 && !same(); i++) {
+      now = await holders(kernel);
+      if (!same()) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(now).toEqual(expected);
+  };
 
   beforeAll(() => {
     process.env.PATH = `${STUB_DIR}:${path}`;
@@ -75,12 +85,42 @@ describe('GPUs in the kernel', () => {
 
     await kernel.processes.signal(first.pid, 'KILL');
     await waitFor(() => kernel.processes.get(first.pid).state === 'zombie', 5000, 'the zombie');
-    expect(await holders(kernel)).toEqual([null, second.pid]);
+    await freed(kernel, [null, second.pid]); // once its sandbox is gone
     expect(kernel.processes.get(first.pid).gpus).toEqual([A]); // the record says what it had
 
     const next = await kernel.processes.spawn({ network: false, gpus: 1 });
     expect(next.pid).toBe(second.pid + 1);
     expect(next.gpus).toEqual([A]);
+  });
+
+  it('keeps an ended agent’s GPU until its sandbox is gone: a failed removal is logged and tried again', async () => {
+    const kernel = await open();
+    // the sandbox's removal fails once, as when a Docker daemon is away for a moment
+    const create = kernel.sandbox.create.bind(kernel.sandbox);
+    let failures = 1;
+    vi.spyOn(kernel.sandbox, 'create').mockImplementation(async (spec) => {
+      const sandbox = await create(spec);
+      const destroy = sandbox.destroy.bind(sandbox);
+      sandbox.destroy = async () => {
+        if (failures-- > 0) throw new Error('the engine is away');
+        await destroy();
+      };
+      return sandbox;
+    });
+    const agent = await kernel.processes.spawn({ network: false, gpus: [A] });
+    await kernel.processes.signal(agent.pid, 'KILL');
+    await waitFor(() => kernel.processes.get(agent.pid).state === 'zombie', 5000, 'the zombie');
+    const failed = () =>
+      kernel.store.latestEvents(agent.pid, 20).filter((e) => e.type === 'process.teardown.failed');
+    await waitFor(() => failed().length === 1, 5000, 'the failed removal in the log');
+    expect(failed()[0]!.payload).toMatchObject({ error: 'the engine is away', tries: 1, retryInMs: 1000 });
+    // meanwhile its GPU is not anyone else's, reaped or not
+    expect(await holders(kernel)).toEqual([agent.pid, null]);
+    kernel.processes.reap(agent.pid);
+    expect((await refusal(kernel.processes.spawn({ network: false, gpus: [A] }))).code).toBe('E_LIMIT');
+    // the retry a second later removes it, and the GPU goes back
+    await freed(kernel, [null, null]);
+    expect((await kernel.processes.spawn({ network: false, gpus: [A] })).gpus).toEqual([A]);
   });
 
   it('gives GPUs by id, tells an agent’s CUDA which it holds, and frees them when the agent exits', async () => {
@@ -104,7 +144,7 @@ describe('GPUs in the kernel', () => {
     // the shell ends by itself: the GPU goes back
     await kernel.terminals.get(agent.terminal!).session.write('exit 0\n');
     await waitFor(() => kernel.processes.get(agent.pid).state === 'zombie', 5000, 'the exit');
-    expect(await holders(kernel)).toEqual([null, null]);
+    await freed(kernel, [null, null]);
     kernel.processes.reap(agent.pid);
     expect((await kernel.processes.spawn({ network: false, gpus: 2 })).gpus).toEqual([A, B]);
   });

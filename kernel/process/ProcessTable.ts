@@ -15,6 +15,7 @@ import type {
 } from '../sandbox/index.js';
 import { LoopControl } from './LoopControl.js';
 import { SpawnPlanner, spawnRecord } from './spawnPlan.js';
+import { Teardowns, type Teardown } from './teardowns.js';
 import type { AgentShell, ProcessRecord, ProcessTableOptions, SpawnRequest, WorkspaceBind } from './types.js';
 
 interface LiveProcess {
@@ -32,6 +33,8 @@ interface LiveProcess {
   sandboxHeld?: boolean;
   /** Shutdown has sent KILL to its sandbox: its end needs no sweep of what it left running. */
   killedAtShutdown?: boolean;
+  /** Its sandbox being taken down (the agent ended). */
+  teardown?: Teardown;
 }
 
 const LIVE_STATES: ReadonlySet<ProcessState> = new Set(['created', 'running', 'sleeping', 'stopped']);
@@ -43,7 +46,10 @@ const LIVE_STATES: ReadonlySet<ProcessState> = new Set(['created', 'running', 's
 export class ProcessTable {
   private readonly live = new Map<number, LiveProcess>();
   /** Sandboxes of ended agents still being torn down. */
-  private readonly teardowns = new Set<Promise<void>>();
+  private readonly teardowns: Teardowns;
+  /** Spawns whose sandbox is being made: shutdown waits for them, and they see it (closing). */
+  private readonly spawning = new Set<Promise<unknown>>();
+  private closing = false;
 
   private readonly planner: SpawnPlanner;
 
@@ -51,6 +57,11 @@ export class ProcessTable {
     const { homesDir, providers, createHome, gpus, mounts, addons, store } = options;
     const allocatePid = () => store.allocatePid();
     this.planner = new SpawnPlanner({ homesDir, providers, createHome, gpus, mounts, addons, allocatePid });
+    this.teardowns = new Teardowns({
+      log: (pid, type, payload) => this.log(pid, type, payload),
+      released: (pid) => gpus?.release(pid),
+      ...(options.teardownRetryDelaysMs ? { retryDelaysMs: options.teardownRetryDelaysMs } : {}),
+    });
   }
 
   /** On boot: whatever a previous kernel left running is marked lost, and its OS processes are ended. */
@@ -83,20 +94,46 @@ export class ProcessTable {
     this.options.store.putProcess(record);
     this.options.events.emit('process.spawned', this.info(proc));
 
+    const starting = this.startSandbox(proc, plan);
+    this.spawning.add(starting);
+    try {
+      await starting;
+    } finally {
+      this.spawning.delete(starting);
+    }
+    this.update(proc, { state: 'running', phase: 'waiting' }, 'process.started');
+    return this.info(proc);
+  }
+
+  private async startSandbox(
+    proc: LiveProcess,
+    plan: Awaited<ReturnType<SpawnPlanner['prepare']>>,
+  ): Promise<void> {
+    const { record } = proc;
     try {
       proc.sandbox = await plan.provider.create(await this.planner.sandboxSpec(plan, record.config));
+      // made after the kernel began to shut down (which ended the agent), or after a KILL: it goes at once
+      if (this.closing || !LIVE_STATES.has(record.state)) {
+        throw new HabitatError(
+          'E_UNAVAILABLE',
+          this.closing ? 'the kernel is shutting down' : `process ${record.pid} ended while it was starting`,
+        );
+      }
       record.sandbox.containerId = proc.sandbox.containerId;
       this.startShell(proc);
       this.attachAddons(proc);
     } catch (error) {
-      await proc.sandbox?.destroy().catch(() => {});
+      // the caller hears of the failure after the first try to remove what was made, not after every retry
+      const removed = this.endSandbox(proc).firstTry;
       const reason = error instanceof Error ? error.message : String(error);
-      this.finish(proc, null, `failed to start: ${reason}`, 'failed');
+      if (LIVE_STATES.has(record.state)) this.finish(proc, null, `failed to start: ${reason}`, 'failed');
+      await removed;
       if (error instanceof HabitatError) throw error;
-      throw new HabitatError('E_UNAVAILABLE', `could not start the sandbox for process ${pid}: ${reason}`);
+      throw new HabitatError(
+        'E_UNAVAILABLE',
+        `could not start the sandbox for process ${record.pid}: ${reason}`,
+      );
     }
-    this.update(proc, { state: 'running', phase: 'waiting' }, 'process.started');
-    return this.info(proc);
   }
 
   /**
@@ -348,7 +385,7 @@ export class ProcessTable {
     }
     this.update(proc, { state: 'dead' }, 'process.reaped');
     this.live.delete(pid);
-    this.options.gpus?.release(pid);
+    if (!this.teardowns.holds(pid)) this.options.gpus?.release(pid);
     return toInfo(proc.record);
   }
 
@@ -393,6 +430,7 @@ export class ProcessTable {
 
   /** Ends every live process (kernel shutdown): loops first, then their process groups. */
   async shutdown(): Promise<void> {
+    this.closing = true;
     const procs = [...this.live.values()].filter((proc) => LIVE_STATES.has(proc.record.state));
     for (const proc of procs) proc.control.kill();
     // one walk of /proc for all of them (queueSignalTree): their ends, which follow, need not sweep again; an agent
@@ -400,12 +438,15 @@ export class ProcessTable {
     for (const proc of procs) if (proc.sandbox && proc.shell) proc.killedAtShutdown = true;
     await Promise.all(procs.map((proc) => this.deliver(proc, 'KILL')));
     await Promise.all(procs.map((proc) => proc.shell?.dispose()));
-    await Promise.all(procs.map((proc) => proc.sandbox?.destroy().catch(() => {})));
     for (const proc of procs) {
+      // an agent still starting has no sandbox yet: its spawn removes the one it gets (closing)
+      if (proc.sandbox) this.endSandbox(proc);
       if (LIVE_STATES.has(proc.record.state))
         this.finish(proc, null, 'killed: the kernel shut down', 'failed');
     }
-    await Promise.all(this.teardowns);
+    await Promise.allSettled(this.spawning);
+    // agents that ended just before (and those above) must not leave their containers behind
+    await this.teardowns.drain();
   }
 
   /** What live agents hold, from their records: rebuilds the GPU table after a restart. */
@@ -436,23 +477,29 @@ export class ProcessTable {
     );
   }
 
-  /** The agent's program ended: whatever it left running (stragglers, execs, its container) goes with it. */
-  private endSandbox(proc: LiveProcess): void {
+  /**
+   * The agent's program ended: whatever it left running (stragglers, execs, its container) goes with it, retried
+   * until it is gone (see Teardowns); its GPUs go back then. Once per agent.
+   */
+  private endSandbox(proc: LiveProcess): Teardown {
     if (proc.termTimer) clearTimeout(proc.termTimer);
+    if (proc.teardown) return proc.teardown;
     // what the program left running goes too (unless shutdown's KILL has swept it already)
     const swept = proc.killedAtShutdown ? Promise.resolve() : this.deliver(proc, 'KILL');
-    const teardown = swept.then(() => proc.sandbox?.destroy()).catch(() => {});
-    // awaited by shutdown: an agent that ended just before the kernel stops must not leave its container behind
-    this.teardowns.add(teardown);
-    void teardown.finally(() => this.teardowns.delete(teardown));
+    proc.teardown = this.teardowns.start(proc.record.pid, async () => {
+      await swept;
+      await proc.sandbox?.destroy();
+    });
+    return proc.teardown;
   }
 
   private finish(proc: LiveProcess, exitCode: number | null, reason: string, phase: AgentPhase): void {
     proc.control.kill();
     for (const addon of this.options.addons ?? [])
       void Promise.resolve(addon.release(proc.record.pid)).catch(() => {});
-    // the record keeps which GPUs it had (the archive); the table lets the next agent have them
-    this.options.gpus?.release(proc.record.pid);
+    // the record keeps which GPUs it had (the archive); the table lets the next agent have them once its sandbox
+    // is gone (Teardowns), or now if it had none to take down
+    if (!proc.teardown) this.options.gpus?.release(proc.record.pid);
     proc.record.exitCode = exitCode;
     proc.record.exitReason = reason;
     proc.record.endedAt = new Date().toISOString();

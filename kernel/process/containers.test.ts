@@ -215,4 +215,23 @@ describe.skipIf(!docker)('container agents', () => {
       await waitFor(() => second.processes.get(agent.pid).state === 'zombie', 15_000, 'the zombie');
     },
   );
+
+  it('closing the kernel while a container agent is being made leaves no container, and the spawn says why', async () => {
+    for (const kernel of kernels) await kernel.close(); // the data folder is one kernel's at a time
+    const kernel = await open();
+    const instance = kernel.store.instanceId();
+    const spawned = new Promise<void>((resolve) => kernel.events.on('process.spawned', () => resolve()));
+    const spawn = kernel.processes.spawn({ sandbox: 'docker', network: false }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    await spawned; // its record exists; Docker is still making its container
+    await kernel.close();
+    expect(await spawn).toMatchObject({ code: 'E_UNAVAILABLE', message: 'the kernel is shutting down' });
+    const left = await docker!.listContainers({
+      all: true,
+      filters: { label: [`dev.habitat.instance=${instance}`] },
+    });
+    expect(left.map((c) => `${c.Names[0]} ${c.State}`)).toEqual([]);
+  });
 });

@@ -124,4 +124,6 @@ export interface ProcessTableOptions {
    * reach them already.
    */
   otherTerminals?(pid: number): number[];
+  /** Waits between tries to take down an ended agent's sandbox (see Teardowns; default about 2 minutes in all). */
+  teardownRetryDelaysMs?: readonly number[];
 }
