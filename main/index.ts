@@ -167,7 +167,7 @@ async function main(): Promise<void> {
         delete: (name) => (secrets.delete(name), sendProviderSettings()),
       },
     },
-    () => true, // the kernel has checked the PID before forwarding
+    () => true, // the kernel process checked that the PID is a live agent before forwarding (appCommands.ts)
   );
 
   const startKernel = (): Promise<void> =>

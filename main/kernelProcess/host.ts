@@ -1,4 +1,4 @@
-import { appEvents } from '../../shared/protocol/index.js';
+import { appEvents, HabitatError } from '../../shared/protocol/index.js';
 import type { Habitat } from '../habitat.js';
 import { servePort, type SessionPort } from '../bridge/index.js';
 import { startVncLoopback, type VncLoopback } from '../host/vncLoopback.js';
@@ -23,8 +23,18 @@ export async function hostKernel(
   exit: (code: number) => void = (code) => process.exit(code),
   onProviderSettings: (settings: { geminiApiKey?: string }) => void = () => undefined,
 ): Promise<Habitat> {
-  const forwarder = forwardAppCommands((message) => parent.postMessage(message));
-  let habitat: Habitat;
+  let habitat: Habitat | undefined;
+  // app.* commands reach these handlers only once the habitat is open (they are its bridge's)
+  const forwarder = forwardAppCommands((message) => parent.postMessage(message), {
+    process: (pid) => {
+      try {
+        return habitat?.kernel.processes.get(pid);
+      } catch (error) {
+        if (error instanceof HabitatError && error.code === 'E_NOT_FOUND') return undefined;
+        throw error;
+      }
+    },
+  });
   try {
     habitat = await open(forwarder.handlers);
   } catch (error) {

@@ -55,9 +55,10 @@ describe('the kernel in its utility process', () => {
     const send = (message: MainMessage, ports: SessionPort[] = []): void =>
       deliver!({ data: message, ports });
     const shortcuts: string[] = [];
+    const detached: number[] = [];
     const desktop = appHandlers(
       {
-        detach: vi.fn(),
+        detach: (pid) => void detached.push(pid),
         setTheme: vi.fn(),
         setShortcut: (accelerator) => (shortcuts.push(accelerator), { ok: true }),
         updates: { check: async () => ({ state: 'none' }) } as never,
@@ -91,6 +92,24 @@ describe('the kernel in its utility process', () => {
       code: 'E_INVALID',
     });
     expect(shortcuts).toHaveLength(1);
+
+    // a window of its own only for an agent that exists and runs: the kernel checks before main is asked
+    await expect(renderer.client.call('app.detachWindow', { pid: 424242 })).rejects.toMatchObject({
+      code: 'E_NOT_FOUND',
+      message: 'there is no agent with PID 424242',
+    });
+    const { pid } = await renderer.client.call('process.spawn', { name: 'filer' });
+    expect(await renderer.client.call('app.detachWindow', { pid })).toEqual({});
+    expect(detached).toEqual([pid]);
+    await renderer.client.call('process.signal', { pid, signal: 'KILL' });
+    await vi.waitFor(async () =>
+      expect((await renderer.client.call('process.get', { pid })).state).toBe('zombie'),
+    );
+    await expect(renderer.client.call('app.detachWindow', { pid })).rejects.toMatchObject({
+      code: 'E_CONFLICT',
+      message: `filer (PID ${pid}) has ended (zombie): only a running agent opens in a window of its own`,
+    });
+    expect(detached).toEqual([pid]);
 
     const focus: unknown[] = [];
     renderer.client.subscribe('app.focusAgent', (payload) => focus.push(payload));
