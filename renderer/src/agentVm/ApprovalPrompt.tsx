@@ -5,13 +5,45 @@ import { api, toErrorValue } from '../store/api.js';
 import { useHabitat } from '../store/store.js';
 import { Button } from '../ui/Button.js';
 import { ErrorBox } from '../ui/ErrorBox.js';
+import { approvalArgs, visible } from './approvalArgs.js';
+import './approvalPrompt.css';
 
-/** What the agent wants to do, in the words a person checks: the command itself where there is one. */
-function describe(request: ApprovalRequest): string {
-  const args = request.args as { command?: unknown; path?: unknown } | null;
-  if (typeof args?.command === 'string') return args.command;
-  if (typeof args?.path === 'string') return `${request.tool} ${args.path}`;
-  return `${request.tool} ${JSON.stringify(request.args)}`;
+/**
+ * What the agent wants to do: the tool, then every argument it gave, long ones (a script on standard input, a file's
+ * content) whole in a scrollable block. Nothing is summarised away: a person approves exactly what will run.
+ */
+function RequestDetails({ request }: { request: ApprovalRequest }) {
+  const args = approvalArgs(request.args);
+  return (
+    <>
+      <strong>
+        The agent wants to use <code data-testid="approval-tool">{visible(request.tool)}</code>
+        {args.length === 0 ? ' with no arguments' : ':'}
+      </strong>
+      {args.length > 0 && (
+        <dl className="approval-args" data-testid="approval-args">
+          {args.map((arg, i) => (
+            <div key={i} className="approval-arg" data-arg={arg.name}>
+              <dt>
+                {arg.name || 'arguments'}
+                {arg.size && <span className="muted"> ({arg.size})</span>}
+              </dt>
+              <dd>
+                {arg.block ? (
+                  // focusable, so that a keyboard can scroll it
+                  <pre className="approval-arg-block" tabIndex={0}>
+                    {arg.text}
+                  </pre>
+                ) : (
+                  <code>{arg.text}</code>
+                )}
+              </dd>
+            </div>
+          ))}
+        </dl>
+      )}
+    </>
+  );
 }
 
 /** A question the agent asks a person (ask_human): a field for the answer, and Decline. */
@@ -95,8 +127,7 @@ export function ApprovalPrompt({ pid }: { pid: number }) {
           />
         ) : (
           <div key={request.id} className="approval-item">
-            <strong>The agent wants to run:</strong>
-            <code>{describe(request)}</code>
+            <RequestDetails request={request} />
             {request.reasons.length > 0 && <p className="muted">Why it asks: {request.reasons.join('; ')}</p>}
             <div className="button-row">
               <Button variant="primary" onClick={() => decide(request, 'agent.approve')}>
