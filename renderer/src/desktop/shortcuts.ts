@@ -20,6 +20,16 @@ export interface KeyLike {
   metaKey: boolean;
   altKey: boolean;
   shiftKey: boolean;
+  /** KeyboardEvent's: whether AltGr is held (then Ctrl+Alt is a character being typed, not a shortcut). */
+  getModifierState?(key: string): boolean;
+}
+
+/** What matchShortcut needs to know about the machine besides the event. */
+export interface ShortcutEnv {
+  /** macOS: Option is the only Alt there, no AltGr exists, and Ctrl+Option never types into a field. */
+  mac: boolean;
+  /** What a key types on the current layout without modifiers ('n' for KeyN, 'т' on a Russian one), when known. */
+  layoutKey?(code: string): string | undefined;
 }
 
 /** What people read (Settings, README) and what matchShortcut implements: keep the two together. */
@@ -39,11 +49,39 @@ export const SHORTCUTS: { keys: string; does: string }[] = [
   { keys: 'Shift+F10 or the menu key', does: 'Context menu of what has focus' },
 ];
 
+/** Ctrl+Alt+letter shortcuts, by the physical key (a layout moves letters, the shortcut stays on its key). */
+const LETTER_ACTIONS: Record<string, ShortcutAction> = {
+  KeyW: 'close',
+  KeyN: 'deploy',
+  KeyM: 'missionControl',
+};
+
+/**
+ * Whether a Ctrl+Alt+letter press is someone typing a character: on Windows AltGr arrives as Ctrl+Alt, so Polish
+ * AltGr+N ("ń") or German AltGr+Q ("@") would otherwise be Deploy or worse. It is typing when AltGr is held, or
+ * when the key is a printable character that is neither the key's own letter nor what the key types on the current
+ * layout (Ctrl+Alt+N on a Russian layout reads "т", and is the shortcut). Not on macOS, where Option composes
+ * characters ("∑" for Option+W) but Ctrl+Option is never typing.
+ */
+function typesCharacter(e: KeyLike, env: ShortcutEnv): boolean {
+  if (env.mac) return false;
+  if (e.getModifierState?.('AltGraph')) return true;
+  // a named key ("Dead", "Unidentified") is not a character: the code decides
+  if ([...e.key].length !== 1) return false;
+  const typed = e.key.toLowerCase();
+  const letter = e.code.slice(3).toLowerCase();
+  return typed !== letter && typed !== env.layoutKey?.(e.code)?.toLowerCase();
+}
+
 /**
  * The desktop's shortcuts. A terminal keeps plain Ctrl+K (the shell's "kill to end of line"); every other
  * combination here is one no shell or browser needs.
  */
-export function matchShortcut(e: KeyLike, inTerminal: boolean): ShortcutAction | undefined {
+export function matchShortcut(
+  e: KeyLike,
+  inTerminal: boolean,
+  env: ShortcutEnv = currentEnv,
+): ShortcutAction | undefined {
   const mod = e.ctrlKey || e.metaKey;
   if (mod && !e.altKey && e.key.toLowerCase() === 'k') {
     return e.shiftKey || e.metaKey || !inTerminal ? 'smartBar' : undefined;
@@ -61,17 +99,37 @@ export function matchShortcut(e: KeyLike, inTerminal: boolean): ShortcutAction |
       case 'ArrowDown':
         return 'minimize';
     }
-    switch (e.code) {
-      case 'KeyW':
-        return 'close';
-      case 'KeyN':
-        return 'deploy';
-      case 'KeyM':
-        return 'missionControl';
-    }
+    const action = LETTER_ACTIONS[e.code];
+    if (action && !typesCharacter(e, env)) return action;
   }
   return undefined;
 }
+
+/** The browser's keyboard layout map (Chromium's Keyboard API), where there is one. */
+interface KeyboardLayoutSource {
+  getLayoutMap(): Promise<{ get(code: string): string | undefined }>;
+}
+
+let layout: { get(code: string): string | undefined } | undefined;
+const currentEnv: ShortcutEnv = {
+  mac: typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent),
+  layoutKey: (code) => layout?.get(code),
+};
+
+/**
+ * Reads the current layout again. Called when a modifier goes down or up, so that by the time the letter of a
+ * Ctrl+Alt chord arrives the map is the layout's now, even just after switching layouts. Without the API (or where
+ * it is refused) only a key's own letter counts.
+ */
+function refreshLayout(): void {
+  const keyboard = (navigator as Navigator & { keyboard?: KeyboardLayoutSource }).keyboard;
+  keyboard?.getLayoutMap().then(
+    (map) => (layout = map),
+    () => undefined,
+  );
+}
+
+const MODIFIERS = new Set(['Control', 'Alt', 'AltGraph', 'Shift', 'Meta', 'OS']);
 
 export function runShortcut(action: ShortcutAction): void {
   const focused = useHabitat.getState().wm.focusedId;
@@ -100,7 +158,12 @@ export function runShortcut(action: ShortcutAction): void {
 /** Listens in the capture phase, so that a shortcut wins over whatever has focus (a terminal, an editor). */
 export function useShortcuts(): void {
   useEffect(() => {
+    refreshLayout();
+    const onModifier = (event: KeyboardEvent) => {
+      if (MODIFIERS.has(event.key)) refreshLayout();
+    };
     const onKey = (event: KeyboardEvent) => {
+      onModifier(event);
       const target = event.target instanceof Element ? event.target : null;
       // a terminal, and an agent's desktop taken over, keep plain Ctrl+K for the program in them
       const action = matchShortcut(event, Boolean(target?.closest('.xterm, .vnc-screen')));
@@ -110,6 +173,12 @@ export function useShortcuts(): void {
       runShortcut(action);
     };
     window.addEventListener('keydown', onKey, true);
-    return () => window.removeEventListener('keydown', onKey, true);
+    window.addEventListener('keyup', onModifier, true);
+    window.addEventListener('focus', refreshLayout);
+    return () => {
+      window.removeEventListener('keydown', onKey, true);
+      window.removeEventListener('keyup', onModifier, true);
+      window.removeEventListener('focus', refreshLayout);
+    };
   }, []);
 }
