@@ -6,6 +6,7 @@ import { useResolvedTheme } from '../desktop/theme.js';
 import { matchShortcut } from '../desktop/shortcuts.js';
 import { api } from '../store/api.js';
 import { terminalHub } from './hub.js';
+import { takeChunk } from './inputChunks.js';
 import './terminal.css';
 
 const THEMES: Record<'dark' | 'light', ITheme> = {
@@ -104,7 +105,7 @@ export default function TerminalView({ terminal, label }: { terminal: number; la
     let sending = false;
     const pump = () => {
       if (sending || !queued || disposed) return;
-      const data = queued.slice(0, 64 * 1024);
+      const data = takeChunk(queued);
       queued = queued.slice(data.length);
       sending = true;
       api()
