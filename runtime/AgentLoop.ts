@@ -21,7 +21,10 @@ import type { AgentHost } from './tools/types.js';
 
 /** The loop's side of the kernel's LoopControl (kernel.processes.control(pid)); a structural type so tests may fake it. */
 export interface LoopSignals {
+  /** Aborted by KILL: whatever the loop is doing stops. */
   readonly signal: AbortSignal;
+  /** Aborted by TERM or KILL: what is not a step (a model pull) need not be let finish. */
+  readonly endSignal: AbortSignal;
   readonly isPaused: boolean;
   readonly terminating: boolean;
   pausePoint(): Promise<'continue' | 'end'>;
@@ -248,8 +251,8 @@ export class AgentLoop {
 
   /**
    * Gets the model ready (a pull), its progress reported when the status or the whole percent changes. Not counted
-   * against the time budget (a pull has its own idle timeout); KILL aborts it. A failure is reported as the model's
-   * (llm.error) and fails the run.
+   * against the time budget (a pull has its own idle timeout); KILL aborts it, and so does TERM, since a pull is
+   * no step to let finish. A failure is reported as the model's (llm.error) and fails the run.
    */
   private async prepareModel(): Promise<void> {
     const { provider } = this.options;
@@ -270,9 +273,11 @@ export class AgentLoop {
       });
     };
     try {
-      await provider.prepare(onProgress, this.signal);
+      await provider.prepare(onProgress, AbortSignal.any([this.signal, this.options.control.endSignal]));
     } catch (error) {
       this.checkKilled();
+      if (this.options.control.terminating)
+        throw new EndRun('terminated', 'terminated (TERM) while its model was being made ready');
       const info = this.errorInfo(error);
       this.emit({ type: 'llm.error', error: info });
       throw new EndRun('failed', `the model (${provider.name}) could not be made ready: ${info.message}`);

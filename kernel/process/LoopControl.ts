@@ -7,6 +7,8 @@ export class LoopControl {
   private ending: 'term' | 'kill' | undefined;
   private waiters: (() => void)[] = [];
   private readonly abortController = new AbortController();
+  /** Aborted by TERM or KILL: for waits that are not a step, which TERM need not let finish (a model pull). */
+  private readonly endController = new AbortController();
   /** Between leaving a pause point and reaching the next: the loop's state is in flux (a snapshot waits). */
   private stepping = false;
   private boundaryWaiters: (() => void)[] = [];
@@ -37,6 +39,11 @@ export class LoopControl {
     return this.abortController.signal;
   }
 
+  /** Aborted once the agent is to end (TERM or KILL); `signal` only by KILL. */
+  get endSignal(): AbortSignal {
+    return this.endController.signal;
+  }
+
   pause(): void {
     this.paused = true;
   }
@@ -62,12 +69,14 @@ export class LoopControl {
 
   terminate(): void {
     this.ending ??= 'term';
+    this.endController.abort(new Error('terminated'));
     this.release();
   }
 
   kill(): void {
     this.ending = 'kill';
     this.abortController.abort(new Error('killed'));
+    this.endController.abort(new Error('killed'));
     this.release();
     this.atRest(); // nothing it was doing will be finished
   }

@@ -319,6 +319,27 @@ describe('providers in the loop', () => {
       expect(server.requestsTo(/\/api\/chat/)).toHaveLength(0);
     });
 
+    it('ended by TERM: the pull stops at once (it is no step to let finish) and the run ends terminated', async () => {
+      server.on('/api/tags', ollamaTags());
+      server.on('/api/pull', slowPull());
+      const control = new LoopControl();
+      const events: AgentEvent[] = [];
+      const running = loop(control, events, 60_000).run();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(events.some((e) => e.type === 'model.pull')).toBe(true);
+      const termAt = Date.now();
+      control.terminate();
+      expect(await running).toMatchObject({
+        outcome: 'terminated',
+        reason: 'terminated (TERM) while its model was being made ready',
+        steps: 0,
+      });
+      expect(Date.now() - termAt).toBeLessThan(500); // the pull had about 700 ms to go
+      expect(events.filter((e) => e.type === 'model.pull').at(-1)).not.toMatchObject({ status: 'success' });
+      expect(events.filter((e) => e.type === 'llm.error')).toEqual([]);
+      expect(server.requestsTo(/\/api\/chat/)).toHaveLength(0);
+    });
+
     it('does not count against the time budget: the run starts its clock once the model is ready', async () => {
       server.on('/api/tags', ollamaTags());
       server.on('/api/pull', slowPull());
