@@ -32,6 +32,7 @@ import {
   ProviderOptions,
   SandboxChoice,
 } from './fields.js';
+import { discardDraft, isDraft, keepDraft, openDraft } from './draft.js';
 import './deploy.css';
 
 /**
@@ -42,17 +43,28 @@ export default function DeployDialog({ initialGoal }: { initialGoal: string }) {
   const ref = useRef<HTMLFormElement>(null);
   const failureRef = useRef<HTMLDivElement>(null);
   const base = useId();
-  const [form, setForm] = useState<DeployForm>(() => newDeployForm(initialGoal));
+  // what was typed before and not deployed comes back (see draft.ts); kept again at every change
+  const [opening] = useState(() => openDraft(initialGoal));
+  const [fresh] = useState(() => newDeployForm(''));
+  const [form, setForm] = useState<DeployForm>(opening.form);
+  const [replacedGoal, setReplacedGoal] = useState(opening.replacedGoal);
   const [errors, setErrors] = useState<FieldErrors>({});
   const [failure, setFailure] = useState<ErrorValue | null>(null);
   const [busy, setBusy] = useState(false);
-  const [openAfter, setOpenAfter] = useState(false);
+  const [openAfter, setOpenAfter] = useState(opening.openAfter);
   const [presets, setPresets] = useState<Preset[]>(loadPresets);
   const [presetName, setPresetName] = useState('');
   const [images, setImages] = useState<ImageInfo[] | string | null>(null);
   const freeGpus = useHabitat((s) => s.gpus.filter((g) => g.heldBy === null).length);
   const totalGpus = useHabitat((s) => s.gpus.length);
   useFocusTrap(ref, () => !busy && ui.closeDeploy());
+
+  useEffect(() => keepDraft({ form, openAfter }, fresh), [form, openAfter, fresh]);
+  const dirty = isDraft({ form, openAfter }, fresh);
+  const discard = () => {
+    discardDraft();
+    ui.closeDeploy();
+  };
 
   const docker = form.sandbox === 'docker';
   // a refusal appears below the fields: bring it into view
@@ -119,6 +131,7 @@ export default function DeployDialog({ initialGoal }: { initialGoal: string }) {
       const info = await api().call('process.spawn', checked.args, { timeoutMs: 120_000 });
       kernel.processChanges([info]);
       notify('success', `Deployed ${info.name}`, `#${info.pid} in a ${info.sandbox.kind} sandbox`, info.pid);
+      discardDraft();
       ui.closeDeploy();
       if (openAfter) windows.openAgent(info.pid);
       else windows.openApp('missionControl');
@@ -166,6 +179,28 @@ export default function DeployDialog({ initialGoal }: { initialGoal: string }) {
         </header>
 
         <div className="dialog-body">
+          {opening.restored && (
+            <p className="field-hint draft-note" data-testid="deploy-draft-note">
+              Restored what you typed before (Discard starts afresh).
+              {replacedGoal !== undefined && (
+                <>
+                  {' '}
+                  The goal was replaced by the one you asked for.
+                  <Button
+                    size="sm"
+                    variant="ghost"
+                    title={`Put back: ${replacedGoal}`}
+                    onClick={() => {
+                      set('goal', replacedGoal);
+                      setReplacedGoal(undefined);
+                    }}
+                  >
+                    Put the earlier goal back
+                  </Button>
+                </>
+              )}
+            </p>
+          )}
           <div className="presets" role="group" aria-label="Presets">
             <label htmlFor={`${base}-preset`}>Preset</label>
             <select id={`${base}-preset`} value="" onChange={(e) => applyPreset(e.target.value)}>
@@ -456,7 +491,17 @@ export default function DeployDialog({ initialGoal }: { initialGoal: string }) {
               Save preset
             </Button>
           </div>
-          <Button onClick={ui.closeDeploy} disabled={busy}>
+          {dirty && (
+            <Button onClick={discard} disabled={busy} data-testid="deploy-discard">
+              Discard
+            </Button>
+          )}
+          {/* like Escape, the backdrop and the title bar's button: closes it, and the draft is kept */}
+          <Button
+            onClick={ui.closeDeploy}
+            disabled={busy}
+            title="Close it; what you typed is kept until you deploy or discard it"
+          >
             Cancel
           </Button>
           <Button type="submit" variant="primary" icon="rocket" disabled={busy} data-testid="deploy-submit">
