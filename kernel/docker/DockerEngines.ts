@@ -8,6 +8,7 @@ import { DockerEngine } from './DockerEngine.js';
 import { DockerProvider } from './DockerProvider.js';
 import { DockerSandbox } from './DockerSandbox.js';
 import { LOCAL_ENGINE, type EngineConfig } from './engineUrl.js';
+import { containerName } from './labels.js';
 import { removeManaged } from './reconcile.js';
 import { WarmPool } from './WarmPool.js';
 
@@ -132,7 +133,8 @@ export class DockerEngines implements SandboxProvider {
   /**
    * On boot, engine by engine: containers of live agents still running are re-attached, every other container of
    * this kernel's is removed. An engine that does not answer is skipped (its agents are then marked lost). A
-   * container that cannot be removed is reported and tried again later: it never stops the boot.
+   * container that cannot be re-attached is removed too (its agent is marked lost). A container that cannot be
+   * removed is reported and tried again later: it never stops the boot.
    */
   async reconcile(
     records: ProcessRecord[],
@@ -163,6 +165,11 @@ export class DockerEngines implements SandboxProvider {
           await adopt(record, await provider.attach(id, record.pid));
         } catch (error) {
           onError(record, error);
+          // its agent is marked lost, and reconciliation kept the container for it: nothing else would remove it
+          const container = containerName(this.options.instance, record.pid);
+          await removeManaged(provider.sandbox.engine, { id, name: container }).catch((failure: unknown) =>
+            this.removalFailed(name, id, container, failure),
+          );
         }
       }
     }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dockerForTests } from '../../test/docker.js';
 import { firstLineThenKill, tempDir, waitFor } from '../../test/helpers.js';
 import { Kernel } from '../Kernel.js';
+import type { ProcessRecord } from '../store/index.js';
 import { DockerEngines } from './DockerEngines.js';
 import { faultyDocker } from './testing/faultyDocker.js';
 import { dockerTestbed, IMAGE_BUILD_TIMEOUT_MS, type Testbed } from './testing/testbed.js';
@@ -99,6 +100,69 @@ describe.skipIf(!docker)('docker cleanup at boot', () => {
       expect(faulty.failures('remove', leftover.id)).toBe(2);
       await waitFor(() => engines.warning === undefined, 5_000, 'the warning cleared');
       expect(onRemovalFailed).toHaveBeenCalledOnce();
+    } finally {
+      await engines.closePools();
+    }
+  }, 60_000);
+
+  it('removes the container of an agent it fails to re-attach: the agent is lost, its container gone', async () => {
+    const dataDir = fresh();
+    const line = await firstLineThenKill(
+      join(import.meta.dirname, '..', 'process', 'testing', 'containerKernel.ts'),
+      [dataDir],
+    );
+    const crashed = JSON.parse(line) as { pid: number; containerId: string };
+
+    const faulty = faultyDocker();
+    faulty.fail('inspect', crashed.containerId, 1); // the engine times out once, as the re-attach looks
+    const kernel = await Kernel.open({
+      dataDir,
+      mode: 'headless',
+      version: 'test',
+      docker: faulty.docker,
+      warmPool: { size: 0 },
+    });
+    kernels.push(kernel);
+    expect(faulty.failures('inspect', crashed.containerId)).toBe(1);
+    expect(kernel.processes.get(crashed.pid).state).toBe('dead');
+    expect(await containersOf(kernel.store.instanceId())).toEqual([]);
+  }, 90_000);
+
+  it('tries again to remove a container it failed to re-attach and then to remove', async () => {
+    const agent = await bed.agent(7);
+    const faulty = faultyDocker();
+    faulty.fail('inspect', agent.id, 1);
+    faulty.fail('remove', agent.id, 1);
+    const onRemovalFailed = vi.fn();
+    const onError = vi.fn();
+    const engines = new DockerEngines({
+      local: faulty.docker,
+      instance: bed.instance,
+      version: 'test',
+      bootId: 'a-later-boot',
+      homes: fresh(),
+      poolSize: 0,
+      onPoolError: () => {},
+      onRemovalFailed,
+      removalRetryMs: 100,
+    });
+    const record = {
+      pid: 7,
+      state: 'running',
+      bootId: bed.bootId,
+      sandbox: { kind: 'docker', containerId: agent.id, engine: 'local' },
+    } as ProcessRecord;
+    const adopt = vi.fn(async () => {});
+    try {
+      await engines.reconcile([record], adopt, onError);
+      expect(adopt).not.toHaveBeenCalled();
+      expect(onError).toHaveBeenCalledWith(record, expect.anything());
+      expect(onRemovalFailed).toHaveBeenCalledWith('local', agent.id, expect.anything());
+      expect(engines.warning).toContain(agent.name);
+      const gone = async (): Promise<boolean> => (await containersOf(bed.instance)).length === 0;
+      for (let i = 0; i < 100 && !(await gone()); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(await gone()).toBe(true);
+      await waitFor(() => engines.warning === undefined, 5_000, 'the warning cleared');
     } finally {
       await engines.closePools();
     }
