@@ -71,6 +71,7 @@ export class DockerEngines implements SandboxProvider {
         instance: options.instance,
         version: options.version,
         ...(config.homes ? { homesOnEngine: { local: options.homes, engine: config.homes } } : {}),
+        remote: config.name !== LOCAL_ENGINE, // its paths and GPUs are not this machine's
       });
       // a spare's home is renamed into place, which only an engine that sees this very folder can follow
       const pool = config.homes

@@ -28,6 +28,12 @@ export interface DockerSandboxOptions extends ContainerIdentity {
    * (`engine`), a shared or network mount. Bind mounts name paths on the engine's host.
    */
   homesOnEngine?: { local: string; engine: string };
+  /**
+   * The engine runs on another machine: every engine but the kernel's own local one (homesOnEngine implies it). It
+   * sees none of the kernel's folders but the homes folder, and none of the GPUs the kernel found with its nvidia-smi,
+   * so agents with extra mounts (shared workspaces, a graphical agent's display) or GPUs are refused there.
+   */
+  remote?: boolean;
 }
 
 /**
@@ -43,6 +49,7 @@ export class DockerSandbox implements Omit<SandboxBackend, 'plan'> {
   private readonly image: string;
   private readonly defaultLimits: Required<ContainerLimits>;
   private readonly homesOnEngine: { local: string; engine: string } | undefined;
+  private readonly remote: boolean;
 
   constructor(
     readonly engine: DockerEngine,
@@ -53,6 +60,7 @@ export class DockerSandbox implements Omit<SandboxBackend, 'plan'> {
     this.image = options.image ?? DEFAULT_SANDBOX_IMAGE;
     this.defaultLimits = resolveLimits(options.defaultLimits, DEFAULT_CONTAINER_LIMITS);
     this.homesOnEngine = options.homesOnEngine;
+    this.remote = options.remote === true || options.homesOnEngine !== undefined;
   }
 
   /** The engine host's path of a home the kernel made (the same path unless the engine is elsewhere). */
@@ -67,15 +75,43 @@ export class DockerSandbox implements Omit<SandboxBackend, 'plan'> {
   }
 
   /**
+   * Refuses (E_INVALID, saying why) what an engine on another machine cannot give: a bind mount besides the home
+   * names a folder of the kernel's machine (shared workspaces live in the data folder's shared/, a display's socket
+   * folder in run/vnc/, and the kernel talks to that socket itself), and the GPUs the kernel allocates are the ones its
+   * own nvidia-smi listed, whose UUIDs the other machine does not have. Until engines have a GPU inventory of their own,
+   * both run on the local engine only. Cheap and engine-free: callers may run it before anything is allocated.
+   */
+  assertCanRun(spec: Pick<ContainerSpec, 'gpus' | 'mounts'>): void {
+    if (!this.remote) return;
+    const where = `the Docker engine ${this.engine.name} is on another machine`;
+    if ((spec.gpus ?? []).length > 0) {
+      throw new HabitatError(
+        'E_INVALID',
+        `${where}, whose GPUs this kernel does not know (it allocates only its own machine's): run agents with GPUs on the local engine`,
+      );
+    }
+    const mount = spec.mounts?.[0];
+    if (mount) {
+      throw new HabitatError(
+        'E_INVALID',
+        `${where}, which sees only the homes folder of this kernel, not ${mount.source}: shared workspaces and graphical agents run on the local engine`,
+        { source: mount.source, target: mount.target },
+      );
+    }
+  }
+
+  /**
    * Creates (not starts) the agent's container. Checks everything it can before touching the engine: E_INVALID for
-   * bad limits or paths, E_DENIED for a mount that would expose the Docker socket, E_NOT_FOUND (saying how to build
-   * it) for a missing image, E_CONFLICT if the agent has a container already, E_UNAVAILABLE if the engine is down.
+   * bad limits or paths and for what an engine elsewhere cannot give (assertCanRun), E_DENIED for a mount that would
+   * expose the Docker socket, E_NOT_FOUND (saying how to build it) for a missing image, E_CONFLICT if the agent has
+   * a container already, E_UNAVAILABLE if the engine is down.
    */
   async create(spec: ContainerSpec): Promise<ContainerAgent> {
     if (!Number.isSafeInteger(spec.pid) || spec.pid <= 0) {
       throw new HabitatError('E_INVALID', 'a PID is a positive integer');
     }
     if (!spec.bootId) throw new HabitatError('E_INVALID', 'a container needs the boot id');
+    this.assertCanRun(spec);
     const limits = resolveLimits(spec.limits, this.defaultLimits);
     const image = spec.image ?? this.image;
     assertMountSourcesSafe(

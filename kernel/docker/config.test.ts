@@ -191,6 +191,40 @@ describe('the Docker socket is never mounted', () => {
   });
 });
 
+describe('an engine on another machine', () => {
+  const dir = tempDir();
+  afterAll(() => dir.cleanup());
+  const engine = new DockerEngine(new Dockerode({ socketPath: '/nonexistent.sock' }), { name: 'ssh://far' });
+  const base = { pid: 1, bootId: 'b', network: false };
+  const gpus = ['GPU-6b5c8f2e-3a1d-4e9b-9c7a-0f12d34e5a67'];
+  const workspace = [{ source: '/srv/data/shared/ws', target: '/home/agent/shared/ws' }];
+
+  it('is given no GPUs and no folder besides the home, before anything reaches it', async () => {
+    for (const sandbox of [
+      new DockerSandbox(engine, { ...identity, remote: true }),
+      new DockerSandbox(engine, { ...identity, homesOnEngine: { local: dir.path, engine: '/mnt/homes' } }),
+    ]) {
+      const withGpus = sandbox.create({ ...base, home: dir.path, gpus });
+      await expect(withGpus).rejects.toMatchObject({
+        code: 'E_INVALID',
+        message: expect.stringContaining('run agents with GPUs on the local engine') as string,
+      });
+      const withMounts = sandbox.create({ ...base, home: dir.path, mounts: workspace });
+      await expect(withMounts).rejects.toMatchObject({
+        code: 'E_INVALID',
+        message: expect.stringContaining('/srv/data/shared/ws') as string,
+      });
+      // without either, the request gets as far as the engine (which is down here)
+      expect(await asyncCodeOf(sandbox.create({ ...base, home: dir.path }))).toBe('E_UNAVAILABLE');
+    }
+  });
+
+  it('the local engine is given both', () => {
+    const local = new DockerSandbox(engine, identity);
+    expect(() => local.assertCanRun({ gpus, mounts: workspace })).not.toThrow();
+  });
+});
+
 describe.skipIf(process.getuid?.() !== 0)('the home, as the container user sees it', () => {
   const dir = tempDir();
   afterAll(() => dir.cleanup());
