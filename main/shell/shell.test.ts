@@ -268,6 +268,7 @@ describe('secrets', () => {
   // Stands in for the OS keychain: reversible, and nothing like the plain text
   const keychain: Encryptor = {
     isEncryptionAvailable: () => true,
+    getSelectedStorageBackend: () => 'gnome_libsecret',
     encryptString: (plain) => Buffer.from(`enc:${Buffer.from(plain).reverse().toString('base64')}`),
     decryptString: (encrypted) => {
       const text = encrypted.toString();
@@ -295,7 +296,7 @@ describe('secrets', () => {
       ...keychain,
       isEncryptionAvailable: () => false,
     });
-    expect(() => store.set('gemini.apiKey', 'k')).toThrow(/no secure storage/);
+    expect(() => store.set('gemini.apiKey', 'k')).toThrow(/no keychain/);
   });
 });
 
@@ -375,6 +376,7 @@ describe('updates', () => {
         updates,
         secrets: new SecretStore(join(scratch, 'bridge-secrets'), {
           isEncryptionAvailable: () => true,
+          getSelectedStorageBackend: () => 'kwallet6',
           encryptString: (s) => Buffer.from(s).reverse(),
           decryptString: (b) => Buffer.from(b).reverse().toString(),
         }),
