@@ -1,5 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
+import { HabitatError } from '../../shared/protocol/index.js';
 import { createHome, HOME_SKELETON } from '../fs/index.js';
 import type { ContainerAgent } from './ContainerAgent.js';
 import type { ContainerSpec } from './containerConfig.js';
@@ -87,8 +88,7 @@ export class WarmPool {
     const image = spec.image ?? this.options.defaultImage;
     const pool = this.pool(image);
     pool.failed = false;
-    const spare = pool.ready.shift();
-    this.refill(image);
+    const spare = await this.takeRunning(image, pool);
     if (!spare) return undefined;
     try {
       const agent = await this.sandbox.claimSpare(spare.agent, spec);
@@ -100,6 +100,35 @@ export class WarmPool {
       this.options.onError?.(error);
       return undefined; // a cold container still serves the spawn
     }
+  }
+
+  /**
+   * The first ready spare that still runs, refilling behind it. One that stopped behind the pool's back (a daemon
+   * restart, an OOM kill, `docker kill`) would fail every exec of the agent that got it: it is removed instead, and
+   * the next one tried. Only the spares ready now are tried; undefined if none runs (a cold container then).
+   */
+  private async takeRunning(image: string, pool: ImagePool): Promise<Spare | undefined> {
+    for (let tries = pool.ready.length; tries > 0; tries--) {
+      const spare = pool.ready.shift();
+      this.refill(image);
+      if (!spare) break;
+      try {
+        const state = await spare.agent.state();
+        if (state.running && !state.paused) return spare;
+        const why = state.oomKilled ? `${state.status}, killed for memory` : state.status;
+        this.options.onError?.(
+          new HabitatError(
+            'E_UNAVAILABLE',
+            `the spare container ${spare.agent.name} had stopped (${why}): replaced`,
+          ),
+        );
+      } catch (error) {
+        this.options.onError?.(error);
+      }
+      await this.discard(spare);
+    }
+    this.refill(image);
+    return undefined;
   }
 
   /** Removes every spare and waits for creations under way. */

@@ -138,6 +138,27 @@ describe.skipIf(!docker)('warm container pool', () => {
     expect(spares).toContain(next.sandbox.containerId);
   }, 90_000);
 
+  it('never hands out a spare that stopped behind its back: it is removed, and a running container serves', async () => {
+    const kernel = await open(fresh());
+    await poolReady(kernel, 2);
+    const stopped = kernel.warmPool.spareIds();
+    for (const id of stopped) await docker!.getContainer(id).kill(); // as a daemon restart or an OOM kill would
+
+    const agent = await kernel.processes.spawn({ sandbox: 'docker', network: false });
+    expect(stopped).not.toContain(agent.sandbox.containerId);
+    expect(await run(kernel, agent.pid, 'echo alive-$HABITAT_PID')).toBe(`alive-${agent.pid}`);
+    expect(kernel.processes.get(agent.pid).state).toBe('running');
+
+    await poolReady(kernel, 2);
+    const ids = (await containersOf(kernel)).map((c) => c.Id);
+    for (const id of stopped) expect(ids).not.toContain(id);
+    for (const id of kernel.warmPool.spareIds()) {
+      expect((await docker!.getContainer(id).inspect()).State.Running).toBe(true);
+    }
+    const next = await kernel.processes.spawn({ sandbox: 'docker', network: false });
+    expect(await run(kernel, next.pid, 'echo alive-$HABITAT_PID')).toBe(`alive-${next.pid}`);
+  }, 60_000);
+
   it('removes every spare when the kernel closes, and with the pool off makes none', async () => {
     const dataDir = fresh();
     const kernel = await open(dataDir);
