@@ -31,6 +31,7 @@ import {
   APP_SCHEME,
   AgentNotifier,
   appHandlers,
+  BackgroundPolicy,
   applicationMenuTemplate,
   createAppProtocolHandler,
   createWindow,
@@ -244,10 +245,18 @@ async function main(): Promise<void> {
     const { processes } = await client.call('process.list', { states: [from] });
     await Promise.allSettled(processes.map((p) => client.call('process.signal', { pid: p.pid, signal })));
   };
-  const refreshTray = async (): Promise<void> => {
-    const live = (
-      await client.call('process.list', { states: ['created', 'running', 'sleeping', 'stopped'] })
+  let liveAgents = 0; // as the tray last counted them
+  const listLive = async (timeoutMs?: number): Promise<ProcessInfo[]> =>
+    (
+      await client.call(
+        'process.list',
+        { states: ['created', 'running', 'sleeping', 'stopped'] },
+        timeoutMs ? { timeoutMs } : {},
+      )
     ).processes;
+  const refreshTray = async (): Promise<void> => {
+    const live = await listLive();
+    liveAgents = live.length;
     const state: TrayState = {
       connected: client.getConnectionState() === 'open',
       agents: {
@@ -300,8 +309,24 @@ async function main(): Promise<void> {
 
   app.on('second-instance', showMainWindow);
   app.on('activate', showMainWindow);
+  // closing the last window quits only when no agent is alive: otherwise the app stays in the tray (lifecycle.ts)
+  const background = new BackgroundPolicy();
   app.on('window-all-closed', () => {
-    if (process.platform !== 'darwin') app.quit();
+    if (quitting) return;
+    void listLive(3000)
+      .then(
+        (live) => live.length,
+        () => liveAgents,
+      )
+      .then((live) => {
+        if (BrowserWindow.getAllWindows().length > 0) return; // a window came back meanwhile
+        const step = background.onAllWindowsClosed(process.platform, live);
+        if (step.action === 'quit') return app.quit();
+        if (!step.notice || !Notification.isSupported()) return;
+        const notice = new Notification(step.notice);
+        notice.on('click', showMainWindow);
+        notice.show();
+      });
   });
   app.on('before-quit', (event) => {
     if (quitting) return;

@@ -4,6 +4,7 @@ export { applicationMenuTemplate, type MenuActions } from './appMenu.js';
 export { appHandlers, type DesktopShell } from './appHandlers.js';
 export { APP_CSP, APP_ORIGIN, APP_SCHEME, createAppProtocolHandler } from './appProtocol.js';
 export { isAllowedExternal, openAllowedExternal } from './externalLinks.js';
+export { BackgroundPolicy, quitLabel, type AllWindowsClosedStep } from './lifecycle.js';
 export { AgentNotifier, type AgentNotification } from './notifications.js';
 export { SecretStore, type Encryptor } from './secrets.js';
 export { DEFAULT_SHORTCUT, isValidAccelerator, registerShortcut } from './shortcut.js';

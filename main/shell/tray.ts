@@ -1,4 +1,5 @@
 import type { MenuItemConstructorOptions } from 'electron';
+import { quitLabel } from './lifecycle.js';
 
 export interface TrayState {
   connected: boolean;
@@ -30,6 +31,7 @@ export function trayMenuTemplate(state: TrayState, actions: TrayActions): MenuIt
     { label: 'Pause All Agents', enabled: state.connected && running > 0, click: () => actions.pauseAll() },
     { label: 'Resume All Agents', enabled: state.connected && stopped > 0, click: () => actions.resumeAll() },
     { type: 'separator' },
-    { label: 'Quit Habitat', role: 'quit', click: () => actions.quit() },
+    // the explicit way out: closing the windows leaves agents running in the tray (lifecycle.ts)
+    { label: quitLabel(total), click: () => actions.quit() },
   ];
 }
