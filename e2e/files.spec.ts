@@ -1,6 +1,6 @@
 import type { Page } from '@playwright/test';
 import { expect, test, type ServedHost } from './fixtures.js';
-import { bridge, openAgent, openDesktop, spawnMany } from './helpers.js';
+import { bridge, openAgent, openDesktop, screenshot, spawnMany } from './helpers.js';
 
 // The Files app against a served host: what it must never lose (an agent's work, a person's edits, bytes it cannot
 // show) and what it must keep doing (following the agent after the connection comes back).
@@ -102,6 +102,7 @@ test('bytes the editor cannot write back unchanged are shown read-only or as bin
   await expect(row('latin1.txt')).toBeVisible();
   await open('latin1.txt');
   await expect(files.getByTestId('file-readonly')).toContainText('not valid UTF-8');
+  await screenshot(page, 'files-read-only');
   await expect(editor).toContainText('caf');
   await expect(files.getByTestId('file-save')).toHaveCount(0);
   await editor.click();
@@ -126,4 +127,59 @@ test('bytes the editor cannot write back unchanged are shown read-only or as bin
   await page.keyboard.press('Control+s');
   await expect(files.getByTestId('file-status')).toContainText('Saved');
   expect(await textOf(host, pid, 'dos.txt')).toBe('one\r\ntwo\r\nthree');
+});
+
+test('New file and Upload ask before replacing a file of the same name, and keep it unless told to', async ({
+  page,
+  host,
+}) => {
+  const { pid, files, row, editor } = await openFiles(page, host, 'careful');
+  await sh(host, pid, "printf 'the agent notes\\n' > notes.md");
+  await expect(row('notes.md')).toBeVisible();
+  const notes = () => textOf(host, pid, 'notes.md');
+
+  // New file with a name that is taken: asked; Escape keeps the file, and the name to change it
+  await files.getByRole('button', { name: 'New file' }).click();
+  await files.getByLabel('New file name').fill('notes.md');
+  await files.getByRole('button', { name: 'Create' }).click();
+  const exists = page.getByRole('alertdialog', { name: 'notes.md already exists' });
+  await expect(exists).toBeVisible();
+  await screenshot(page, 'files-name-taken');
+  await page.keyboard.press('Escape');
+  await expect(exists).toHaveCount(0);
+  await expect(files.getByLabel('New file name')).toHaveValue('notes.md');
+  expect(await notes()).toBe('the agent notes\n');
+  // asked again: Open it (the default) opens the file as it is
+  await files.getByRole('button', { name: 'Create' }).click();
+  await expect(exists.getByRole('button', { name: 'Open it' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(editor).toContainText('the agent notes');
+  expect(await notes()).toBe('the agent notes\n');
+
+  // Upload over it: asked, and Cancel upload keeps it
+  const input = files.locator('input[type=file]');
+  const file = (name: string, text: string) => ({ name, mimeType: 'text/plain', buffer: Buffer.from(text) });
+  await input.setInputFiles([file('notes.md', 'uploaded\n')]);
+  const taken = page.getByRole('alertdialog', { name: 'notes.md already exists here' });
+  await taken.getByRole('button', { name: 'Cancel upload' }).click();
+  await expect(taken).toHaveCount(0);
+  expect(await notes()).toBe('the agent notes\n');
+  // with a new file beside it: Skip it uploads only the new one
+  await input.setInputFiles([file('notes.md', 'uploaded\n'), file('fresh.txt', 'fresh\n')]);
+  await taken.getByRole('button', { name: 'Skip it' }).click();
+  await expect(row('fresh.txt')).toBeVisible();
+  expect(await textOf(host, pid, 'fresh.txt')).toBe('fresh\n');
+  expect(await notes()).toBe('the agent notes\n');
+  // and Replace it replaces it
+  await input.setInputFiles([file('notes.md', 'uploaded\n')]);
+  await taken.getByRole('button', { name: 'Replace it' }).click();
+  await expect.poll(notes).toBe('uploaded\n');
+  // no part file is left behind
+  const client = await bridge(host);
+  try {
+    const { entries } = await client.call('fs.list', { pid, path: '.' });
+    expect(entries.filter((e) => e.name.startsWith('.habitat-tmp-'))).toEqual([]);
+  } finally {
+    client.close();
+  }
 });

@@ -1,47 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { expect, test } from '@playwright/test';
 import { WebSocketClient, type WebSocketLike } from '../shared/client/index.js';
 import { screenshot } from './helpers.js';
-
-const BIN = join(import.meta.dirname, '..', 'bin', 'habitat.mjs');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** `habitat serve` on a fixed port and token, so that a restarted host is the same address to the page. */
-async function serve(dataDir: string, port: number, token: string): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    [BIN, '--json', '--data-dir', dataDir, 'serve', '--port', String(port)],
-    {
-      env: { ...process.env, HABITAT_TOKEN: token },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  await new Promise<void>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', () => resolve());
-    child.once('exit', (code) => reject(new Error(`habitat serve exited with ${code}`)));
-  });
-  return child;
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
+import { freePort, serveOn as serve, stopServe as stop } from './restartableHost.js';
 
 test('the desktop survives a restart of the host: it says it is reconnecting, then resynchronises without a reload', async ({
   page,

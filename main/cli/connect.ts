@@ -60,9 +60,18 @@ export function resolveTarget(
 
 export async function connect(flags: ConnectFlags): Promise<WebSocketClient> {
   const target = resolveTarget(flags);
-  return WebSocketClient.connect({
-    url: target.url,
-    token: target.token,
-    factory: (url, protocols) => new WebSocket(url, protocols) as never,
-  });
+  try {
+    return await WebSocketClient.connect({
+      url: target.url,
+      token: target.token,
+      factory: (url, protocols) => new WebSocket(url, protocols) as never,
+    });
+  } catch (error) {
+    if (!(error instanceof HabitatError && error.code === 'E_DENIED')) throw error;
+    // where a CLI user can find the right one (exit 3 stays: a host out of reach for this token)
+    throw new HabitatError(
+      'E_DENIED',
+      `${error.message}; give the one \`habitat serve\` printed (in its URL, --token or HABITAT_TOKEN)`,
+    );
+  }
 }

@@ -99,6 +99,9 @@ export async function startHeadlessHost(options: HeadlessHostOptions): Promise<H
       response.writeHead(421, { 'Content-Type': 'text/plain' }).end('Misdirected request\n');
       return;
     }
+    // a plain GET of /bridge: is this token accepted? (what a browser whose socket failed cannot otherwise learn).
+    // The transport exists here: authorities stays empty, every request 421, until the same tick that creates it.
+    if (transport.handleRequest(request, response)) return;
     const csp = contentSecurityPolicy(`ws://${authority}`);
     bootData(habitat.bridge, request, token).then(
       (boot) => serveStatic(rendererDir, request, response, csp, boot),

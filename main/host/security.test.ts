@@ -1,6 +1,10 @@
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tokensEqual } from '../bridge/index.js';
 import { closed, nextMessage, opened, rawSocket, tempDir, waitFor } from '../../test/helpers.js';
+import { runCli } from '../../test/servedCli.js';
+import { WebSocketClient } from '../../shared/client/index.js';
+import { EXIT } from '../cli/context.js';
 import { startHeadlessHost, type HeadlessHost } from './HeadlessHost.js';
 
 describe('WebSocket transport security, against a real headless host', () => {
@@ -38,6 +42,51 @@ describe('WebSocket transport security, against a real headless host', () => {
       'HTTP 401',
     );
     await stillAnswers();
+  });
+
+  it('tells a client that cannot read the 401 why: a GET of /bridge answers it, under the Host check', async () => {
+    const ask = (token: string, headers: Record<string, string> = {}) =>
+      fetch(`http://127.0.0.1:${host.port}/bridge`, {
+        headers: { Authorization: `Bearer ${token}`, ...headers },
+      });
+    expect((await ask(host.token)).status).toBe(204);
+    expect((await ask('f'.repeat(64))).status).toBe(401);
+    expect((await ask(host.token, { Origin: 'http://evil.example' })).status).toBe(403);
+    // a rebound name gets nothing, not even the verdict
+    const rebound = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port: host.port,
+          path: '/bridge',
+          headers: { host: 'evil.example', authorization: `Bearer ${host.token}` },
+        },
+        (res) => resolve(res.statusCode ?? 0),
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect(rebound).toBe(421);
+    // and the client stops there: E_DENIED, where a host that is down is E_UNAVAILABLE
+    await expect(
+      WebSocketClient.connect({
+        url: host.wsUrl,
+        token: 'f'.repeat(64),
+        factory: (url, protocols) => new WebSocket(url, protocols) as never,
+      }),
+    ).rejects.toMatchObject({ code: 'E_DENIED' });
+    await stillAnswers();
+  });
+
+  it('the CLI says a wrong token was refused, and exits 3 as README says', async () => {
+    const run = await runCli(['--url', `http://127.0.0.1:${host.port}/`, '--token', 'f'.repeat(64), 'ps']);
+    expect(run.code).toBe(EXIT.unavailable);
+    expect(run.stderr).toMatch(
+      /^habitat: E_DENIED: the Habitat host at ws:\/\/127\.0\.0\.1:\d+\/bridge refused the token.*`habitat serve` printed/,
+    );
+    const json = await runCli(['--json', '--url', host.url.replace(/token=\w+/, 'token=stale'), 'ps']);
+    expect(json.code).toBe(EXIT.unavailable);
+    expect(JSON.parse(json.stdout)).toMatchObject({ error: { code: 'E_DENIED' } });
   });
 
   it('refuses a foreign Origin (HTTP 403) and accepts the host its own', async () => {

@@ -118,6 +118,8 @@ export class ClientCore implements HabitatApi {
       for (let i = 0; i < topics.length; i += 64) {
         this.trySend({ type: 'subscribe', id: this.nextId++, topics: topics.slice(i, i + 64) });
       }
+    } else if (state === 'refused') {
+      this.failPending({ code: 'E_DENIED', message: 'the Habitat host refused the token' });
     } else {
       this.failPending({ code: 'E_UNAVAILABLE', message: 'connection to the Habitat host was lost' });
     }

@@ -4,6 +4,7 @@ import { decodeBinaryFrame, encodeAckFrame } from '../protocol/frames.js';
 import { HabitatError } from '../protocol/habitatError.js';
 import type { ClientMessage } from '../protocol/wire.js';
 import { ClientCore } from './ClientCore.js';
+import { checkTokenOverHttp, type TokenCheck, type TokenVerdict } from './tokenCheck.js';
 import type { CallOptions } from './types.js';
 
 /** The part of the WHATWG WebSocket this client uses: the browser's and Node 22's global WebSocket both fit. */
@@ -28,6 +29,11 @@ export interface WebSocketClientOptions {
   /** Reconnect with exponential backoff after the connection drops (the UI wants this, the CLI does not). */
   reconnect?: boolean;
   maxBackoffMs?: number;
+  /**
+   * Asks the host, after a connection failed before it opened, whether the token is the reason (default: a GET of
+   * the bridge's URL, see tokenCheck.ts). 'refused' ends the attempts: state 'refused', connect() rejects E_DENIED.
+   */
+  checkToken?: TokenCheck;
 }
 
 const OPEN = 1;
@@ -52,7 +58,10 @@ export class WebSocketClient extends ClientCore {
     });
   }
 
-  /** Resolves once the first connection is open; rejects with E_UNAVAILABLE if it cannot be opened. */
+  /**
+   * Resolves once the first connection is open; rejects with E_DENIED if the host refuses the token, else with
+   * E_UNAVAILABLE if it cannot be opened.
+   */
   static connect(options: WebSocketClientOptions): Promise<WebSocketClient> {
     const client = new WebSocketClient(options);
     return new Promise((resolve, reject) => {
@@ -61,7 +70,7 @@ export class WebSocketClient extends ClientCore {
     });
   }
 
-  /** A client that keeps trying in the background; for UIs that show the connection state. */
+  /** A client that keeps trying in the background, until the host refuses its token; for UIs that show the state. */
   static start(options: WebSocketClientOptions): WebSocketClient {
     const client = new WebSocketClient({ ...options, reconnect: true });
     client.open();
@@ -102,11 +111,13 @@ export class WebSocketClient extends ClientCore {
     try {
       socket = this.options.factory(this.options.url, [WS_SUBPROTOCOL, token]);
     } catch (error) {
-      this.handleClose({ code: 1006, reason: String(error) });
+      this.handleClose({ code: 1006, reason: String(error) }, false);
       return;
     }
     this.socket = socket;
+    let wasOpen = false;
     socket.onopen = () => {
+      wasOpen = true;
       this.attempt = 0;
       this.setState('open');
       this.opened?.resolve();
@@ -133,7 +144,7 @@ export class WebSocketClient extends ClientCore {
     socket.onerror = () => {
       // Node's WebSocket reports a refused upgrade with an error and no close event: treat both alike.
       if (this.socket !== socket) return;
-      this.handleClose({ code: 1006, reason: 'connection refused or lost' });
+      this.handleClose({ code: 1006, reason: 'connection refused or lost' }, wasOpen);
       try {
         socket.close();
       } catch {
@@ -141,13 +152,38 @@ export class WebSocketClient extends ClientCore {
       }
     };
     socket.onclose = (event) => {
-      if (this.socket === socket) this.handleClose(event);
+      if (this.socket === socket) this.handleClose(event, wasOpen);
     };
   }
 
-  private handleClose(event: { code: number; reason: string }): void {
+  private handleClose(event: { code: number; reason: string }, wasOpen: boolean): void {
     this.lastClose = { code: event.code, reason: event.reason };
     this.socket = undefined;
+    if (wasOpen || this.closedByUser) {
+      this.afterClose(event, 'unknown');
+      return;
+    }
+    // The upgrade failed, and a browser never says why (a 401 reads as 1006, like a host that is down): ask, so that
+    // a token the host will never take (it restarted with a new one) ends the attempts instead of feeding them.
+    const check = this.options.checkToken ?? checkTokenOverHttp;
+    check(this.options.url, this.options.token).then(
+      (verdict) => this.afterClose(event, verdict),
+      () => this.afterClose(event, 'unknown'),
+    );
+  }
+
+  private afterClose(event: { code: number; reason: string }, verdict: TokenVerdict): void {
+    if (verdict === 'refused' && !this.closedByUser) {
+      this.opened?.reject(
+        new HabitatError(
+          'E_DENIED',
+          `the Habitat host at ${this.options.url} refused the token: it is not this host's (one started without HABITAT_TOKEN makes a new token each time it starts)`,
+        ),
+      );
+      this.opened = undefined;
+      this.setState('refused');
+      return;
+    }
     if (this.opened) {
       const detail = event.reason ? `: ${event.reason}` : '';
       this.opened.reject(

@@ -6,3 +6,4 @@ export {
   type WebSocketFactory,
   type WebSocketLike,
 } from './WebSocketClient.js';
+export { bridgeHttpUrl, checkTokenOverHttp, type TokenCheck, type TokenVerdict } from './tokenCheck.js';

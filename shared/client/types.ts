@@ -1,7 +1,8 @@
 import type { CommandArgs, CommandName, CommandResult, EventName, EventPayload } from '../protocol/index.js';
 
 export type Unsubscribe = () => void;
-export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+/** 'refused': the host turned the token away (a stale one, after the host restarted); the client tries no more. */
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed' | 'refused';
 
 export interface CallOptions {
   /** Reject with E_TIMEOUT after this many milliseconds (default 30 s). */

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import {
@@ -39,6 +39,13 @@ export interface ConnectionStats {
 
 export interface WebSocketTransport {
   connections(): ConnectionStats[];
+  /**
+   * Answers a plain HTTP request for the bridge's path, and returns true; false for any other path. A browser never
+   * sees why an upgrade was refused (only close code 1006), so a client whose connection failed asks here, with its
+   * token in `Authorization: Bearer`, whether the token is the reason: 204 if it would be accepted, 401 if not. It
+   * grants nothing and tells a foreign origin nothing (403), as the upgrade does.
+   */
+  handleRequest(request: IncomingMessage, response: ServerResponse): boolean;
   close(): Promise<void>;
 }
 
@@ -86,6 +93,17 @@ function refuse(socket: Duplex, status: number, reason: string): void {
   );
 }
 
+function answer(
+  response: ServerResponse,
+  status: number,
+  reason: string,
+  headers: Record<string, string> = {},
+): void {
+  response
+    .writeHead(status, { 'Content-Type': 'text/plain', 'Cache-Control': 'no-store', ...headers })
+    .end(status === 204 ? undefined : `${reason}\n`);
+}
+
 export function attachWebSocketTransport(
   bridge: Bridge,
   options: WebSocketTransportOptions,
@@ -101,6 +119,11 @@ export function attachWebSocketTransport(
   });
   const live = new Map<WebSocket, { session: BridgeSession; paused: boolean }>();
 
+  const tokenAccepted = (request: IncomingMessage): boolean => {
+    const token = presentedToken(request);
+    return token !== undefined && tokensEqual(token, options.token);
+  };
+
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname !== path) return; // another endpoint's (the VNC proxy's), or the host answers 404
@@ -108,9 +131,22 @@ export function attachWebSocketTransport(
     if (origin !== undefined && !options.allowedOrigins.has(origin)) {
       return refuse(socket, 403, 'Forbidden origin');
     }
-    const token = presentedToken(request);
-    if (token === undefined || !tokensEqual(token, options.token)) return refuse(socket, 401, 'Unauthorized');
+    if (!tokenAccepted(request)) return refuse(socket, 401, 'Unauthorized');
     wss.handleUpgrade(request, socket, head, (ws) => onConnection(ws));
+  };
+
+  const handleRequest = (request: IncomingMessage, response: ServerResponse): boolean => {
+    if (new URL(request.url ?? '/', 'http://localhost').pathname !== path) return false;
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      answer(response, 405, 'Method Not Allowed', { Allow: 'GET, HEAD' });
+    } else if (request.headers.origin !== undefined && !options.allowedOrigins.has(request.headers.origin)) {
+      answer(response, 403, 'Forbidden origin');
+    } else if (!tokenAccepted(request)) {
+      answer(response, 401, 'Token refused', { 'WWW-Authenticate': 'Bearer' });
+    } else {
+      answer(response, 204, 'Token accepted');
+    }
+    return true;
   };
 
   const onConnection = (ws: WebSocket): void => {
@@ -182,6 +218,7 @@ export function attachWebSocketTransport(
   options.server.on('upgrade', onUpgrade);
 
   return {
+    handleRequest,
     connections: () =>
       [...live.entries()].map(([ws, s]) => ({
         sessionId: s.session.context.sessionId,

@@ -9,6 +9,7 @@ const CONNECTION_LABEL = {
   open: 'Connected',
   reconnecting: 'Reconnecting…',
   closed: 'Disconnected',
+  refused: 'Token refused',
   'no-token': 'No token',
 } as const;
 

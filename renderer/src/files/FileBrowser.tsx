@@ -20,7 +20,9 @@ import { api, errorText } from '../store/api.js';
 import { notify } from '../store/store.js';
 import { Button, IconButton } from '../ui/Button.js';
 import { Icon } from '../ui/Icon.js';
-import { base64ToBytes, baseName, bytesToBase64, crumbs, joinPath, parentPath } from './paths.js';
+import { base64ToBytes, baseName, crumbs, joinPath, parentPath } from './paths.js';
+import { useChoice, type ChoiceSpec } from './ChoiceDialog.js';
+import { createFile, replaceFile, statOrNull } from './fsCalls.js';
 import { decodeFile, encodeText, type LineEnding } from './text.js';
 import { useFsWatch } from './useFsWatch.js';
 import './files.css';
@@ -63,6 +65,7 @@ export function FileBrowser({
   const [prompt, setPrompt] = useState<{ kind: 'file' | 'folder'; name: string } | null>(null);
   const [confirmDelete, setConfirmDelete] = useState<string | null>(null);
   const uploadRef = useRef<HTMLInputElement>(null);
+  const { ask, dialog } = useChoice();
 
   const refresh = useCallback(() => {
     api()
@@ -159,58 +162,87 @@ export function FileBrowser({
   };
 
   const upload = async (files: FileList | File[]) => {
-    const list = [...files];
+    const list = [...files].filter((file) => {
+      if (file.size <= FS_MAX_WRITE_BYTES) return true;
+      notify(
+        'error',
+        `${file.name} is too large`,
+        `Files up to ${formatBytes(FS_MAX_WRITE_BYTES)} can be uploaded.`,
+        pid,
+      );
+      return false;
+    });
     if (list.length === 0) return;
-    setStatus(`Uploading ${list.length} file${list.length === 1 ? '' : 's'}…`);
+    let targets = list.map((file) => ({ file, path: joinPath(path, file.name), taken: false }));
+    // one question for every name already taken here: replacing loses what those files hold
+    const taken = await Promise.all(targets.map((t) => statOrNull(pid, t.path).catch(() => null)));
+    targets.forEach((t, i) => (t.taken = taken[i] !== null));
+    const names = targets.filter((t) => t.taken).map((t) => t.file.name);
+    if (names.length > 0) {
+      const answer = await ask(uploadQuestion(names, names.length < targets.length));
+      if (answer === 'cancel') return;
+      if (answer === 'skip') targets = targets.filter((t) => !t.taken);
+    }
+    setStatus(`Uploading ${targets.length} file${targets.length === 1 ? '' : 's'}…`);
     let done = 0;
-    for (const file of list) {
-      if (file.size > FS_MAX_WRITE_BYTES) {
-        notify(
-          'error',
-          `${file.name} is too large`,
-          `Files up to ${formatBytes(FS_MAX_WRITE_BYTES)} can be uploaded.`,
-          pid,
-        );
-        continue;
-      }
+    for (const { file, path: target, taken } of targets) {
       try {
-        const content = bytesToBase64(new Uint8Array(await file.arrayBuffer()));
-        await api().call('fs.write', {
-          pid,
-          path: joinPath(path, file.name),
-          content,
-          encoding: 'base64',
-          createParents: true,
-        });
+        const bytes = new Uint8Array(await file.arrayBuffer());
+        // a name that was free when asked is created without replacing: one that appeared since is refused
+        await (taken ? replaceFile(pid, target, bytes) : createFile(pid, target, bytes));
         done++;
       } catch (e) {
         notify('error', `Cannot upload ${file.name}`, errorText(e), pid);
       }
     }
-    setStatus(`Uploaded ${done} of ${list.length}`);
+    setStatus(`Uploaded ${done} of ${targets.length}`);
     refresh();
   };
 
   const create = async (event: FormEvent) => {
     event.preventDefault();
-    if (!prompt?.name.trim()) return;
-    const target = joinPath(path, prompt.name.trim());
+    const name = prompt?.name.trim();
+    if (!prompt || !name) return;
+    const target = joinPath(path, name);
     try {
-      if (prompt.kind === 'folder') await api().call('fs.mkdir', { pid, path: target, recursive: true });
-      else {
-        const entry = await api().call('fs.write', {
+      const existing = await statOrNull(pid, target);
+      if (prompt.kind === 'folder') {
+        if (existing) {
+          notify('error', `Cannot create ${name}`, `${name} already exists here.`, pid);
+          return;
+        }
+        await api().call('fs.mkdir', { pid, path: target, recursive: true });
+        setPrompt(null);
+        refresh();
+        return;
+      }
+      let entry: FsEntry;
+      if (existing) {
+        if (existing.type !== 'file') {
+          notify('error', `Cannot create ${name}`, `${name} already exists here, and it is not a file.`, pid);
+          return;
+        }
+        const answer = await ask(newFileQuestion(existing));
+        if (answer === 'cancel') return; // the name stays in the box, to change it
+        setPrompt(null);
+        if (answer === 'open') return void (await openFile(existing));
+        entry = await api().call('fs.write', { pid, path: target, content: '', encoding: 'utf8' });
+      } else {
+        // appending nothing creates the file, and leaves one that appeared since the check as it is
+        entry = await api().call('fs.write', {
           pid,
           path: target,
           content: '',
           encoding: 'utf8',
           createParents: true,
+          append: true,
         });
-        setOpen({ path: entry.path, content: '', saved: '', size: 0, view: { kind: 'text', eol: '\n' } });
+        setPrompt(null);
       }
-      setPrompt(null);
       refresh();
+      await openFile(entry);
     } catch (e) {
-      notify('error', `Cannot create ${prompt.name}`, errorText(e), pid);
+      notify('error', `Cannot create ${name}`, errorText(e), pid);
     }
   };
 
@@ -472,6 +504,7 @@ export function FileBrowser({
           )}
         </section>
       </div>
+      {dialog}
       {dragging && (
         <div className="drop-overlay" aria-hidden="true">
           <Icon name="upload" size={32} />
@@ -480,4 +513,53 @@ export function FileBrowser({
       )}
     </div>
   );
+}
+
+function newFileQuestion(existing: FsEntry): ChoiceSpec<'cancel' | 'replace' | 'open'> {
+  const when = new Date(existing.mtime).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
+  return {
+    title: `${existing.name} already exists`,
+    body: (
+      <p>
+        It holds {formatBytes(existing.size)} and was last changed {when}. Open it, or replace it with an
+        empty file: what it holds now is then lost.
+      </p>
+    ),
+    choices: [
+      { id: 'cancel', label: 'Cancel' },
+      { id: 'replace', label: 'Replace with an empty file', variant: 'danger' },
+      { id: 'open', label: 'Open it', variant: 'primary' },
+    ],
+    cancel: 'cancel',
+    initial: 'open',
+  };
+}
+
+function uploadQuestion(names: string[], others: boolean): ChoiceSpec<'cancel' | 'skip' | 'replace'> {
+  const one = names.length === 1;
+  return {
+    title: one ? `${names[0]} already exists here` : `${names.length} files already exist here`,
+    body: (
+      <>
+        <p>
+          Uploading replaces {one ? 'it' : 'them'}: what {one ? 'it holds' : 'they hold'} now is lost.
+          {others && ` Skip ${one ? 'it' : 'them'} to upload only the other files.`}
+        </p>
+        {!one && (
+          <ul className="choice-names">
+            {names.map((name) => (
+              <li key={name}>{name}</li>
+            ))}
+          </ul>
+        )}
+      </>
+    ),
+    choices: [
+      { id: 'cancel', label: 'Cancel upload' },
+      ...(others ? [{ id: 'skip' as const, label: one ? 'Skip it' : 'Skip them' }] : []),
+      { id: 'replace', label: one ? 'Replace it' : 'Replace them', variant: 'danger' },
+    ],
+    cancel: 'cancel',
+    initial: others ? 'skip' : 'cancel',
+  };
 }
