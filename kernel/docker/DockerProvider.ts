@@ -1,4 +1,5 @@
 import { HabitatError, type Signal } from '../../shared/protocol/index.js';
+import type { PtyProcess, PtySpawner } from '../pty/index.js';
 import type {
   AgentSandbox,
   SandboxExecOptions,
@@ -13,10 +14,15 @@ import { HOME_IN_CONTAINER, type ContainerSpec } from './containerConfig.js';
 import type { DockerSandbox } from './DockerSandbox.js';
 import type { WarmPool } from './WarmPool.js';
 
+/** SIGTERM's number: a terminal whose sandbox a TERM ended reports 128 + it, as a shell does. */
+const SIGTERM = 15;
+
 /** One agent's container as the process table drives it (kernel/docker/README.md has the table of calls). */
 class ContainerAgentSandbox implements AgentSandbox {
   readonly kind = 'docker' as const;
   readonly isolation = 'container' as const;
+  /** A TERM ended the container (endSandbox): its terminals' programs were killed with it, and say TERM did it. */
+  private endedByTerm = false;
 
   constructor(readonly agent: ContainerAgent) {}
 
@@ -26,7 +32,7 @@ class ContainerAgentSandbox implements AgentSandbox {
 
   terminal(argv: string[]): TerminalLaunch {
     const [file = 'bash', ...args] = argv;
-    return { spawner: this.agent.ptySpawner(), file, args, env: {}, cwd: HOME_IN_CONTAINER };
+    return { spawner: this.spawner(), file, args, env: {}, cwd: HOME_IN_CONTAINER };
   }
 
   exec(argv: string[], options: SandboxExecOptions): Promise<SandboxExecResult> {
@@ -37,7 +43,11 @@ class ContainerAgentSandbox implements AgentSandbox {
     return this.agent.spawn(argv, env);
   }
 
-  async signal(signal: Signal): Promise<void> {
+  async signal(
+    signal: Signal,
+    _terminals: readonly number[] = [],
+    options: { endSandbox?: boolean } = {},
+  ): Promise<void> {
     switch (signal) {
       case 'STOP':
         return this.agent.pause(); // the cgroup freezer: nothing in the container escapes
@@ -45,6 +55,7 @@ class ContainerAgentSandbox implements AgentSandbox {
         return this.agent.unpause();
       case 'TERM':
         await this.agent.unpause();
+        if (options.endSandbox) return this.endByTerm();
         await this.agent.signal('SIGTERM');
         return;
       case 'KILL':
@@ -59,6 +70,54 @@ class ContainerAgentSandbox implements AgentSandbox {
   destroy(): Promise<void> {
     return this.agent.remove();
   }
+
+  /**
+   * TERM to an agent with no loop to let finish its step (a shell agent): as a host sandbox's launcher dies of the
+   * TERM and takes its namespace along, the programs get the TERM and the container ends right after, and its
+   * terminals exit as killed by TERM (143). An interactive shell would ignore the TERM, and the agent wait for the
+   * KILL at the end of the grace period.
+   */
+  private async endByTerm(): Promise<void> {
+    this.endedByTerm = true;
+    try {
+      await this.agent.signal('SIGTERM');
+    } finally {
+      await this.agent.kill();
+    }
+  }
+
+  /** The container's terminals, whose exit says TERM once a TERM ended the container. */
+  private spawner(): PtySpawner {
+    const spawner = this.agent.ptySpawner();
+    return {
+      spawn: (file, args, options) => {
+        const pty = spawner.spawn(file, args, options);
+        return withExit(pty, (exit) =>
+          this.endedByTerm ? { exitCode: 128 + SIGTERM, signal: SIGTERM } : exit,
+        );
+      },
+    };
+  }
+}
+
+type PtyExit = Parameters<Parameters<PtyProcess['onExit']>[0]>[0];
+
+/** The same terminal, its exit as `map` tells it. */
+function withExit(pty: PtyProcess, map: (exit: PtyExit) => PtyExit): PtyProcess {
+  return {
+    get pid() {
+      return pty.pid;
+    },
+    onData: (listener) => pty.onData(listener),
+    ...(pty.onBytes ? { onBytes: (listener: (data: Uint8Array) => void) => pty.onBytes!(listener) } : {}),
+    onExit: (listener) => pty.onExit((exit) => listener(map(exit))),
+    write: (data) => pty.write(data),
+    resize: (cols, rows) => pty.resize(cols, rows),
+    pause: () => pty.pause(),
+    resume: () => pty.resume(),
+    kill: (signal) => pty.kill(signal),
+    ...(pty.readingInput ? { readingInput: () => pty.readingInput!() } : {}),
+  };
 }
 
 /** Docker's "could not select device driver" says what failed, not what to install. */
