@@ -101,6 +101,18 @@ describe.each(['auto', 'portable'] as const)('AgentFs round trips (%s resolution
     expect((await fs.read('notes/a.md')).content).toBe('two');
   });
 
+  it('writes with the mode asked for, appends included; never more than rwx bits', async () => {
+    expect((await fs.write('notes/run.sh', 'x', { mode: 0o755 })).mode).toBe(0o755);
+    await fsp.chmod(join(t.home, 'notes/run.sh'), 0o600);
+    expect((await fs.write('notes/run.sh', 'y', { mode: 0o750 })).mode).toBe(0o750); // the mode asked for wins
+    expect((await fs.write('notes/run.sh', 'z')).mode).toBe(0o750); // else the replaced file's is kept
+    expect((await fs.write('notes/log', 'a', { append: true })).mode).toBe(0o644);
+    expect((await fs.write('notes/log', 'b', { append: true, mode: 0o440 })).mode).toBe(0o440);
+    expect((await fs.read('notes/log')).content).toBe('ab');
+    expect(await codeOf(fs.write('notes/x', 'x', { mode: 0o4755 }))).toBe('E_INVALID');
+    expect(await codeOf(fs.write('notes/x', 'x', { mode: -1 }))).toBe('E_INVALID');
+  });
+
   it('creates parents only when asked', async () => {
     expect(await codeOf(fs.write('a/b/c.txt', 'x'))).toBe('E_NOT_FOUND');
     expect(await fsp.readdir(t.home)).not.toContain('a');

@@ -81,6 +81,11 @@ export interface WriteOptions {
    */
   append?: boolean;
   /**
+   * The file's permission bits after the write (0 to 0o777: never setuid, setgid or sticky). Without it a
+   * replaced file keeps its mode and a new one gets 0644 (less the kernel's umask).
+   */
+  mode?: number;
+  /**
    * Who writes, compared by identity (the bridge passes the connection's). A file named TEMP_PREFIX* written with
    * a holder is a part file of a write in parts: it is the holder's until moved or deleted, releaseParts(holder)
    * removes it if it is still there, and no sweep touches it meanwhile.
@@ -237,6 +242,7 @@ export class AgentFs {
     const name = components.at(-1);
     if (name === undefined) throw fsError('E_CONFLICT', '~ is a folder');
     const data = decodeContent(content, options.encoding ?? 'utf8');
+    const mode = options.mode === undefined ? undefined : permissionBits(options.mode);
     if (data.byteLength > this.maxWriteBytes) {
       throw fsError(
         'E_LIMIT',
@@ -263,13 +269,14 @@ export class AgentFs {
         if (existing) assertReplaceableFile(existing, components);
         if (options.append) {
           await this.quota.reserve(data.byteLength, 0, components);
-          await appendTo(this.resolver, dir, name, components, data);
+          await appendTo(this.resolver, dir, name, components, data, mode);
           this.quota.adjust(data.byteLength);
           return entryOf(await this.resolver.lstat(dir, name), components);
         }
         const reclaimed = existing ? reclaimable(existing) : 0;
         await this.quota.reserve(data.byteLength, reclaimed, components);
-        await writeAtomic(this.resolver, dir, name, data, existing ? existing.mode & 0o7777 : undefined);
+        const keptMode = existing ? existing.mode & 0o7777 : undefined;
+        await writeAtomic(this.resolver, dir, name, data, mode ?? keptMode);
         this.quota.adjust(data.byteLength - reclaimed);
         return entryOf(await this.resolver.lstat(dir, name), components);
       } finally {
@@ -662,6 +669,13 @@ function byteCount(value: number, what: string): number {
   return value;
 }
 
+function permissionBits(mode: number): number {
+  if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) {
+    throw fsError('E_INVALID', 'mode is a whole number from 0 to 0o777 (511)');
+  }
+  return mode;
+}
+
 function positive(value: number, what: string): number {
   if (!(value > 0)) throw new RangeError(`AgentFs: ${what} must be positive`);
   return value;
@@ -672,8 +686,9 @@ function byCodeUnits(a: string, b: string): number {
 }
 
 /**
- * Appends to a regular file in an open folder (created if missing), fsynced. O_NOFOLLOW (openFile) refuses a link,
- * O_NONBLOCK a FIFO swapped in (no reader: ENXIO, never a hang); the opened file must be a regular one.
+ * Appends to a regular file in an open folder (created if missing), fsynced, then gives it `mode` if one is set.
+ * O_NOFOLLOW (openFile) refuses a link, O_NONBLOCK a FIFO swapped in (no reader: ENXIO, never a hang); the opened
+ * file must be a regular one.
  */
 async function appendTo(
   resolver: HomeResolver,
@@ -681,6 +696,7 @@ async function appendTo(
   name: string,
   components: readonly string[],
   data: Uint8Array,
+  mode?: number,
 ): Promise<void> {
   const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NONBLOCK ?? 0);
   const handle = await resolver.openFile(dir, name, flags, 0o644);
@@ -688,6 +704,7 @@ async function appendTo(
     if (!(await handle.stat()).isFile())
       throw fsError('E_CONFLICT', `${display(components)} is not a regular file`);
     await handle.write(data);
+    if (mode !== undefined) await handle.chmod(mode);
     await handle.sync();
   } catch (error) {
     throw isHabitatError(error) ? error : mapFsError(error, components);

@@ -131,6 +131,46 @@ describe('habitat fs: large files go in parts', () => {
     expect((await runBytes(['fs', 'cat', String(pid), 'empty.txt'])).stdout.length).toBe(0);
   });
 
+  it("put keeps the local file's permission bits, in one write and in parts; from standard input, those it replaces", async () => {
+    const pid = (await json(['spawn'])).pid as number;
+    const modeInHome = (path: string) => statSync(join(dataDir, 'homes', String(pid), path)).mode & 0o7777;
+    const local = (name: string, size: number, mode: number) => {
+      const path = join(dir.path, name);
+      writeFileSync(path, randomBytes(size));
+      chmodSync(path, mode);
+      return path;
+    };
+    const put = async (from: string, to: string, input?: Buffer) => {
+      const result = await runBytes(['fs', 'put', String(pid), from, to], input);
+      expect(result.code, result.stderr).toBe(EXIT.ok);
+    };
+    const small = local('tool.sh', 100, 0o755);
+    const large = local('tool.bin', FS_PART_BYTES + 1, 0o750);
+    const readOnly = local('frozen.bin', FS_PART_BYTES + 1, 0o444); // its parts are still appended
+    await put(small, 'bin/tool.sh');
+    await put(large, 'bin/tool.bin');
+    await put(readOnly, 'bin/frozen.bin');
+    expect([modeInHome('bin/tool.sh'), modeInHome('bin/tool.bin'), modeInHome('bin/frozen.bin')]).toEqual([
+      0o755, 0o750, 0o444,
+    ]);
+    // over a file of another mode, the local file's mode wins
+    chmodSync(small, 0o700);
+    chmodSync(large, 0o640);
+    await put(small, 'bin/tool.sh');
+    await put(large, 'bin/tool.bin');
+    expect([modeInHome('bin/tool.sh'), modeInHome('bin/tool.bin')]).toEqual([0o700, 0o640]);
+    expect(
+      readFileSync(join(dataDir, 'homes', String(pid), 'bin/tool.bin')).equals(readFileSync(large)),
+    ).toBe(true);
+    // standard input has no mode: a put keeps the mode of the file it replaces, or makes it 0644
+    await put('-', 'bin/tool.sh', Buffer.from('small'));
+    await put('-', 'bin/tool.bin', randomBytes(FS_PART_BYTES + 1));
+    await put('-', 'bin/new.bin', randomBytes(FS_PART_BYTES + 1));
+    expect([modeInHome('bin/tool.sh'), modeInHome('bin/tool.bin'), modeInHome('bin/new.bin')]).toEqual([
+      0o700, 0o640, 0o644,
+    ]);
+  }, 120_000); // eight runs of the CLI
+
   it('a failed put leaves neither the destination changed nor a temporary part', async () => {
     const pid = (await json(['spawn'])).pid as number;
     await runBytes(['exec', String(pid), '--', 'mkdir', '-p', 'target/inside']);

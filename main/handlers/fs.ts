@@ -20,7 +20,7 @@ export function fsHandlers(kernel: Kernel): Handlers {
     'fs.list': ({ pid, path, limit }) => home(pid).list(path, { limit }),
     'fs.read': ({ pid, path, encoding, offset, length }) =>
       home(pid).read(path, { encoding, offset, length }),
-    'fs.write': ({ pid, path, content, encoding, createParents, append }, context: CallContext) => {
+    'fs.write': ({ pid, path, content, encoding, createParents, append, mode }, context: CallContext) => {
       const files = home(pid);
       let homes = writtenBy.get(context);
       if (!homes) {
@@ -30,7 +30,7 @@ export function fsHandlers(kernel: Kernel): Handlers {
         context.onClose(() => written.forEach((h) => void h.releaseParts(context).catch(() => undefined)));
       }
       homes.add(files);
-      return files.write(path, content, { encoding, createParents, append, holder: context });
+      return files.write(path, content, { encoding, createParents, append, mode, holder: context });
     },
     'fs.mkdir': ({ pid, path, recursive }) => home(pid).mkdir(path, { recursive }),
     'fs.move': ({ pid, from, to, overwrite }) => home(pid).move(from, to, { overwrite }),

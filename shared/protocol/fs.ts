@@ -126,6 +126,11 @@ export const fsCommands = {
         encoding: FsEncodingSchema.default('utf8'),
         createParents: z.boolean().default(false),
         append: z.boolean().optional(),
+        /**
+         * The file's permission bits after this write (rwx only: never setuid, setgid or sticky). Without it a
+         * replaced file keeps its mode, a new one gets 0644.
+         */
+        mode: z.number().int().min(0).max(0o777).optional(),
       })
       .strict(),
     result: FsEntrySchema,

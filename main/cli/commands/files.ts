@@ -6,6 +6,7 @@ import {
   lstatSync,
   openSync,
   renameSync,
+  statSync,
   unlinkSync,
   writeSync,
   type Stats,
@@ -118,13 +119,15 @@ export function registerFiles({ program, withClient, print, io }: CliContext): v
     .argument('<pid>', 'kernel PID')
     .argument('<local>', 'local file ("-" reads standard input)')
     .argument('<path>', 'destination, relative to the home')
-    .description('copy a file into the home (atomically)')
+    .description('copy a file into the home (atomically, keeping its permission bits)')
     .action(
       withClient(async (client, pidText: string, local: string, path: string) => {
         const pid = parsePid(pidText);
         const input =
           local === '-' ? process.stdin : createReadStream(local, { highWaterMark: FS_PART_BYTES });
-        const entry = await writeInParts(client, pid, path, input);
+        // a file keeps its permission bits; standard input, a FIFO or a device has none to give
+        const mode = local === '-' ? undefined : regularFileMode(local);
+        const entry = await writeInParts(client, pid, path, input, mode);
         print({ path, size: entry.size }, () => `${path} (${formatBytes(entry.size)})`);
       }),
     );
@@ -178,12 +181,14 @@ export async function writeInParts(
   pid: number,
   path: string,
   input: Readable,
+  /** Permission bits for the file; without them, those of the file it replaces, or 0644. */
+  mode?: number,
 ): Promise<FsEntry> {
   const parts = partsOf(input, FS_PART_BYTES)[Symbol.asyncIterator]();
   const first = await parts.next();
   const firstPart = first.done ? Buffer.alloc(0) : first.value;
   const second = first.done ? first : await parts.next();
-  const write = (target: string, bytes: Buffer, append: boolean) =>
+  const write = (target: string, bytes: Buffer, append: boolean, bits?: number) =>
     client.call('fs.write', {
       pid,
       path: target,
@@ -191,8 +196,9 @@ export async function writeInParts(
       encoding: 'base64',
       createParents: true,
       append,
+      ...(bits === undefined ? {} : { mode: bits }),
     });
-  if (second.done) return write(path, firstPart, false);
+  if (second.done) return write(path, firstPart, false, mode);
 
   const temp = posix.join(posix.dirname(path), `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
   const progress = progressLine(`put ${path}`);
@@ -208,6 +214,10 @@ export async function writeInParts(
     await send(firstPart, false);
     await send(second.value, true);
     for (let next = await parts.next(); !next.done; next = await parts.next()) await send(next.value, true);
+    // The mode comes after the last part (an empty append), not with the first: a read-only one would refuse the
+    // appends after it. Without one of its own the file keeps the mode of the file it replaces, as one write does.
+    const bits = mode ?? (await fileMode(client, pid, path));
+    if (bits !== undefined) await write(temp, Buffer.alloc(0), true, bits);
     const entry = await client.call('fs.move', { pid, from: temp, to: path, overwrite: true });
     progress.end();
     return entry;
@@ -218,6 +228,22 @@ export async function writeInParts(
   } finally {
     interrupted.dispose();
   }
+}
+
+/** A local regular file's permission bits (rwx); undefined for anything else. */
+function regularFileMode(path: string): number | undefined {
+  try {
+    const stats = statSync(path);
+    return stats.isFile() ? stats.mode & 0o777 : undefined;
+  } catch {
+    return undefined; // missing or unreadable: reading it says why
+  }
+}
+
+/** The permission bits (rwx) of a file in the home; undefined if it is missing or not a file. */
+async function fileMode(client: WebSocketClient, pid: number, path: string): Promise<number | undefined> {
+  const entry = await client.call('fs.stat', { pid, path }).catch(() => undefined);
+  return entry?.type === 'file' ? entry.mode & 0o777 : undefined;
 }
 
 function statOrUndefined(path: string): Stats | undefined {
