@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { tempDir, waitFor } from '../../test/helpers.js';
 import { Kernel } from '../Kernel.js';
 import { processTree } from '../os/index.js';
@@ -19,6 +19,7 @@ describe('process table', () => {
     return kernel;
   }
   afterEach(async () => {
+    vi.restoreAllMocks();
     for (const kernel of kernels.splice(0)) await kernel.close();
     for (const dir of dirs.splice(0)) dir.cleanup();
   });
@@ -95,6 +96,40 @@ describe('process table', () => {
     expect(kernel.processes.get(agent.pid)).toMatchObject({ phase: 'failed', exitCode: 137 });
     expect(kernel.processes.get(agent.pid).exitReason).toMatch(/^(killed by signal 9|exited with code 137)$/);
     await waitFor(() => processTree(osPid).length === 0, 3000, 'no process left');
+  });
+
+  it('KILL ends the agent even when its sandbox does not answer, and its removal goes on', async () => {
+    const kernel = await open();
+    // the sandbox's signals fail, as a container's do while its Docker engine is away
+    const create = kernel.sandbox.create.bind(kernel.sandbox);
+    const destroyed: number[] = [];
+    vi.spyOn(kernel.sandbox, 'create').mockImplementation(async (spec) => {
+      const sandbox = await create(spec);
+      const { signal, destroy } = {
+        signal: sandbox.signal.bind(sandbox),
+        destroy: sandbox.destroy.bind(sandbox),
+      };
+      sandbox.signal = async (which, ...rest) => {
+        if (which === 'KILL') throw new Error('connect ECONNREFUSED /var/run/docker.sock');
+        return signal(which, ...rest);
+      };
+      sandbox.destroy = async () => {
+        destroyed.push(spec.pid);
+        await destroy();
+      };
+      return sandbox;
+    });
+    const agent = await kernel.processes.spawn({ network: false });
+    const killed = await kernel.processes.signal(agent.pid, 'KILL');
+    // ended at once, not left running with its KILL answered as if it had worked
+    expect(killed).toMatchObject({ state: 'zombie', phase: 'failed', exitCode: 137 });
+    expect(killed.exitReason).toBe(
+      'killed (KILL); its sandbox did not answer (connect ECONNREFUSED /var/run/docker.sock) and is being removed',
+    );
+    const log = kernel.store.latestEvents(agent.pid, 20).map((e) => e.type);
+    expect(log).toContain('process.signal.failed');
+    await waitFor(() => destroyed.includes(agent.pid), 3000, 'the removal of its sandbox');
+    await waitFor(() => processTree(agent.sandbox.osPid!).length === 0, 3000, 'its shell gone');
   });
 
   it('closing the kernel ends every agent with all of its processes, TERM-proof jobs included', async () => {

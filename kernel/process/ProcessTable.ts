@@ -28,7 +28,7 @@ interface LiveProcess {
   /** Freezes in progress (snapshots, checkpoints, a rollback): the agent runs again when the last one ends. */
   holds?: number;
   /** The last STOP or CONT on its way to the sandbox. */
-  stopping?: Promise<void>;
+  stopping?: Promise<unknown>;
   /** A hold stopped its processes or paused its container: the last hold's end lets them go. */
   sandboxHeld?: boolean;
   /** Shutdown has sent KILL to its sandbox: its end needs no sweep of what it left running. */
@@ -266,15 +266,12 @@ export class ProcessTable {
         // the TERM too; an interactive shell alone would ignore it until KILL
         await this.deliver(proc, 'TERM', { endSandbox: !proc.record.goal && !proc.control.driven });
         await this.deliver(proc, 'CONT'); // a stopped agent must run to handle TERM
-        proc.termTimer ??= setTimeout(
-          () => void this.deliver(proc, 'KILL'),
-          this.options.termGraceMs ?? 5000,
-        );
+        proc.termTimer ??= setTimeout(() => void this.killNow(proc), this.options.termGraceMs ?? 5000);
         proc.termTimer.unref();
         break;
       case 'KILL':
         proc.control.kill();
-        await this.deliver(proc, 'KILL');
+        await this.killNow(proc);
         break;
       case 'INT':
       case 'WINCH':
@@ -481,11 +478,12 @@ export class ProcessTable {
    * The agent's program ended: whatever it left running (stragglers, execs, its container) goes with it, retried
    * until it is gone (see Teardowns); its GPUs go back then. Once per agent.
    */
-  private endSandbox(proc: LiveProcess): Teardown {
+  private endSandbox(proc: LiveProcess, options: { sweep?: boolean } = {}): Teardown {
     if (proc.termTimer) clearTimeout(proc.termTimer);
     if (proc.teardown) return proc.teardown;
-    // what the program left running goes too (unless shutdown's KILL has swept it already)
-    const swept = proc.killedAtShutdown ? Promise.resolve() : this.deliver(proc, 'KILL');
+    // what the program left running goes too (unless a KILL has just been sent, as shutdown's)
+    const sweep = (options.sweep ?? true) && !proc.killedAtShutdown;
+    const swept = sweep ? this.deliver(proc, 'KILL') : Promise.resolve();
     proc.teardown = this.teardowns.start(proc.record.pid, async () => {
       await swept;
       await proc.sandbox?.destroy();
@@ -506,7 +504,30 @@ export class ProcessTable {
     this.update(proc, { state: 'zombie', phase }, 'process.exited');
   }
 
-  private deliver(proc: LiveProcess, signal: Signal, options: { endSandbox?: boolean } = {}): Promise<void> {
+  /**
+   * KILL to the sandbox. One that does not reach it (a Docker engine away) still ends the agent: the table says it
+   * ended, and its sandbox's removal is retried until it is gone (Teardowns), rather than an agent left running
+   * that its KILL was answered for.
+   */
+  private async killNow(proc: LiveProcess): Promise<void> {
+    const failure = await this.deliver(proc, 'KILL');
+    if (failure === undefined || !LIVE_STATES.has(proc.record.state)) return;
+    this.endSandbox(proc, { sweep: false });
+    void proc.shell?.dispose(); // our end of its shell (a container's: a docker exec) goes now
+    this.finish(
+      proc,
+      137,
+      `killed (KILL); its sandbox did not answer (${failure}) and is being removed`,
+      'failed',
+    );
+  }
+
+  /** Sends a signal to the sandbox's processes; resolves with why it failed (logged), undefined once delivered. */
+  private deliver(
+    proc: LiveProcess,
+    signal: Signal,
+    options: { endSandbox?: boolean } = {},
+  ): Promise<string | undefined> {
     const send = async () => {
       // a command's timeout counts the time the processes run (see LoopControl.runningMs)
       if (signal === 'STOP') proc.control.processesStopped(true);
@@ -517,8 +538,11 @@ export class ProcessTable {
       );
       try {
         await proc.sandbox?.signal(signal, shell ? [shell, ...others] : others, options);
+        return undefined;
       } catch (error) {
+        const why = error instanceof Error ? error.message : String(error);
         this.log(proc.record.pid, 'process.signal.failed', { signal, error: String(error) });
+        return why;
       }
     };
     if (signal !== 'STOP' && signal !== 'CONT') return send();
