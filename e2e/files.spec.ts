@@ -183,3 +183,64 @@ test('New file and Upload ask before replacing a file of the same name, and keep
     client.close();
   }
 });
+
+test('a save never silently replaces what the agent wrote since the file was read; a file without edits follows the disk', async ({
+  page,
+  host,
+}) => {
+  const { pid, files, row, open, editor } = await openFiles(page, host, 'sharer');
+  const shared = () => textOf(host, pid, 'shared.txt');
+  await sh(host, pid, "printf 'line one\\n' > shared.txt");
+  await expect(row('shared.txt')).toBeVisible();
+  await open('shared.txt');
+  await expect(editor).toContainText('line one');
+
+  // no edits: what the agent appends shows up by itself
+  await sh(host, pid, "printf 'AGENT 1\\n' >> shared.txt");
+  await expect(editor).toContainText('AGENT 1');
+
+  // edits: a change on disk is announced, not loaded over them
+  await editor.click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type('my note');
+  await sh(host, pid, "printf 'AGENT 2\\n' >> shared.txt");
+  await expect(files.getByTestId('file-on-disk')).toContainText('changed on disk');
+  await expect(editor).toContainText('my note');
+  await expect(editor).not.toContainText('AGENT 2');
+  await screenshot(page, 'files-changed-on-disk');
+
+  // saving asks; Cancel writes nothing
+  await page.keyboard.press('Control+s');
+  const conflict = page.getByRole('alertdialog', { name: 'shared.txt changed on disk' });
+  await expect(conflict.getByRole('button', { name: 'Cancel' })).toBeFocused();
+  await screenshot(page, 'files-save-conflict');
+  await conflict.getByRole('button', { name: 'Cancel' }).click();
+  await expect(conflict).toHaveCount(0);
+  expect(await shared()).toBe('line one\nAGENT 1\nAGENT 2\n');
+  // Overwrite writes the edits
+  await page.keyboard.press('Control+s');
+  await conflict.getByRole('button', { name: 'Overwrite' }).click();
+  await expect.poll(shared).toBe('line one\nAGENT 1\nmy note');
+  await expect(files.getByTestId('file-on-disk')).toHaveCount(0);
+
+  // edited again, and the agent rewrites it: Reload drops the edits and shows the agent's file
+  await editor.click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type(' again');
+  await sh(host, pid, "printf 'AGENT 3\\n' > shared.txt");
+  await expect(files.getByTestId('file-on-disk')).toBeVisible();
+  await page.keyboard.press('Control+s');
+  await conflict.getByRole('button', { name: 'Reload, drop my edits' }).click();
+  await expect(editor).toContainText('AGENT 3');
+  await expect(editor).not.toContainText('again');
+  expect(await shared()).toBe('AGENT 3\n');
+
+  // nothing changed on disk: a save just saves
+  await editor.click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type('mine');
+  await page.keyboard.press('Control+s');
+  await expect.poll(shared).toBe('AGENT 3\nmine');
+  await expect(conflict).toHaveCount(0);
+  await expect(files.getByTestId('file-status')).toContainText('Saved');
+});

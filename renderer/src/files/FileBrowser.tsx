@@ -23,23 +23,11 @@ import { Icon } from '../ui/Icon.js';
 import { base64ToBytes, baseName, crumbs, joinPath, parentPath } from './paths.js';
 import { useChoice, type ChoiceSpec } from './ChoiceDialog.js';
 import { createFile, replaceFile, statOrNull } from './fsCalls.js';
-import { decodeFile, encodeText, type LineEnding } from './text.js';
+import { PREVIEW_BYTES, useOpenFile } from './useOpenFile.js';
 import { useFsWatch } from './useFsWatch.js';
 import './files.css';
 
 const CodeEditor = lazy(() => import('./CodeEditor.js'));
-const PREVIEW_BYTES = 2 * 1024 * 1024;
-
-interface OpenFile {
-  path: string;
-  /** What the editor holds (lines joined by '\n'). */
-  content: string;
-  /** The content as last read or saved. */
-  saved: string;
-  size: number;
-  /** 'text': edited, written back with its own line endings; otherwise shown read-only (with why) or as binary. */
-  view: { kind: 'text'; eol: LineEnding } | { kind: 'readonly'; reason: string } | { kind: 'binary' };
-}
 
 /**
  * An agent's home through the fs.* commands (so every path is resolved safely by the kernel): browse, preview and
@@ -59,13 +47,13 @@ export function FileBrowser({
 }) {
   const [listing, setListing] = useState<FsListResult | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [open, setOpen] = useState<OpenFile | null>(null);
   const [status, setStatus] = useState<string | null>(null);
   const [dragging, setDragging] = useState(false);
   const [prompt, setPrompt] = useState<{ kind: 'file' | 'folder'; name: string } | null>(null);
   const [confirmDelete, setConfirmDelete] = useState<string | null>(null);
   const uploadRef = useRef<HTMLInputElement>(null);
   const { ask, dialog } = useChoice();
+  const { open, dirty, load, save, reload, setContent, close } = useOpenFile(pid, ask, setStatus);
 
   const refresh = useCallback(() => {
     api()
@@ -91,47 +79,8 @@ export function FileBrowser({
       onPathChange(entry.path);
       return;
     }
-    if (open && open.content !== open.saved && !window.confirm(`Discard the changes to ${open.path}?`))
-      return;
-    try {
-      // bytes, not text: whether the editor may change the file depends on decoding them without loss
-      const result = await api().call('fs.read', {
-        pid,
-        path: entry.path,
-        encoding: 'base64',
-        length: PREVIEW_BYTES,
-      });
-      const decoded = decodeFile(base64ToBytes(result.content), !result.truncated);
-      const content = decoded.kind === 'binary' ? '' : decoded.text;
-      const view: OpenFile['view'] =
-        decoded.kind === 'text'
-          ? { kind: 'text', eol: decoded.eol }
-          : decoded.kind === 'readonly'
-            ? { kind: 'readonly', reason: decoded.reason }
-            : { kind: 'binary' };
-      setOpen({ path: result.path, content, saved: content, size: result.size, view });
-      setStatus(null);
-    } catch (e) {
-      notify('error', `Cannot open ${entry.name}`, errorText(e), pid);
-    }
-  };
-
-  const save = async () => {
-    if (!open || open.view.kind !== 'text') return;
-    const content = open.content;
-    try {
-      await api().call('fs.write', {
-        pid,
-        path: open.path,
-        content: encodeText(content, open.view.eol),
-        encoding: 'utf8',
-      });
-      setOpen((o) => (o && o.path === open.path ? { ...o, saved: content } : o));
-      setStatus(`Saved ${new Date().toLocaleTimeString()}`);
-    } catch (e) {
-      setStatus(null);
-      notify('error', `Cannot save ${baseName(open.path)}`, errorText(e), pid);
-    }
+    if (dirty && !window.confirm(`Discard the changes to ${open?.path}?`)) return;
+    await load(entry.path);
   };
 
   const download = async (entry: FsEntry) => {
@@ -250,7 +199,7 @@ export function FileBrowser({
     setConfirmDelete(null);
     try {
       await api().call('fs.delete', { pid, path: entry.path, recursive: entry.type === 'dir' });
-      if (open?.path === entry.path) setOpen(null);
+      if (open?.path === entry.path) close();
       refresh();
     } catch (e) {
       notify('error', `Cannot delete ${entry.name}`, errorText(e), pid);
@@ -269,7 +218,6 @@ export function FileBrowser({
     }
   };
 
-  const dirty = open !== null && open.content !== open.saved;
   const downloadOpen = () => {
     if (!open) return;
     void download({
@@ -462,14 +410,28 @@ export function FileBrowser({
                     variant="primary"
                     icon="save"
                     onClick={() => void save()}
-                    disabled={!dirty}
+                    disabled={!dirty && open.onDisk !== 'deleted'}
                     data-testid="file-save"
                   >
                     Save
                   </Button>
                 )}
-                <IconButton icon="x" label="Close file" onClick={() => setOpen(null)} />
+                <IconButton icon="x" label="Close file" onClick={close} />
               </div>
+              {open.onDisk === 'changed' && (
+                <p className="files-notice files-notice-warn" role="alert" data-testid="file-on-disk">
+                  {baseName(open.path)} changed on disk since you opened it; saving will ask before replacing
+                  that.{' '}
+                  <button type="button" className="link" onClick={() => void reload()}>
+                    Reload it and drop your edits
+                  </button>
+                </p>
+              )}
+              {open.onDisk === 'deleted' && (
+                <p className="files-notice files-notice-warn" role="alert" data-testid="file-on-disk">
+                  {baseName(open.path)} was deleted on disk. Save to write it again.
+                </p>
+              )}
               {open.view.kind === 'readonly' && (
                 <p className="files-notice" role="note" data-testid="file-readonly">
                   Read-only: {open.view.reason}.{' '}
@@ -496,7 +458,7 @@ export function FileBrowser({
                     path={open.path}
                     value={open.content}
                     readOnly={open.view.kind !== 'text'}
-                    onChange={(content) => setOpen((o) => (o ? { ...o, content } : o))}
+                    onChange={setContent}
                   />
                 </Suspense>
               )}
