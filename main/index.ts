@@ -35,15 +35,14 @@ import {
   applicationMenuTemplate,
   createAppProtocolHandler,
   createWindow,
-  DEFAULT_SHORTCUT,
   fitToDisplays,
   followProcessesForTray,
   hardenWebContents,
   loadWindowState,
   openAllowedExternal,
-  registerShortcut,
   saveWindowState,
   SecretStore,
+  ShortcutSetting,
   trayMenuTemplate,
   trayTooltip,
   UpdateController,
@@ -75,6 +74,7 @@ async function main(): Promise<void> {
   const preload = join(__dirname, '../preload/index.cjs');
   const devServer = app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL;
   const stateFile = join(userData, 'window-state.json');
+  const settingsFile = join(userData, 'settings.json');
 
   protocol.handle(
     APP_SCHEME,
@@ -85,7 +85,6 @@ async function main(): Promise<void> {
 
   let mainWindow: BrowserWindow | undefined;
   const agentWindows = new Map<number, BrowserWindow>();
-  let shortcut: string | undefined;
   let quitting = false;
 
   const openExternal = (url: string): boolean => openAllowedExternal(url, (u) => shell.openExternal(u));
@@ -125,6 +124,9 @@ async function main(): Promise<void> {
     mainWindow.focus();
   };
 
+  // the global shortcut the person chose, saved across runs (registered once the kernel is up)
+  const shortcut = new ShortcutSetting(globalShortcut, settingsFile, showMainWindow);
+
   // The kernel's process, restarted (and the windows reloaded onto it) if it dies.
   let kernel: UtilityProcess;
   let restarts = 0;
@@ -156,11 +158,8 @@ async function main(): Promise<void> {
         window.on('closed', () => agentWindows.delete(pid));
       },
       setTheme: (theme) => (nativeTheme.themeSource = theme),
-      setShortcut: (accelerator) => {
-        const result = registerShortcut(globalShortcut, shortcut, accelerator, showMainWindow);
-        if (result.ok) shortcut = accelerator;
-        return result;
-      },
+      setShortcut: (accelerator) => shortcut.set(accelerator),
+      getShortcut: () => shortcut.current(),
       updates,
       secrets: {
         has: (name) => secrets.has(name),
@@ -301,8 +300,7 @@ async function main(): Promise<void> {
       }),
     ),
   );
-  if (registerShortcut(globalShortcut, undefined, DEFAULT_SHORTCUT, showMainWindow).ok)
-    shortcut = DEFAULT_SHORTCUT;
+  shortcut.restore();
 
   showMainWindow();
   if (app.isPackaged) void updates.check();

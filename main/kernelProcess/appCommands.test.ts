@@ -11,6 +11,7 @@ function desktopPath(processes: Record<number, ProcessState>) {
       detach,
       setTheme: () => undefined,
       setShortcut: () => ({ ok: true }),
+      getShortcut: () => ({ accelerator: 'CommandOrControl+Shift+Space', registered: true }),
       updates: {} as never,
       secrets: {} as never,
     },

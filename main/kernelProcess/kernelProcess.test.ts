@@ -61,6 +61,10 @@ describe('the kernel in its utility process', () => {
         detach: (pid) => void detached.push(pid),
         setTheme: vi.fn(),
         setShortcut: (accelerator) => (shortcuts.push(accelerator), { ok: true }),
+        getShortcut: () => ({
+          accelerator: shortcuts.at(-1) ?? 'CommandOrControl+Shift+Space',
+          registered: true,
+        }),
         updates: { check: async () => ({ state: 'none' }) } as never,
         secrets: {} as never,
       },
@@ -92,6 +96,10 @@ describe('the kernel in its utility process', () => {
       code: 'E_INVALID',
     });
     expect(shortcuts).toHaveLength(1);
+    expect(await renderer.client.call('app.getShortcut', {})).toEqual({
+      accelerator: 'Alt+Shift+H',
+      registered: true,
+    });
 
     // a window of its own only for an agent that exists and runs: the kernel checks before main is asked
     await expect(renderer.client.call('app.detachWindow', { pid: 424242 })).rejects.toMatchObject({

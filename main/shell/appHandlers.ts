@@ -8,6 +8,7 @@ export interface DesktopShell {
   detach(pid: number): void;
   setTheme(theme: 'system' | 'light' | 'dark'): void;
   setShortcut(accelerator: string): { ok: true } | { ok: false; reason: string };
+  getShortcut(): { accelerator: string; registered: boolean };
   updates: UpdateController;
   secrets: Pick<SecretStore, 'set' | 'has' | 'delete'>;
 }
@@ -29,6 +30,7 @@ export function appHandlers(shell: DesktopShell, isLive: (pid: number) => boolea
       if (!result.ok) throw new HabitatError('E_INVALID', result.reason);
       return { accelerator };
     },
+    'app.getShortcut': () => shell.getShortcut(),
     'app.checkUpdate': () => shell.updates.check(),
     'app.downloadUpdate': async () => {
       await consent(() => shell.updates.download());

@@ -7,7 +7,14 @@ export { isAllowedExternal, openAllowedExternal } from './externalLinks.js';
 export { BackgroundPolicy, quitLabel, type AllWindowsClosedStep } from './lifecycle.js';
 export { AgentNotifier, type AgentNotification } from './notifications.js';
 export { SecretStore, type Encryptor } from './secrets.js';
-export { DEFAULT_SHORTCUT, isValidAccelerator, registerShortcut } from './shortcut.js';
+export { loadAppSettings, saveAppSettings, type AppSettings } from './appSettings.js';
+export {
+  DEFAULT_SHORTCUT,
+  isValidAccelerator,
+  registerShortcut,
+  ShortcutSetting,
+  type ShortcutState,
+} from './shortcut.js';
 export { followProcessesForTray, TRAY_TOPICS } from './trayEvents.js';
 export { trayMenuTemplate, trayTooltip, type TrayActions, type TrayState } from './tray.js';
 export { UpdateController, type Updater, type UpdateState } from './updates.js';

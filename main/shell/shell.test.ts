@@ -373,6 +373,7 @@ describe('updates', () => {
         detach: vi.fn(),
         setTheme: vi.fn(),
         setShortcut: () => ({ ok: false, reason: 'Alt+F1 is taken by another application' }),
+        getShortcut: () => ({ accelerator: 'Alt+Shift+Space', registered: false }),
         updates,
         secrets: new SecretStore(join(scratch, 'bridge-secrets'), {
           isEncryptionAvailable: () => true,
@@ -393,6 +394,10 @@ describe('updates', () => {
     await expect(client.call('app.setShortcut', { accelerator: 'Alt+F1' })).rejects.toMatchObject({
       code: 'E_INVALID',
       message: 'Alt+F1 is taken by another application',
+    });
+    expect(await client.call('app.getShortcut', {})).toEqual({
+      accelerator: 'Alt+Shift+Space',
+      registered: false,
     });
     await client.call('app.setSecret', { name: 'gemini.apiKey', value: 'k' });
     expect(await client.call('app.hasSecret', { name: 'gemini.apiKey' })).toEqual({ stored: true });

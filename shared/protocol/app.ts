@@ -38,6 +38,12 @@ export const appCommands = {
     args: z.object({ accelerator: z.string().min(1).max(64) }).strict(),
     result: z.object({ accelerator: z.string() }),
   }),
+  'app.getShortcut': command({
+    description:
+      'The global shortcut as chosen (saved across runs), and whether it is in force: another application may hold it.',
+    args: empty,
+    result: z.object({ accelerator: z.string(), registered: z.boolean() }),
+  }),
   'app.checkUpdate': command({
     description: 'Look for an update now; downloading it needs app.downloadUpdate.',
     args: empty,

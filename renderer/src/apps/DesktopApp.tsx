@@ -126,9 +126,19 @@ function Updates() {
 }
 
 function GlobalShortcut() {
-  const [value, setValue] = useState('CommandOrControl+Shift+Space');
+  const [value, setValue] = useState('');
+  // the shortcut as chosen (kept across runs by the app) and whether it is in force
+  const [current, setCurrent] = useState<{ accelerator: string; registered: boolean }>();
   const [error, setError] = useState<ErrorValue>();
   const [saved, setSaved] = useState(false);
+  useEffect(() => {
+    api()
+      .call('app.getShortcut', {})
+      .then(
+        (shortcut) => (setCurrent(shortcut), setValue(shortcut.accelerator)),
+        (e: unknown) => setError(toErrorValue(e)),
+      );
+  }, []);
   const save = (event: FormEvent) => {
     event.preventDefault();
     setError(undefined);
@@ -136,19 +146,34 @@ function GlobalShortcut() {
     api()
       .call('app.setShortcut', { accelerator: value.trim() })
       .then(
-        () => setSaved(true),
+        ({ accelerator }) => (setSaved(true), setCurrent({ accelerator, registered: true })),
         (e: unknown) => setError(toErrorValue(e)),
       );
   };
   return (
     <form className="settings-form" onSubmit={save} aria-labelledby="shortcut-title">
       <h4 id="shortcut-title">Global shortcut</h4>
-      <p className="muted">Shows Mission Control from anywhere, even when Habitat is in the background.</p>
+      <p className="muted">
+        Shows Mission Control from anywhere, even when Habitat is in the background.{' '}
+        {current &&
+          (current.registered
+            ? `Now ${current.accelerator}.`
+            : `${current.accelerator} is held by another application, so no shortcut works now: choose another.`)}
+      </p>
       <div className="button-row">
-        <input aria-label="Global shortcut" value={value} onChange={(e) => setValue(e.target.value)} />
-        <Button type="submit">Set shortcut</Button>
+        <input
+          aria-label="Global shortcut"
+          placeholder="CommandOrControl+Shift+Space"
+          value={value}
+          onChange={(e) => setValue(e.target.value)}
+        />
+        <Button type="submit" disabled={value.trim() === ''}>
+          Set shortcut
+        </Button>
       </div>
-      {saved && <p role="status">Saved.</p>}
+      {saved && current && (
+        <p role="status">Saved: {current.accelerator} from now on, also after a restart.</p>
+      )}
       {error && <ErrorBox error={error} title="The shortcut was not set" />}
     </form>
   );
