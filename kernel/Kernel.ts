@@ -7,6 +7,7 @@ import { HabitatError, type SystemInfo, type SystemStats } from '../shared/proto
 import { ensureDataDir, type DataDirLayout } from './datadir/index.js';
 import { EventBus } from './events/index.js';
 import { DockerEngines, type EngineConfig, type WarmPool } from './docker/index.js';
+import { ImageBuilds } from './images/index.js';
 import { AgentFs, createHome } from './fs/index.js';
 import { GpuManager, type GpuOptions } from './gpu/index.js';
 import { ProcessTable } from './process/index.js';
@@ -55,6 +56,8 @@ export class Kernel {
   readonly terminals: TerminalRegistry;
   /** Connects lazily: a missing daemon fails only the calls that need it, with E_UNAVAILABLE. */
   readonly docker: Dockerode;
+  /** Sandbox image builds on the local engine: stopped, and cleaned up, when the kernel closes. */
+  readonly images: ImageBuilds;
   /** Every Docker engine agents can run on: the local one and those configured. */
   readonly engines: DockerEngines;
   readonly processes: ProcessTable;
@@ -78,6 +81,7 @@ export class Kernel {
     this.sandbox = new HostProvider(options.hostSandbox);
     this.terminals = new TerminalRegistry(options.ptySpawner);
     this.docker = options.docker ?? new Dockerode();
+    this.images = new ImageBuilds(this.docker);
     this.gpus = new GpuManager(this.events, options.gpu);
     this.engines = new DockerEngines({
       local: this.docker,
@@ -243,6 +247,7 @@ export class Kernel {
     if (this.statsTimer) clearInterval(this.statsTimer);
     this.gpus.stop();
     this.plugins.close();
+    await this.images.close();
     await this.snapshots.close();
     // displays first: killed under them, they would restart their programs in containers on their way out
     await this.displays.close();

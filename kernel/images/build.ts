@@ -1,4 +1,3 @@
-import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Dockerode from 'dockerode';
@@ -18,6 +17,7 @@ import { withDocker } from './errors.js';
 import { findImage, normalizeTag } from './inventory.js';
 import { detectDebianMirror, validateMirror } from './mirror.js';
 import { importRootfs, removeTree, slimRootfs } from './rootfs.js';
+import { makeWorkDir } from './workDirs.js';
 
 export interface SandboxImageOptions {
   /** base (default) or desktop: the Dockerfile's VARIANT, and which package lists debootstrap installs. */
@@ -108,7 +108,7 @@ async function runBuild(
 
   const previousRootfs = await findImage(docker, rootfs);
   let rootfsId: string;
-  const workDir = await mkdtemp(join(options.workDir ?? tmpdir(), 'habitat-image-'));
+  const workDir = await makeWorkDir(options.workDir ?? tmpdir());
   try {
     // debootstrap creates the target itself, 0755: the mkdtemp folder is 0700 and would become the image's /.
     const target = join(workDir, 'rootfs');

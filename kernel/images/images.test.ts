@@ -6,9 +6,11 @@ import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerForTests } from '../../test/docker.js';
 import type { ImageBuildProgress } from '../../shared/protocol/image.js';
+import { processTree } from '../os/index.js';
 import {
   buildSandboxImage,
   DEFAULT_SANDBOX_IMAGE,
+  ImageBuilds,
   ensureSandboxImage,
   listSandboxImages,
   requireImage,
@@ -175,6 +177,26 @@ describe.skipIf(!docker)('sandbox images on the real daemon', () => {
       await expect(
         buildSandboxImage(engine, { tag, mirror: hangingMirror, workDir, signal: again.signal }),
       ).rejects.toMatchObject({ message: expect.stringContaining('aborted') });
+    });
+
+    it('ImageBuilds.close stops a build under way and waits until its rootfs folder is gone', async () => {
+      const builds = new ImageBuilds(engine);
+      const connected = new Promise<void>((resolve) => hanging.once('connection', () => resolve()));
+      const outcome = builds
+        .build({ tag: 'habitat/sandbox-test:closed', mirror: hangingMirror, workDir })
+        .catch((e: unknown) => e);
+      await connected; // debootstrap is waiting on its first download
+      expect(readdirSync(workDir)).toHaveLength(1);
+      await builds.close();
+      expect(readdirSync(workDir)).toEqual([]); // cleaned up before close() returned
+      expect(await outcome).toMatchObject({
+        code: 'E_UNAVAILABLE',
+        message: expect.stringContaining('shutting down'),
+      });
+      expect(processTree(process.pid).filter((p) => p.command === 'debootstrap')).toEqual([]);
+      await expect(builds.build({ tag: 'habitat/sandbox-test:closed' })).rejects.toMatchObject({
+        code: 'E_UNAVAILABLE',
+      });
     });
   });
 

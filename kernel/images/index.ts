@@ -9,5 +9,6 @@ export {
 } from './constants.js';
 export { findSandboxDockerfile, sandboxPackages } from './dockerfile.js';
 export { buildSandboxImage, ensureSandboxImage, type SandboxImageOptions } from './build.js';
+export { ImageBuilds } from './builds.js';
 export { listSandboxImages, requireImage, missingImageMessage, normalizeTag } from './inventory.js';
 export { detectDebianMirror, DEFAULT_DEBIAN_MIRROR } from './mirror.js';

@@ -21,7 +21,7 @@ export function createHandlers(kernel: Kernel, agents: AgentSupervisor): Handler
     ...processHandlers(kernel, agents),
     ...ptyHandlers(kernel),
     ...fsHandlers(kernel),
-    ...imageHandlers(kernel.docker, kernel.events),
+    ...imageHandlers(kernel.docker, kernel.images, kernel.events),
     ...gpuHandlers(kernel),
     ...agentHandlers(agents, kernel.events),
     ...snapshotHandlers(kernel),
