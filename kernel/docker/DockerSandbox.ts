@@ -2,6 +2,7 @@ import { isAbsolute, posix, relative, sep } from 'node:path';
 import { HabitatError } from '../../shared/protocol/index.js';
 import { DEFAULT_SANDBOX_IMAGE, requireImage } from '../images/index.js';
 import type { SandboxBackend } from '../sandbox/index.js';
+import { ensureAgentNetwork, removeUnusedAgentNetworks } from './agentNetwork.js';
 import { ContainerAgent } from './ContainerAgent.js';
 import { containerCreateOptions, spareContainerOptions, type ContainerSpec } from './containerConfig.js';
 import type { DockerEngine } from './DockerEngine.js';
@@ -119,10 +120,11 @@ export class DockerSandbox implements Omit<SandboxBackend, 'plan'> {
       this.knownSockets(),
     );
     await this.engine.call('look up the image', () => requireImage(this.engine.docker, image));
+    const network = spec.network ? await ensureAgentNetwork(this.engine, this.identity) : undefined;
     const user = await prepareHomeOwner(spec.home);
     const options = containerCreateOptions(
       { ...spec, home: this.engineHome(spec.home) },
-      { image, limits, user, identity: this.identity },
+      { image, limits, user, identity: this.identity, ...(network ? { network } : {}) },
     );
     try {
       const container = await this.engine.call('create the container', (abortSignal) =>
@@ -251,6 +253,14 @@ export class DockerSandbox implements Omit<SandboxBackend, 'plan'> {
   /** This instance's containers, in every state (count them to prove none leaked). */
   listManaged(): Promise<ManagedContainer[]> {
     return listManaged(this.engine, this.identity.instance);
+  }
+
+  /**
+   * Removes this instance's agent networks that no container uses any more (see removeUnusedAgentNetworks): for
+   * when the kernel closes its engines and after boot reconciliation. Returns the names removed.
+   */
+  removeUnusedNetworks(): Promise<string[]> {
+    return removeUnusedAgentNetworks(this.engine, this.identity.instance);
   }
 
   private knownSockets(): string[] {

@@ -66,10 +66,13 @@ describe('the container an agent gets', () => {
     expect(options.name).toBe('habitat-unit-7');
   });
 
-  it('gets the default bridge only when granted network', () => {
-    expect(containerCreateOptions({ ...spec, network: true }, resolved).HostConfig!.NetworkMode).toBe(
-      'bridge',
+  it("joins Habitat's agents network only when granted network, never Docker's default bridge", () => {
+    const networked = { ...resolved, network: 'habitat-unit-agents' };
+    expect(containerCreateOptions({ ...spec, network: true }, networked).HostConfig!.NetworkMode).toBe(
+      'habitat-unit-agents',
     );
+    expect(containerCreateOptions(spec, networked).HostConfig!.NetworkMode).toBe('none');
+    expect(codeOf(() => containerCreateOptions({ ...spec, network: true }, resolved))).toBe('E_INTERNAL');
   });
 
   it('gets a scrubbed environment, never the host one', () => {

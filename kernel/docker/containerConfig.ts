@@ -41,6 +41,11 @@ export interface ResolvedContainer {
   limits: Required<ContainerLimits>;
   user: { uid: number; gid: number };
   identity: ContainerIdentity;
+  /**
+   * The network (its id) a container granted network joins: Habitat's agents network on that engine
+   * (agentNetwork.ts), never Docker's default bridge, on which every container reaches every other.
+   */
+  network?: string;
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -90,6 +95,16 @@ function mounts(spec: ContainerSpec): Dockerode.MountConfig {
   return [{ Type: 'bind', Source: spec.home, Target: HOME_IN_CONTAINER, ReadOnly: false }, ...extra];
 }
 
+function networkOf(resolved: ResolvedContainer): string {
+  if (!resolved.network) {
+    throw new HabitatError(
+      'E_INTERNAL',
+      'a container granted network needs the agents network (ensureAgentNetwork)',
+    );
+  }
+  return resolved.network;
+}
+
 /** Exactly these GPUs, by UUID (never a count: the kernel's allocation table decides which). */
 function gpuRequests(uuids: string[]): Dockerode.DeviceRequest[] {
   return [{ Driver: 'nvidia', DeviceIDs: [...uuids], Capabilities: [['gpu']] }];
@@ -97,7 +112,7 @@ function gpuRequests(uuids: string[]): Dockerode.DeviceRequest[] {
 
 /**
  * The container for one agent, safe by default:
- * - no network (NetworkMode none) unless granted, then Docker's default bridge;
+ * - no network (NetworkMode none) unless granted, then Habitat's agents network, where agents cannot reach each other;
  * - every capability dropped and none added back: the agent runs as an unprivileged user and needs none (binding
  *   ports under 1024, raw sockets for ping, chown of others' files are deliberately unavailable);
  * - no-new-privileges, so no setuid binary can regain root; never privileged; Docker's default seccomp profile;
@@ -122,7 +137,7 @@ export function containerCreateOptions(
     Env: environment(spec),
     Labels: managedLabels(identity, spec.pid, spec.bootId),
     HostConfig: {
-      NetworkMode: spec.network ? 'bridge' : 'none',
+      NetworkMode: spec.network ? networkOf(resolved) : 'none',
       CapDrop: ['ALL'],
       CapAdd: [],
       SecurityOpt: ['no-new-privileges'],

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerForTests } from '../../test/docker.js';
+import { agentNetworkName } from './agentNetwork.js';
 import type { ContainerAgent } from './ContainerAgent.js';
 import { dockerTestbed, IMAGE_BUILD_TIMEOUT_MS, recordTerminal, type Testbed } from './testing/testbed.js';
 
@@ -73,11 +74,16 @@ describe.skipIf(!docker)('docker sandbox isolation', () => {
     let port: number;
     let isolated: ContainerAgent;
     let networked: ContainerAgent;
+    let other: ContainerAgent;
 
     beforeAll(async () => {
-      [isolated, networked] = await Promise.all([bed.agent(10), bed.agent(11, { network: true })]);
+      [isolated, networked, other] = await Promise.all([
+        bed.agent(10),
+        bed.agent(11, { network: true }),
+        bed.agent(12, { network: true }),
+      ]);
       const info = await networked.inspect();
-      gateway = info.NetworkSettings.Networks.bridge?.Gateway ?? '';
+      gateway = Object.values(info.NetworkSettings.Networks)[0]?.Gateway ?? '';
       expect(gateway).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
       // a server on the host's side of the Docker bridge only: nothing outside this machine is involved
       server = createServer((socket) => socket.end('hello from the host\n'));
@@ -97,6 +103,49 @@ describe.skipIf(!docker)('docker sandbox isolation', () => {
 
     it('a container with network reaches the same server', async () => {
       expect((await sh(networked, probe(gateway))).stdout.trim()).toBe('hello from the host');
+    });
+
+    it('networked agents cannot reach each other', async () => {
+      // the other agent serves on every interface (two answers, then it ends): to itself, never to its neighbour
+      const address = Object.values((await other.inspect()).NetworkSettings.Networks)[0]!.IPAddress;
+      const serving = sh(
+        other,
+        `exec python3 -c "
+import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('0.0.0.0', ${port})); s.listen(8); s.settimeout(8)
+for _ in range(2):
+    c, _ = s.accept(); c.sendall(b'private data of agent 12\\n'); c.close()"`,
+        12_000,
+      );
+      let self = '';
+      for (let i = 0; i < 50 && !self.includes('private'); i++) {
+        await sleep(100);
+        self = (await sh(other, probe('127.0.0.1'))).stdout;
+      }
+      expect(self.trim()).toBe('private data of agent 12');
+      expect((await sh(networked, probe(address))).stdout.trim()).toBe('unreachable');
+      await sh(other, probe('127.0.0.1'));
+      await serving;
+    });
+
+    it("networked agents share Habitat's own isolating network, whose DNS answers", async () => {
+      const [mine, theirs] = await Promise.all([networked.inspect(), other.inspect()]);
+      const name = agentNetworkName(bed.instance);
+      expect(Object.keys(mine.NetworkSettings.Networks)).toEqual([name]);
+      expect(mine.NetworkSettings.Networks[name]!.NetworkID).toBe(
+        theirs.NetworkSettings.Networks[name]!.NetworkID,
+      );
+      const network = await docker!.getNetwork(name).inspect();
+      expect(network.Labels).toMatchObject({
+        'dev.habitat.managed': '1',
+        'dev.habitat.instance': bed.instance,
+      });
+      expect(network.Options).toMatchObject({ 'com.docker.network.bridge.enable_icc': 'false' });
+      // Docker's embedded DNS (it forwards other names to the host's resolvers), not the host's resolv.conf
+      const dns = await sh(networked, `grep nameserver /etc/resolv.conf; getent hosts ${mine.Name.slice(1)}`);
+      expect(dns.stdout).toContain('nameserver 127.0.0.11');
+      expect(dns.stdout).toContain(mine.NetworkSettings.Networks[name]!.IPAddress);
     });
   });
 

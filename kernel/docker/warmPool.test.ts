@@ -108,9 +108,10 @@ describe.skipIf(!docker)('warm container pool', () => {
     const spares = kernel.warmPool.spareIds();
     const networked = await kernel.processes.spawn({ sandbox: 'docker', network: true });
     expect(spares).not.toContain(networked.sandbox.containerId);
-    expect(
-      (await docker!.getContainer(networked.sandbox.containerId!).inspect()).HostConfig.NetworkMode,
-    ).toBe('bridge');
+    const info = await docker!.getContainer(networked.sandbox.containerId!).inspect();
+    expect(Object.keys(info.NetworkSettings.Networks)).toEqual([
+      `habitat-${kernel.store.instanceId()}-agents`,
+    ]);
     expect(kernel.warmPool.spareIds().sort()).toEqual([...spares].sort());
   }, 60_000);
 

@@ -8,6 +8,7 @@ import type Dockerode from 'dockerode';
 import { createHome } from '../../fs/index.js';
 import { ensureSandboxImage } from '../../images/index.js';
 import type { PtyProcess } from '../../pty/index.js';
+import { removeUnusedAgentNetworks } from '../agentNetwork.js';
 import { ContainerAgent } from '../ContainerAgent.js';
 import type { ContainerSpec } from '../containerConfig.js';
 import { DockerEngine } from '../DockerEngine.js';
@@ -42,7 +43,7 @@ export interface Testbed {
   home(pid: number): Promise<string>;
   /** Creates and starts an agent's container. */
   agent(pid: number, spec?: Partial<ContainerSpec>): Promise<ContainerAgent>;
-  /** Removes every container of this testbed's instance, and the homes. */
+  /** Removes every container and network of this testbed's instance, and the homes. */
   cleanup(): Promise<void>;
 }
 
@@ -78,6 +79,7 @@ export async function removeInstance(engine: DockerEngine, instance: string): Pr
   await Promise.all(
     containers.map((c) => new ContainerAgent(engine, { id: c.id, pid: c.pid ?? 0, name: c.name }).remove()),
   );
+  await removeUnusedAgentNetworks(engine, instance);
 }
 
 /** Everything a terminal prints, and a way to wait for a pattern in it. */
