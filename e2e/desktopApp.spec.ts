@@ -70,7 +70,8 @@ function fakePreload({ wsUrl, token, shell }: { wsUrl: string; token: string; sh
         return { ok: true, result: {} };
     }
   };
-  (window as unknown as { habitat: unknown }).habitat = {
+  // globalThis is the page's window (this file is type-checked without the DOM library)
+  (globalThis as unknown as { habitat: unknown }).habitat = {
     call: async (command: string, args: Record<string, unknown> = {}) => {
       if (command.startsWith('app.')) return structuredClone(app(command, args));
       const id = nextId++;
