@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
@@ -8,6 +8,8 @@ import {
   readFileSync,
   statSync,
   symlinkSync,
+  unlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -227,6 +229,58 @@ describe('habitat fs: large files go in parts', () => {
       other.close();
     }
   });
+
+  it('get removes the part a killed get of its target left, never one still written; SIGHUP removes its own', async () => {
+    const pid = (await json(['spawn'])).pid as number;
+    const bytes = randomBytes(3 * FS_PART_BYTES);
+    const local = join(dir.path, 'src-swept.bin');
+    writeFileSync(local, bytes);
+    expect((await run(['fs', 'put', String(pid), local, 'h.bin'])).code).toBe(EXIT.ok);
+
+    const gone = spawnSync('true').pid!; // a CLI that no longer runs
+    const hourAgo = new Date(Date.now() - 3600_000);
+    const part = (name: string, old: boolean) => {
+      writeFileSync(join(dir.path, name), 'partial');
+      if (old) utimesSync(join(dir.path, name), hourAgo, hourAgo);
+      return name;
+    };
+    part(`.swept.bin.habitat-part-${gone}-0000000a`, true); // killed: removed
+    const kept = [
+      part(`.swept.bin.habitat-part-${process.pid}-0000000b`, true), // its CLI still runs
+      part(`.swept.bin.habitat-part-${gone}-0000000c`, false), // written to a moment ago
+      part(`.other.bin.habitat-part-${gone}-0000000d`, true), // another target's
+    ];
+    const target = join(dir.path, 'swept.bin');
+    expect((await run(['fs', 'get', String(pid), 'h.bin', target])).code).toBe(EXIT.ok);
+    expect(readFileSync(target).equals(bytes)).toBe(true);
+    expect(
+      readdirSync(dir.path)
+        .filter((n) => n.includes('.habitat-part-'))
+        .sort(),
+    ).toEqual(kept.sort());
+    kept.forEach((name) => unlinkSync(join(dir.path, name)));
+
+    // a closed terminal (SIGHUP) mid-copy: the old file stays, no part is left
+    writeFileSync(target, 'before');
+    const child = spawn(process.execPath, [
+      ...CLI,
+      '--data-dir',
+      dataDir,
+      'fs',
+      'get',
+      String(pid),
+      'h.bin',
+      target,
+    ]);
+    const ended = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const partLeft = () => readdirSync(dir.path).some((n) => n.startsWith('.swept.bin.habitat-part-'));
+    for (let i = 0; i < 1000 && !partLeft(); i++) await new Promise((r) => setTimeout(r, 10));
+    child.kill('SIGHUP');
+    const code = await ended;
+    if (code === 129) expect(readFileSync(target, 'utf8')).toBe('before');
+    else expect(readFileSync(target).equals(bytes)).toBe(true); // (it finished first)
+    expect(readdirSync(dir.path).filter((n) => n.includes('habitat-part'))).toEqual([]);
+  }, 60_000);
 
   it('get of a missing file fails and leaves nothing behind', async () => {
     const pid = (await json(['spawn'])).pid as number;

@@ -5,6 +5,7 @@ import {
   createReadStream,
   lstatSync,
   openSync,
+  readdirSync,
   renameSync,
   statSync,
   unlinkSync,
@@ -79,9 +80,10 @@ export function registerFiles({ program, withClient, print, io }: CliContext): v
         // a link, a FIFO or a device (/dev/stdout) is written through, as before; a file or a new name gets the copy
         // beside it, renamed over it once whole: a failed or interrupted copy leaves what was there
         const inPlace = existing !== undefined && !existing.isFile();
+        if (!inPlace) sweepParts(target);
         const part = inPlace
           ? target
-          : join(dirname(target), `.${basename(target)}.habitat-part-${randomBytes(4).toString('hex')}`);
+          : join(dirname(target), `${partPrefix(target)}${process.pid}-${randomHex()}`);
         const fd = openSync(part, inPlace ? 'w' : 'wx', 0o644);
         const removePart = (): void => {
           try {
@@ -255,16 +257,65 @@ function statOrUndefined(path: string): Stats | undefined {
 }
 
 /**
- * Until disposed, SIGINT and SIGTERM first run `cleanup` (a copy's part file), then end the CLI as the signal would
- * (130, 143).
+ * A get's part file beside its target is `.NAME.habitat-part-PID-HEX`, PID the CLI's: SIGINT, SIGTERM and SIGHUP let
+ * it remove its part, but a KILL or a crash leaves it. The next get of the same target removes such leftovers: those
+ * whose CLI no longer runs here and that nothing has written to for a minute (a folder shared with another machine,
+ * or another PID namespace, cannot tell its PIDs apart: a copy in progress there keeps writing to its part).
+ */
+const STALE_PART_MS = 60_000;
+
+function partPrefix(target: string): string {
+  return `.${basename(target)}.habitat-part-`;
+}
+
+function randomHex(): string {
+  return randomBytes(4).toString('hex');
+}
+
+function sweepParts(target: string): void {
+  const folder = dirname(target);
+  const prefix = partPrefix(target);
+  let names: string[];
+  try {
+    names = readdirSync(folder);
+  } catch {
+    return; // a missing folder: opening the part says so
+  }
+  for (const name of names) {
+    const owner = name.startsWith(prefix) ? /^(\d+)-[0-9a-f]+$/.exec(name.slice(prefix.length)) : null;
+    if (!owner || isRunning(Number(owner[1]))) continue;
+    const path = join(folder, name);
+    try {
+      const stats = lstatSync(path);
+      if (stats.isFile() && Date.now() - stats.mtimeMs > STALE_PART_MS) unlinkSync(path);
+    } catch {
+      // gone meanwhile, or not ours to remove
+    }
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // someone else's process
+  }
+}
+
+const SIGNAL_NUMBERS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
+
+/**
+ * Until disposed, SIGINT, SIGTERM and SIGHUP (a closed terminal) first run `cleanup` (a copy's part file), then end
+ * the CLI as the signal would (130, 143, 129).
  */
 function onInterrupt(cleanup: () => void | Promise<void>): { dispose(): void } {
-  const handlers = (['SIGINT', 'SIGTERM'] as const).map((signal) => {
+  const handlers = (Object.keys(SIGNAL_NUMBERS) as (keyof typeof SIGNAL_NUMBERS)[]).map((signal) => {
     const handler = (): void => {
       void Promise.resolve()
         .then(cleanup)
         .catch(() => undefined)
-        .finally(() => process.exit(128 + (signal === 'SIGINT' ? 2 : 15)));
+        .finally(() => process.exit(128 + SIGNAL_NUMBERS[signal]));
     };
     process.once(signal, handler);
     return () => process.off(signal, handler);
