@@ -94,6 +94,9 @@ export class Kernel {
       prefill: options.warmPool?.prefill,
       onPoolError: (engine, error) =>
         this.store.appendEvent(null, 'docker.pool.failed', { engine, error: String(error) }),
+      // a leftover container the engine would not remove (retried): in the system log, and in info's warnings
+      onRemovalFailed: (engine, container, error) =>
+        this.store.appendEvent(null, 'docker.removal.failed', { engine, container, error: String(error) }),
     });
     this.displays = new AgentDisplays({
       ...options.displays,
@@ -221,7 +224,9 @@ export class Kernel {
           address: this.engines.get(name).sandbox.engine.name,
         })),
       },
-      warnings: [this.sandbox.warning, this.storeWarning].filter((w): w is string => w !== undefined),
+      warnings: [this.sandbox.warning, this.storeWarning, this.engines.warning].filter(
+        (w): w is string => w !== undefined,
+      ),
     };
   }
 

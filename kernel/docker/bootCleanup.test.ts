@@ -59,6 +59,9 @@ describe.skipIf(!docker)('docker cleanup at boot', () => {
     expect(left.sort()).toEqual([crashed.containerId, stuck].sort());
     expect(left).not.toContain(other);
     expect(kernel.engines.warning).toMatch(/1 Docker container\(s\) .* could not be removed/);
+    // and the kernel says so: habitat info's warnings, and its system log
+    expect(kernel.info().warnings).toContain(kernel.engines.warning);
+    expect(kernel.store.latestEvents(null, 50).map((e) => e.type)).toContain('docker.removal.failed');
 
     // the engine recovers: the kernel's close makes a last try
     faulty.clear();
