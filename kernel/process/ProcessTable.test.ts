@@ -132,6 +132,20 @@ describe('process table', () => {
     await waitFor(() => processTree(agent.sandbox.osPid!).length === 0, 3000, 'its shell gone');
   });
 
+  it('a take-over (adopt) that fails leaves no live entry behind', async () => {
+    const kernel = await open();
+    const agent = await kernel.processes.spawn({ network: false });
+    const record = { ...kernel.processes.record(agent.pid), pid: 999, sandbox: { kind: 'docker' as const } };
+    const sandbox = {
+      signal: () => Promise.reject(new Error('the engine timed out')),
+    } as unknown as Parameters<typeof kernel.processes.adopt>[1];
+    await expect(
+      kernel.processes.adopt(record as typeof record & { sandbox: never }, sandbox),
+    ).rejects.toThrow('the engine timed out');
+    expect(() => kernel.processes.get(999)).toThrow(/no process 999/);
+    expect(kernel.processes.livePids()).toEqual(new Set([agent.pid]));
+  });
+
   it('closing the kernel ends every agent with all of its processes, TERM-proof jobs included', async () => {
     const kernel = await open();
     const agents = await Promise.all(

@@ -152,15 +152,23 @@ export class ProcessTable {
     };
     record.bootId = this.options.bootId;
     this.live.set(record.pid, proc);
-    // A stopped agent stays stopped, its container paused all along: its new shell (and a display's programs)
-    // start once it is continued. Never unpaused for a moment to start them: a pause that meets an exec starting
-    // wedges the engine (see kernel/docker's PauseGate). One left paused by a snapshot's hold runs on.
-    const stopped = record.state === 'stopped';
-    if (stopped) proc.control.pause();
-    proc.control.processesStopped(stopped);
-    await sandbox.signal(stopped ? 'STOP' : 'CONT', []);
-    this.startShell(proc);
-    this.attachAddons(proc);
+    try {
+      // A stopped agent stays stopped, its container paused all along: its new shell (and a display's programs)
+      // start once it is continued. Never unpaused for a moment to start them: a pause that meets an exec starting
+      // wedges the engine (see kernel/docker's PauseGate). One left paused by a snapshot's hold runs on.
+      const stopped = record.state === 'stopped';
+      if (stopped) proc.control.pause();
+      proc.control.processesStopped(stopped);
+      await sandbox.signal(stopped ? 'STOP' : 'CONT', []);
+      this.startShell(proc);
+      this.attachAddons(proc);
+    } catch (error) {
+      // not taken over after all: the caller removes its container, and reconcile marks it lost
+      this.live.delete(record.pid);
+      proc.control.kill();
+      void proc.shell?.dispose();
+      throw error;
+    }
     this.update(proc, {}, 'process.reattached');
     return this.info(proc);
   }
