@@ -244,3 +244,67 @@ test('a save never silently replaces what the agent wrote since the file was rea
   await expect(conflict).toHaveCount(0);
   await expect(files.getByTestId('file-status')).toContainText('Saved');
 });
+
+test('unsaved edits are never dropped without asking: Close file, another file, the window, the page', async ({
+  page,
+  host,
+}) => {
+  const { pid, vm, files, row, open, editor } = await openFiles(page, host, 'writer');
+  const draft = () => textOf(host, pid, 'draft.md');
+  /** Whether leaving or reloading the page would be stopped to ask (a beforeunload handler cancels it). */
+  const leaveHeld = () =>
+    page.evaluate(() => {
+      const event = new Event('beforeunload', { cancelable: true });
+      (globalThis as unknown as { dispatchEvent(e: Event): boolean }).dispatchEvent(event);
+      return event.defaultPrevented;
+    });
+  await sh(host, pid, "printf 'draft\\n' > draft.md; printf 'other\\n' > other.md");
+  await expect(row('other.md')).toBeVisible();
+  await open('draft.md');
+  expect(await leaveHeld()).toBe(false);
+  await editor.click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type('unsaved paragraph');
+  expect(await leaveHeld()).toBe(true);
+
+  // Close file asks (Save first); Cancel keeps the edits
+  await files.getByRole('button', { name: 'Close file' }).click();
+  const unsaved = page.getByRole('alertdialog', { name: 'Save the changes to draft.md?' });
+  await expect(unsaved.getByRole('button', { name: 'Save', exact: true })).toBeFocused();
+  await screenshot(page, 'files-unsaved');
+  await unsaved.getByRole('button', { name: 'Cancel' }).click();
+  await expect(editor).toContainText('unsaved paragraph');
+
+  // so does opening another file (Escape is Cancel)
+  await row('other.md').getByRole('button', { name: 'other.md', exact: true }).click();
+  await expect(unsaved).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(unsaved).toHaveCount(0);
+  await expect(editor).toContainText('unsaved paragraph');
+
+  // and closing the window with Ctrl+Alt+W: Cancel keeps the window and the edits
+  await editor.click();
+  await page.keyboard.press('Control+Alt+w');
+  await expect(unsaved).toBeVisible();
+  await unsaved.getByRole('button', { name: 'Cancel' }).click();
+  await expect(vm).toBeVisible();
+  await expect(editor).toContainText('unsaved paragraph');
+
+  // Close file, Save: saved, then closed
+  await files.getByRole('button', { name: 'Close file' }).click();
+  await unsaved.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(files.locator('.files-preview')).toContainText('Choose a file');
+  expect(await draft()).toBe('draft\nunsaved paragraph');
+  expect(await leaveHeld()).toBe(false);
+
+  // edited again, the window's Close button, Don't save: the window goes and the file stays as saved
+  await open('draft.md');
+  await editor.click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type(' more');
+  await vm.getByRole('button', { name: 'Close', exact: true }).click();
+  await unsaved.getByRole('button', { name: "Don't save" }).click();
+  await expect(vm).toHaveCount(0);
+  expect(await draft()).toBe('draft\nunsaved paragraph');
+  expect(await leaveHeld()).toBe(false);
+});

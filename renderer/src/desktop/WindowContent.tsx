@@ -1,5 +1,6 @@
 import { lazy, memo, Suspense } from 'react';
 import MissionControl from '../missionControl/MissionControl.js';
+import { WindowIdContext } from './closeGuards.js';
 import type { AppKind } from './windowManager.js';
 
 // Mission Control is the first thing most people see: it comes with the page, so that its first paint waits for
@@ -22,14 +23,17 @@ export interface AppProps {
 /** The app inside a window; memoised so that moving or focusing the frame does not re-render the app. */
 export const WindowContent = memo(function WindowContent({ kind, ...props }: AppProps & { kind: AppKind }) {
   return (
-    <Suspense fallback={<div className="loading">Loading…</div>}>
-      {kind === 'missionControl' && <MissionControl {...props} />}
-      {kind === 'agentVm' && <AgentVm {...props} />}
-      {kind === 'terminal' && <TerminalApp {...props} />}
-      {kind === 'files' && <FilesApp {...props} mode="files" />}
-      {kind === 'editor' && <FilesApp {...props} mode="editor" />}
-      {kind === 'monitor' && <SystemMonitor />}
-      {kind === 'settings' && <Settings {...props} />}
-    </Suspense>
+    // (apps find their window through it to keep it open over unsaved work: useCloseGuard)
+    <WindowIdContext.Provider value={props.windowId}>
+      <Suspense fallback={<div className="loading">Loading…</div>}>
+        {kind === 'missionControl' && <MissionControl {...props} />}
+        {kind === 'agentVm' && <AgentVm {...props} />}
+        {kind === 'terminal' && <TerminalApp {...props} />}
+        {kind === 'files' && <FilesApp {...props} mode="files" />}
+        {kind === 'editor' && <FilesApp {...props} mode="editor" />}
+        {kind === 'monitor' && <SystemMonitor />}
+        {kind === 'settings' && <Settings {...props} />}
+      </Suspense>
+    </WindowIdContext.Provider>
   );
 });

@@ -19,6 +19,7 @@ import {
 import { api, errorText } from '../store/api.js';
 import { notify } from '../store/store.js';
 import { Button, IconButton } from '../ui/Button.js';
+import { useCloseGuard } from '../desktop/closeGuards.js';
 import { Icon } from '../ui/Icon.js';
 import { base64ToBytes, baseName, crumbs, joinPath, parentPath } from './paths.js';
 import { useChoice, type ChoiceSpec } from './ChoiceDialog.js';
@@ -52,8 +53,15 @@ export function FileBrowser({
   const [prompt, setPrompt] = useState<{ kind: 'file' | 'folder'; name: string } | null>(null);
   const [confirmDelete, setConfirmDelete] = useState<string | null>(null);
   const uploadRef = useRef<HTMLInputElement>(null);
-  const { ask, dialog } = useChoice();
-  const { open, dirty, load, save, reload, setContent, close } = useOpenFile(pid, ask, setStatus);
+  const { ask, asking, dialog } = useChoice();
+  const { open, dirty, isDirty, openPath, save, reload, setContent, close, discard, confirmLeave } =
+    useOpenFile(pid, ask, setStatus);
+  // closing the window (its button, its menu, Ctrl+Alt+W, closing all) asks about unsaved edits first
+  useCloseGuard((closeWindow) => {
+    if (!isDirty()) return true;
+    if (!asking) void confirmLeave().then((ok) => ok && closeWindow());
+    return false;
+  });
 
   const refresh = useCallback(() => {
     api()
@@ -79,8 +87,7 @@ export function FileBrowser({
       onPathChange(entry.path);
       return;
     }
-    if (dirty && !window.confirm(`Discard the changes to ${open?.path}?`)) return;
-    await load(entry.path);
+    await openPath(entry.path);
   };
 
   const download = async (entry: FsEntry) => {
@@ -199,7 +206,7 @@ export function FileBrowser({
     setConfirmDelete(null);
     try {
       await api().call('fs.delete', { pid, path: entry.path, recursive: entry.type === 'dir' });
-      if (open?.path === entry.path) close();
+      if (open?.path === entry.path) discard();
       refresh();
     } catch (e) {
       notify('error', `Cannot delete ${entry.name}`, errorText(e), pid);
@@ -416,7 +423,7 @@ export function FileBrowser({
                     Save
                   </Button>
                 )}
-                <IconButton icon="x" label="Close file" onClick={close} />
+                <IconButton icon="x" label="Close file" onClick={() => void close()} />
               </div>
               {open.onDisk === 'changed' && (
                 <p className="files-notice files-notice-warn" role="alert" data-testid="file-on-disk">

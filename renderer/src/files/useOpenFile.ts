@@ -1,4 +1,4 @@
-import { useCallback, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, errorText } from '../store/api.js';
 import { notify } from '../store/store.js';
 import type { ChoiceSpec } from './ChoiceDialog.js';
@@ -190,6 +190,24 @@ export function useOpenFile(pid: number, ask: Ask, report: (status: string | nul
     }
   }, [pid, ask, report, updateIf, onDiskChange]);
 
+  /**
+   * Before the file is closed or another opened: with unsaved edits, asks whether to save them (Save, Don't save,
+   * Cancel). true when it may go: saved, or the person chose to drop the edits.
+   */
+  const confirmLeave = useCallback(async (): Promise<boolean> => {
+    const file = current.current;
+    if (!file || file.content === file.saved) return true;
+    const answer = await ask(unsavedQuestion(baseName(file.path)));
+    if (answer === 'cancel') return false;
+    return answer === 'discard' || (await save());
+  }, [ask, save]);
+
+  /** Opens a file, after asking about the edits to the one open. */
+  const openPath = useCallback(
+    async (path: string) => (await confirmLeave()) && (await load(path)),
+    [confirmLeave, load],
+  );
+
   /** Reads the open file again, dropping its edits (the person asked to). */
   const reload = useCallback(async () => {
     const file = current.current;
@@ -197,16 +215,45 @@ export function useOpenFile(pid: number, ask: Ask, report: (status: string | nul
   }, [load]);
 
   const setContent = useCallback((content: string) => update((f) => (f ? { ...f, content } : f)), [update]);
-  const close = useCallback(() => update(() => null), [update]);
+  /** Closes the file, after asking about its edits. */
+  const close = useCallback(async () => {
+    if (await confirmLeave()) update(() => null);
+  }, [confirmLeave, update]);
+  /** Closes it without asking (it was deleted). */
+  const discard = useCallback(() => update(() => null), [update]);
+  const isDirty = useCallback(
+    () => current.current !== null && current.current.content !== current.current.saved,
+    [],
+  );
 
+  const dirty = open !== null && open.content !== open.saved;
+  useEffect(() => {
+    // Reloading or leaving the page would drop the edits: the browser asks. Not in the desktop app, where a veto
+    // here keeps its window from closing (and a restarted kernel from reloading it) without a word, since Electron
+    // shows no dialog for it: main/ would have to answer will-prevent-unload.
+    if (!dirty || window.habitat) return;
+    const hold = (event: BeforeUnloadEvent) => {
+      event.preventDefault();
+      event.returnValue = ''; // what older engines read instead
+    };
+    window.addEventListener('beforeunload', hold);
+    return () => window.removeEventListener('beforeunload', hold);
+  }, [dirty]);
+
+  return { open, dirty, isDirty, openPath, save, reload, setContent, close, discard, confirmLeave };
+}
+
+function unsavedQuestion(name: string): ChoiceSpec<'cancel' | 'discard' | 'save'> {
   return {
-    open,
-    dirty: open !== null && open.content !== open.saved,
-    load,
-    save,
-    reload,
-    setContent,
-    close,
+    title: `Save the changes to ${name}?`,
+    body: 'Your edits are lost if you close it without saving them.',
+    choices: [
+      { id: 'cancel', label: 'Cancel' },
+      { id: 'discard', label: "Don't save", variant: 'danger' },
+      { id: 'save', label: 'Save', variant: 'primary' },
+    ],
+    cancel: 'cancel',
+    initial: 'save',
   };
 }
 

@@ -9,6 +9,7 @@ import type {
   VncDisplay,
 } from '../../../shared/protocol/index.js';
 import { APPS, windowTitle } from '../desktop/apps.js';
+import { mayClose } from '../desktop/closeGuards.js';
 import * as wmOps from '../desktop/windowManager.js';
 import type { AppKind, Area, Rect, Snap, WindowProps, WindowsState } from '../desktop/windowManager.js';
 import { applyProcesses, noticeForChange, type AgentMap } from './agents.js';
@@ -250,7 +251,12 @@ export const windows = {
     windows.openApp('agentVm', tab ? { pid, tab } : { pid });
   },
   focus: (id: string) => apply((wm) => wmOps.focusWindow(wm, id)),
-  close: (id: string) => apply((wm) => wmOps.closeWindow(wm, id)),
+  /** Closes a window unless its app keeps it open to ask first (unsaved work: see closeGuards). */
+  close(id: string): void {
+    const close = () => apply((wm) => wmOps.closeWindow(wm, id));
+    if (mayClose(id, close)) close();
+    else windows.focus(id); // the window whose app asks comes forward
+  },
   minimize: (id: string) => apply((wm) => wmOps.minimizeWindow(wm, id)),
   toggleMaximize: (id: string) => apply((wm) => wmOps.toggleMaximize(wm, id)),
   snap: (id: string, side: Snap) => apply((wm) => wmOps.snapWindow(wm, id, side)),
@@ -266,8 +272,16 @@ export const windows = {
   },
   cycle: (direction: 1 | -1) => apply((wm) => wmOps.cycleWindows(wm, direction)),
   arrange: () => apply((wm, area) => wmOps.arrangeWindows(wm, area)),
-  /** Closes every window (a fresh workspace); the saved layout follows. */
-  closeAll: () => set({ wm: wmOps.emptyWindows() }),
+  /** Closes every window (a fresh workspace) but those whose apps keep them to ask; the saved layout follows. */
+  closeAll(): void {
+    const kept = new Set(
+      get()
+        .wm.windows.filter((w) => !mayClose(w.id, () => apply((wm) => wmOps.closeWindow(wm, w.id))))
+        .map((w) => w.id),
+    );
+    if (kept.size === 0) set({ wm: wmOps.emptyWindows() });
+    else apply((wm) => wm.windows.reduce((s, w) => (kept.has(w.id) ? s : wmOps.closeWindow(s, w.id)), wm));
+  },
   restore(state: WindowsState): void {
     set({ wm: state });
   },
