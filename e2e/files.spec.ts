@@ -308,3 +308,43 @@ test('unsaved edits are never dropped without asking: Close file, another file, 
   expect(await draft()).toBe('draft\nunsaved paragraph');
   expect(await leaveHeld()).toBe(false);
 });
+
+test('a download shows its progress in the toolbar and can be cancelled; what an upload did shows with no file open', async ({
+  page,
+  host,
+}) => {
+  const { pid, files, row } = await openFiles(page, host, 'mover');
+  const size = 96 * 1024 * 1024;
+  await sh(host, pid, `head -c ${size} /dev/urandom > big.bin`);
+  await expect(row('big.bin')).toBeVisible();
+  const button = row('big.bin').getByRole('button', { name: 'Download big.bin' });
+  let downloads = 0;
+  page.on('download', () => downloads++);
+
+  // under way: a bar, how much of how much, the button disabled; Cancel stops it and nothing is saved
+  await button.click();
+  const line = files.getByTestId('file-transfer');
+  await expect(files.getByRole('progressbar', { name: 'Downloading big.bin' })).toBeVisible();
+  await expect(line).toContainText(/[\d.]+ (B|KiB|MiB) of 96\.0 MiB/);
+  await expect(button).toBeDisabled();
+  await screenshot(page, 'files-download');
+  await line.getByRole('button', { name: 'Cancel' }).click();
+  await expect(line).toHaveCount(0);
+  await expect(files.getByTestId('file-status')).toHaveText('Download of big.bin cancelled');
+  await expect(button).toBeEnabled();
+  expect(downloads).toBe(0);
+
+  // all the way: it arrives whole, and the toolbar says so
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), button.click()]);
+  const { statSync } = await import('node:fs');
+  expect(statSync((await download.path())!).size).toBe(size);
+  await expect(files.getByTestId('file-status')).toHaveText('Downloaded big.bin (96.0 MiB)');
+
+  // an upload with no file open says what it did
+  await expect(files.locator('.files-preview')).toContainText('Choose a file');
+  await files
+    .locator('input[type=file]')
+    .setInputFiles([{ name: 'up.txt', mimeType: 'text/plain', buffer: Buffer.from('up\n') }]);
+  await expect(files.getByTestId('file-status')).toHaveText('Uploaded 1 of 1 file');
+  await expect(row('up.txt')).toBeVisible();
+});

@@ -10,22 +10,18 @@ import {
   type KeyboardEvent,
 } from 'react';
 import { formatBytes } from '../../../shared/format.js';
-import {
-  FS_MAX_READ_BYTES,
-  FS_MAX_WRITE_BYTES,
-  type FsEntry,
-  type FsListResult,
-} from '../../../shared/protocol/index.js';
+import { FS_MAX_WRITE_BYTES, type FsEntry, type FsListResult } from '../../../shared/protocol/index.js';
 import { api, errorText } from '../store/api.js';
 import { notify } from '../store/store.js';
 import { Button, IconButton } from '../ui/Button.js';
 import { useCloseGuard } from '../desktop/closeGuards.js';
 import { Icon } from '../ui/Icon.js';
-import { base64ToBytes, baseName, crumbs, joinPath, parentPath } from './paths.js';
+import { baseName, crumbs, joinPath, parentPath } from './paths.js';
 import { useChoice, type ChoiceSpec } from './ChoiceDialog.js';
-import { createFile, replaceFile, statOrNull } from './fsCalls.js';
+import { createFile, readAll, replaceFile, statOrNull } from './fsCalls.js';
 import { PREVIEW_BYTES, useOpenFile } from './useOpenFile.js';
 import { useFsWatch } from './useFsWatch.js';
+import { TransferLine, useTransfer } from './useTransfer.js';
 import './files.css';
 
 const CodeEditor = lazy(() => import('./CodeEditor.js'));
@@ -53,6 +49,7 @@ export function FileBrowser({
   const [prompt, setPrompt] = useState<{ kind: 'file' | 'folder'; name: string } | null>(null);
   const [confirmDelete, setConfirmDelete] = useState<string | null>(null);
   const uploadRef = useRef<HTMLInputElement>(null);
+  const { transfer, run, cancel } = useTransfer();
   const { ask, asking, dialog } = useChoice();
   const { open, dirty, isDirty, openPath, save, reload, setContent, close, discard, confirmLeave } =
     useOpenFile(pid, ask, setStatus);
@@ -91,33 +88,34 @@ export function FileBrowser({
   };
 
   const download = async (entry: FsEntry) => {
+    if (transfer) return;
     try {
-      const parts: Uint8Array<ArrayBuffer>[] = [];
-      let offset = 0;
-      for (;;) {
-        const chunk = await api().call('fs.read', {
-          pid,
-          path: entry.path,
-          encoding: 'base64',
-          offset,
-          length: FS_MAX_READ_BYTES,
-        });
-        parts.push(base64ToBytes(chunk.content));
-        offset += chunk.length;
-        if (!chunk.truncated || chunk.length === 0) break;
+      const blob = await run(
+        { verb: 'Downloading', name: entry.name, done: 0, total: entry.size },
+        (progress, signal) => readAll(pid, entry.path, progress, signal),
+      );
+      if (!blob) {
+        setStatus(`Download of ${entry.name} cancelled`);
+        return;
       }
-      const url = URL.createObjectURL(new Blob(parts));
+      const url = URL.createObjectURL(blob);
       const a = document.createElement('a');
       a.href = url;
       a.download = entry.name;
       a.click();
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      setStatus(`Downloaded ${entry.name} (${formatBytes(blob.size)})`);
     } catch (e) {
+      setStatus(null);
       notify('error', `Cannot download ${entry.name}`, errorText(e), pid);
     }
   };
 
   const upload = async (files: FileList | File[]) => {
+    if (transfer) {
+      setStatus('Wait for the transfer under way to finish, or cancel it');
+      return;
+    }
     const list = [...files].filter((file) => {
       if (file.size <= FS_MAX_WRITE_BYTES) return true;
       notify(
@@ -139,19 +137,33 @@ export function FileBrowser({
       if (answer === 'cancel') return;
       if (answer === 'skip') targets = targets.filter((t) => !t.taken);
     }
-    setStatus(`Uploading ${targets.length} file${targets.length === 1 ? '' : 's'}…`);
-    let done = 0;
-    for (const { file, path: target, taken } of targets) {
-      try {
-        const bytes = new Uint8Array(await file.arrayBuffer());
-        // a name that was free when asked is created without replacing: one that appeared since is refused
-        await (taken ? replaceFile(pid, target, bytes) : createFile(pid, target, bytes));
-        done++;
-      } catch (e) {
-        notify('error', `Cannot upload ${file.name}`, errorText(e), pid);
-      }
-    }
-    setStatus(`Uploaded ${done} of ${targets.length}`);
+    if (targets.length === 0) return;
+    const total = targets.reduce((sum, t) => sum + t.file.size, 0);
+    const count = (n: number) => `${n} of ${targets.length} file${targets.length === 1 ? '' : 's'}`;
+    setStatus(null);
+    const { done, cancelled } = await run(
+      { verb: 'Uploading', name: targets[0]!.file.name, done: 0, total },
+      async (progress, signal) => {
+        let done = 0;
+        let sent = 0;
+        for (const { file, path: target, taken } of targets) {
+          if (signal.aborted) return { done, cancelled: true };
+          progress(sent, total, file.name);
+          try {
+            const bytes = new Uint8Array(await file.arrayBuffer());
+            // a name that was free when asked is created without replacing: one that appeared since is refused
+            await (taken ? replaceFile(pid, target, bytes) : createFile(pid, target, bytes));
+            done++;
+          } catch (e) {
+            notify('error', `Cannot upload ${file.name}`, errorText(e), pid);
+          }
+          sent += file.size;
+          progress(sent, total);
+        }
+        return { done, cancelled: false };
+      },
+    );
+    setStatus(cancelled ? `Upload cancelled: ${count(done)} uploaded` : `Uploaded ${count(done)}`);
     refresh();
   };
 
@@ -274,6 +286,11 @@ export function FileBrowser({
           </ol>
         </nav>
         <span className="toolbar-spacer" />
+        {transfer && <TransferLine transfer={transfer} onCancel={cancel} />}
+        {/* always there, so that a screen reader hears what it comes to say */}
+        <span className="muted files-status" role="status" data-testid="file-status">
+          {!transfer && status}
+        </span>
         {prompt ? (
           <form className="inline-prompt" onSubmit={create}>
             <input
@@ -299,7 +316,12 @@ export function FileBrowser({
             </Button>
           </>
         )}
-        <Button size="sm" icon="upload" onClick={() => uploadRef.current?.click()}>
+        <Button
+          size="sm"
+          icon="upload"
+          onClick={() => uploadRef.current?.click()}
+          disabled={transfer !== null}
+        >
           Upload
         </Button>
         <input
@@ -363,6 +385,7 @@ export function FileBrowser({
                           icon="download"
                           label={`Download ${entry.name}`}
                           onClick={() => void download(entry)}
+                          disabled={transfer !== null}
                         />
                       )}
                       {confirmDelete === entry.path ? (
@@ -406,11 +429,6 @@ export function FileBrowser({
                 </strong>
                 <span className="muted">{formatBytes(open.size)}</span>
                 <span className="toolbar-spacer" />
-                {status && (
-                  <span className="muted" role="status" data-testid="file-status">
-                    {status}
-                  </span>
-                )}
                 {open.view.kind === 'text' && (
                   <Button
                     size="sm"
@@ -455,7 +473,7 @@ export function FileBrowser({
                       ? 'A binary file, too large to preview here.'
                       : 'A binary file: it is not shown, so that nothing can change its bytes.'}
                   </p>
-                  <Button icon="download" onClick={downloadOpen}>
+                  <Button icon="download" onClick={downloadOpen} disabled={transfer !== null}>
                     Download
                   </Button>
                 </div>

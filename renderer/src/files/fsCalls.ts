@@ -1,6 +1,6 @@
 import type { FsEntry } from '../../../shared/protocol/index.js';
 import { api, toErrorValue } from '../store/api.js';
-import { bytesToBase64, joinPath, parentPath } from './paths.js';
+import { base64ToBytes, bytesToBase64, joinPath, parentPath } from './paths.js';
 
 /**
  * The prefix of part files (see fs.write): the kernel's watchers ignore them, and the host deletes one its
@@ -51,4 +51,36 @@ export async function createFile(pid: number, path: string, bytes: Uint8Array): 
 /** Replaces a file the person chose to replace (atomically, keeping its permissions). */
 export function replaceFile(pid: number, path: string, bytes: Uint8Array): Promise<FsEntry> {
   return api().call('fs.write', { pid, path, content: bytesToBase64(bytes), encoding: 'base64' });
+}
+
+/** How much a download asks for per call: small enough for its progress to move, large enough to be quick. */
+const DOWNLOAD_CHUNK = 1024 * 1024;
+
+/**
+ * A file's bytes, read in chunks, with progress; null when `signal` stopped it. (They are gathered in memory: the
+ * browser saves a download from a Blob.)
+ */
+export async function readAll(
+  pid: number,
+  path: string,
+  progress: (done: number, total: number) => void,
+  signal: AbortSignal,
+): Promise<Blob | null> {
+  const parts: Uint8Array<ArrayBuffer>[] = [];
+  let offset = 0;
+  for (;;) {
+    if (signal.aborted) return null;
+    const chunk = await api().call('fs.read', {
+      pid,
+      path,
+      encoding: 'base64',
+      offset,
+      length: DOWNLOAD_CHUNK,
+    });
+    parts.push(base64ToBytes(chunk.content));
+    offset += chunk.length;
+    progress(offset, chunk.size);
+    if (!chunk.truncated || chunk.length === 0) break;
+  }
+  return signal.aborted ? null : new Blob(parts);
 }
